@@ -1,0 +1,56 @@
+/**
+ * The hub's session cookie, as koa-session writes it (id in `berth-session`, HMAC signature in
+ * `berth-session.sig`), read back by the proxy without Koa. Both sides take the name and the
+ * signing rule from here so they cannot drift apart.
+ */
+import Keygrip from 'keygrip';
+
+export const SESSION_COOKIE = 'berth-session';
+/** How long a login lasts (JupyterHub's default cookie age). */
+export const SESSION_MAX_AGE_MS = 14 * 24 * 3600 * 1000;
+
+/** Cookie names the hub owns; the proxy removes them before a request reaches a user's server. */
+export function isHubCookie(name: string): boolean {
+  return name === SESSION_COOKIE || name === `${SESSION_COOKIE}.sig`;
+}
+
+/** Splits a Cookie header into name/value pairs (first value wins, as in the `cookies` package). */
+export function parseCookies(header: string | undefined): Map<string, string> {
+  const out = new Map<string, string>();
+  if (!header) return out;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    const name = part.slice(0, eq).trim();
+    if (name && !out.has(name)) out.set(name, part.slice(eq + 1).trim());
+  }
+  return out;
+}
+
+/** The Cookie header without the hub's cookies (undefined when nothing is left). */
+export function withoutHubCookies(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const kept = header.split(';').filter((part) => {
+    const name = part.slice(0, part.indexOf('=') < 0 ? part.length : part.indexOf('=')).trim();
+    return name !== '' && !isHubCookie(name);
+  });
+  return kept.length ? kept.map((p) => p.trim()).join('; ') : undefined;
+}
+
+export interface SessionCookieReader {
+  /** The session id in a Cookie header, only when its signature is valid. */
+  sessionId(cookieHeader: string | undefined): string | undefined;
+}
+
+export function sessionCookieReader(secret: string): SessionCookieReader {
+  const keygrip = new Keygrip([secret]);
+  return {
+    sessionId(cookieHeader) {
+      const cookies = parseCookies(cookieHeader);
+      const id = cookies.get(SESSION_COOKIE);
+      const sig = cookies.get(`${SESSION_COOKIE}.sig`);
+      if (!id || !sig || id.length > 128) return undefined;
+      return keygrip.verify(`${SESSION_COOKIE}=${id}`, sig) ? id : undefined;
+    },
+  };
+}

@@ -1,0 +1,243 @@
+/**
+ * Building the images in images/: each folder with a Dockerfile becomes `berth/<folder>:latest`,
+ * built after the folders it is FROM. The catalogue images (those with a catalogue id label) are
+ * what `berth images build` builds by default. A base image that cannot be pulled (no registry
+ * here) is made offline: debian:bookworm from debootstrap, imported with `docker import`.
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import type Docker from 'dockerode';
+import { BerthError, statusOf } from '../errors';
+import { IMAGES_DIR, ROOT } from '../paths';
+import { IMAGE_LABEL } from './labels';
+
+export interface ImageSource {
+  /** Folder name under images/, also the name `berth images build <name>` takes. */
+  name: string;
+  tag: string;
+  dockerfile: string;
+  /** The build context: the folder, or the repository root for images that say so. */
+  context: string;
+  /** The image the Dockerfile starts FROM. */
+  from: string;
+  /** Catalogue id, for images in the catalogue. */
+  catalogueId?: string;
+  /** Hash of the folder's files and of its local base's: a built image with another is stale. */
+  sourceHash: string;
+}
+
+/** Label holding ImageSource.sourceHash on every image built from images/. */
+export const SOURCE_LABEL = 'berth.source';
+
+const ROOT_CONTEXT = /^#\s*berth-context:\s*root\s*$/m;
+const OFFLINE_BASE = 'debian:bookworm';
+const DEBIAN_MIRROR = 'http://deb.debian.org/debian';
+
+export function tagOf(name: string): string {
+  return `berth/${name}:latest`;
+}
+
+function hashFolder(dir: string, hash = createHash('sha256')): ReturnType<typeof createHash> {
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    const p = path.join(dir, entry.name);
+    hash.update(`${entry.name}\0`);
+    if (entry.isDirectory()) hashFolder(p, hash);
+    else hash.update(fs.readFileSync(p)).update(`\0${fs.statSync(p).mode & 0o111 ? 'x' : '-'}\0`);
+  }
+  return hash;
+}
+
+/** Every image folder under `dir`. */
+export function readSources(dir = IMAGES_DIR): ImageSource[] {
+  const sources: ImageSource[] = [];
+  for (const name of fs.readdirSync(dir).sort()) {
+    const dockerfile = path.join(dir, name, 'Dockerfile');
+    if (!fs.existsSync(dockerfile)) continue;
+    const text = fs.readFileSync(dockerfile, 'utf8');
+    const from = /^FROM\s+(\S+)/im.exec(text)?.[1];
+    if (!from) throw new Error(`${dockerfile} has no FROM line`);
+    const id = new RegExp(`${IMAGE_LABEL.id.replace(/\./g, '\\.')}\\s*=\\s*"?([a-z0-9-]+)"?`).exec(text)?.[1];
+    const rootContext = ROOT_CONTEXT.test(text);
+    const folderHash = hashFolder(path.dirname(dockerfile)).digest('hex');
+    sources.push({ name, tag: tagOf(name), dockerfile, context: rootContext ? ROOT : path.dirname(dockerfile), from, catalogueId: id, sourceHash: folderHash });
+  }
+  // An image is stale when its base changed too: fold each base's hash into its children's.
+  const byTag = new Map(sources.map((s) => [s.tag, s]));
+  const chained = (s: ImageSource, seen: string[] = []): string => {
+    const base = byTag.get(s.from);
+    if (!base || seen.includes(base.name)) return s.sourceHash;
+    return createHash('sha256').update(s.sourceHash).update(chained(base, [...seen, s.name])).digest('hex');
+  };
+  const hashes = sources.map((s) => chained(s));
+  sources.forEach((s, i) => (s.sourceHash = hashes[i]));
+  return sources;
+}
+
+/** `wanted` and the local images they are built FROM, bases first. Unknown names are an error. */
+export function buildOrder(sources: ImageSource[], wanted: string[]): ImageSource[] {
+  const byTag = new Map(sources.map((s) => [s.tag, s]));
+  const byName = new Map(sources.map((s) => [s.name, s]));
+  const order: ImageSource[] = [];
+  const visit = (s: ImageSource, chain: string[]) => {
+    if (order.includes(s)) return;
+    if (chain.includes(s.name)) throw new Error(`images/ has a FROM cycle: ${[...chain, s.name].join(' → ')}`);
+    const base = byTag.get(s.from);
+    if (base) visit(base, [...chain, s.name]);
+    order.push(s);
+  };
+  for (const name of wanted) {
+    const s = byName.get(name) ?? sources.find((x) => x.catalogueId === name);
+    if (!s) throw new BerthError(400, `No image '${name}' in images/. Known: ${sources.map((x) => x.name).join(', ')}.`);
+    visit(s, []);
+  }
+  return order;
+}
+
+/** The image's labels, or undefined when there is no such image. */
+async function imageLabels(docker: Docker, ref: string): Promise<Record<string, string> | undefined> {
+  try {
+    return (await docker.getImage(ref).inspect()).Config.Labels ?? {};
+  } catch (err) {
+    if (statusOf(err) === 404) return undefined;
+    throw err;
+  }
+}
+
+export type ImageState = 'current' | 'stale' | 'missing';
+
+/**
+ * current: built from the folder's present files; stale: built, but from other files (or by
+ * another tool, such as docker compose); missing: not built.
+ */
+export async function imageState(docker: Docker, source: ImageSource): Promise<ImageState> {
+  const labels = await imageLabels(docker, source.tag);
+  if (!labels) return 'missing';
+  return labels[SOURCE_LABEL] === source.sourceHash ? 'current' : 'stale';
+}
+
+type Say = (line: string) => void;
+
+function follow(docker: Docker, stream: Readable, say: Say): Promise<void> {
+  return new Promise((resolve, reject) => {
+    docker.modem.followProgress(
+      stream,
+      (err: Error | null, events: Array<{ error?: string }>) => {
+        const failed = err?.message ?? events.find((e) => e.error)?.error;
+        if (failed) reject(new Error(failed));
+        else resolve();
+      },
+      (event: { stream?: string; status?: string; progress?: string; error?: string }) => {
+        const text = event.stream ?? (event.status ? `${event.status} ${event.progress ?? ''}` : event.error);
+        for (const line of (text ?? '').split('\n')) if (line.trim()) say(line.trimEnd());
+      },
+    );
+  });
+}
+
+function run(cmd: string, args: string[], say: Say): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let tail = '';
+    const onData = (d: Buffer) => {
+      tail = (tail + d.toString()).slice(-4000);
+      for (const line of d.toString().split('\n')) if (line.trim()) say(line.trimEnd());
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'ENOENT' ? new Error(`${cmd} is not installed (apt-get install ${cmd})`) : err),
+    );
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} exited with ${code}: ${tail.slice(-500)}`))));
+  });
+}
+
+/** debian:bookworm without a registry: debootstrap a minimal rootfs and import it. */
+async function debootstrapBase(docker: Docker, say: Say): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-rootfs-'));
+  try {
+    say(`${OFFLINE_BASE} cannot be pulled; building it with debootstrap (about a minute)`);
+    await run('debootstrap', ['--variant=minbase', 'bookworm', dir, DEBIAN_MIRROR], say);
+    fs.writeFileSync(
+      path.join(dir, 'etc/apt/sources.list'),
+      [`deb ${DEBIAN_MIRROR} bookworm main`, `deb ${DEBIAN_MIRROR} bookworm-updates main`, 'deb http://deb.debian.org/debian-security bookworm-security main', ''].join('\n'),
+    );
+    fs.rmSync(path.join(dir, 'var/cache/apt/archives'), { recursive: true, force: true });
+    const tar = spawn('tar', ['-C', dir, '-c', '.'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const [repo, tag] = OFFLINE_BASE.split(':');
+    const stream = (await docker.importImage(tar.stdout as unknown as string, { repo, tag, changes: ['CMD ["bash"]'] })) as unknown as Readable;
+    await follow(docker, stream, say);
+    say(`imported ${OFFLINE_BASE}`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Makes `ref` present: pull it, or for debian:bookworm build it offline when the pull fails. */
+async function ensureBase(docker: Docker, ref: string, say: Say): Promise<void> {
+  if (await imageLabels(docker, ref)) return;
+  try {
+    say(`pulling ${ref}`);
+    await follow(docker, (await docker.pull(ref)) as Readable, say);
+  } catch (err) {
+    if (ref !== OFFLINE_BASE) throw new BerthError(500, `Base image ${ref} is missing and cannot be pulled: ${(err as Error).message}`);
+    await debootstrapBase(docker, say);
+  }
+}
+
+async function buildOne(docker: Docker, source: ImageSource, say: Say): Promise<void> {
+  say(`building ${source.tag} from images/${source.name}`);
+  const args = ['-C', source.context, '-c'];
+  const ignore = path.join(source.context, '.dockerignore');
+  if (fs.existsSync(ignore)) args.push('-X', ignore);
+  const tar = spawn('tar', [...args, '.'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const stream = await docker.buildImage(tar.stdout as unknown as NodeJS.ReadableStream, {
+    t: source.tag,
+    dockerfile: path.relative(source.context, source.dockerfile),
+    rm: true,
+    forcerm: true,
+    labels: { [SOURCE_LABEL]: source.sourceHash },
+  });
+  await follow(docker, stream as Readable, say);
+  say(`built ${source.tag}`);
+}
+
+export interface BuildOptions {
+  /** Folder names or catalogue ids; empty = every catalogue image. */
+  names: string[];
+  /** Rebuild named images even when they exist (bases are only built when missing). */
+  force: boolean;
+  say: Say;
+}
+
+/**
+ * Builds the requested images (and their bases) in dependency order, skipping those built from
+ * their current files unless forced; resolves the tags built.
+ */
+export async function buildImages(docker: Docker, options: BuildOptions, sources = readSources()): Promise<string[]> {
+  const wanted = options.names.length ? options.names : sources.filter((s) => s.catalogueId).map((s) => s.name);
+  const order = buildOrder(sources, wanted);
+  const named = new Set(order.filter((s) => wanted.includes(s.name) || wanted.includes(s.catalogueId ?? '')));
+  const built: string[] = [];
+  for (const source of order) {
+    const fromLocal = sources.some((s) => s.tag === source.from);
+    if (!fromLocal) await ensureBase(docker, source.from, options.say);
+    if (!(options.force && named.has(source)) && (await imageState(docker, source)) === 'current') continue;
+    await buildOne(docker, source, options.say);
+    built.push(source.tag);
+  }
+  return built;
+}
+
+/** The catalogue images in images/ that are not current, with their state. */
+export async function outdatedImages(docker: Docker, sources = readSources()): Promise<Array<{ source: ImageSource; state: 'stale' | 'missing' }>> {
+  const out: Array<{ source: ImageSource; state: 'stale' | 'missing' }> = [];
+  for (const source of sources.filter((s) => s.catalogueId)) {
+    const state = await imageState(docker, source);
+    if (state !== 'current') out.push({ source, state });
+  }
+  return out;
+}

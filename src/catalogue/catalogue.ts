@@ -1,0 +1,85 @@
+/**
+ * The image catalogue: the notebook images built on this Docker engine, found by their labels,
+ * narrowed by HUB_IMAGES. It is an allowlist: users name a catalogue id, never an image
+ * reference, and `resolve` refuses anything else before a container is made.
+ */
+import type Docker from 'dockerode';
+import { badRequest } from '../errors';
+import { IMAGE_LABEL } from './labels';
+
+export interface CatalogueImage {
+  id: string;
+  title: string;
+  description: string;
+  kernels: string[];
+  /** Docker's image id (sha256:...): containers are created from exactly this image. */
+  imageId: string;
+  /** Bytes on disk. */
+  size: number;
+  /** ISO 8601 build time. */
+  created: string;
+}
+
+export interface CatalogueOptions {
+  /** Ids users may pick; empty = all. */
+  allowed: readonly string[];
+  defaultId: string;
+}
+
+const ID = /^[a-z][a-z0-9-]{0,29}$/;
+
+export class Catalogue {
+  constructor(
+    private readonly docker: Docker,
+    private readonly options: CatalogueOptions,
+  ) {}
+
+  /** Every built catalogue image users may pick, sorted by id. */
+  async list(): Promise<CatalogueImage[]> {
+    const images = await this.docker.listImages({ filters: JSON.stringify({ label: [IMAGE_LABEL.id], dangling: ['false'] }) });
+    const byId = new Map<string, CatalogueImage>();
+    for (const info of images) {
+      const labels = info.Labels ?? {};
+      const id = labels[IMAGE_LABEL.id];
+      if (!id || !ID.test(id) || !this.allows(id)) continue;
+      const entry: CatalogueImage = {
+        id,
+        title: labels[IMAGE_LABEL.title] ?? id,
+        description: labels[IMAGE_LABEL.description] ?? '',
+        kernels: (labels[IMAGE_LABEL.kernels] ?? '').split(',').map((k) => k.trim()).filter(Boolean),
+        imageId: info.Id,
+        size: info.Size,
+        created: new Date(info.Created * 1000).toISOString(),
+      };
+      // Two builds of one id: the newest is the catalogue's.
+      const seen = byId.get(id);
+      if (!seen || seen.created < entry.created) byId.set(id, entry);
+    }
+    return [...byId.values()].sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  allows(id: string): boolean {
+    return this.options.allowed.length === 0 || this.options.allowed.includes(id);
+  }
+
+  get defaultId(): string {
+    return this.options.defaultId;
+  }
+
+  /**
+   * The catalogue image for `requested` (the default when undefined). Anything that is not the
+   * id of a built, allowed catalogue image is a 400 that says what may be picked.
+   */
+  async resolve(requested: unknown): Promise<CatalogueImage> {
+    const id = requested === undefined || requested === null || requested === '' ? this.defaultId : requested;
+    const images = await this.list();
+    const found = typeof id === 'string' ? images.find((i) => i.id === id) : undefined;
+    if (found) return found;
+    const shown = typeof id === 'string' ? id.slice(0, 64) : typeof id;
+    const offered = images.map((i) => i.id).join(', ') || 'none are built yet';
+    if (typeof id === 'string' && ID.test(id) && !this.allows(id)) {
+      throw badRequest(`Image '${shown}' is not offered on this hub (HUB_IMAGES). Pick one of: ${offered}.`, { image: shown });
+    }
+    throw badRequest(`Image '${shown}' is not in the catalogue. Pick one of: ${offered}.`, { image: shown });
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * `berth images list|build`: the catalogue as the command line sees it, and building it.
+ */
+import { buildImages, imageState, readSources } from '../catalogue/build';
+import type { Catalogue } from '../catalogue/catalogue';
+import type { Docker } from '../spawner/engine';
+import { formatTable } from './io';
+
+function megabytes(bytes: number): string {
+  return `${Math.round(bytes / 1024 / 1024)} MB`;
+}
+
+export async function listImages(docker: Docker, catalogue: Catalogue): Promise<string> {
+  const built = new Map((await catalogue.list()).map((i) => [i.id, i]));
+  const rows: string[][] = [];
+  for (const s of readSources().filter((x) => x.catalogueId)) {
+    const id = s.catalogueId!;
+    const image = built.get(id);
+    const state = await imageState(docker, s);
+    const status = state === 'missing' ? 'missing' : `${state === 'stale' ? 'built (older than images/)' : 'built'} ${image?.created.slice(0, 10) ?? ''}`;
+    const offered = catalogue.allows(id) ? '' : ' (not in HUB_IMAGES)';
+    rows.push([id, image?.title ?? '', image?.kernels.join(', ') ?? '', `${status.trim()}${offered}`, image ? megabytes(image.size) : '']);
+  }
+  const header = ['ID', 'TITLE', 'KERNELS', 'STATUS', 'SIZE'];
+  return formatTable(header, rows);
+}
+
+export async function buildCommand(docker: Docker, names: string[], force: boolean): Promise<string> {
+  const built = await buildImages(docker, { names, force, say: (line) => process.stdout.write(`${line}\n`) });
+  return built.length ? `Built ${built.join(', ')}.` : 'Every image was already built (use --force to rebuild).';
+}

@@ -1,0 +1,99 @@
+/**
+ * `berth serve`: the hub with its in-process proxy, and the embedded Redis unless REDIS_URL is
+ * set. Start-up runs in order: claim the data dir → Redis → Docker → admins → images →
+ * networks → reconcile servers → listen. SIGINT/SIGTERM stop it; user servers keep running.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { buildImages, outdatedImages } from '../catalogue/build';
+import type { Config } from '../config';
+import { BerthError } from '../errors';
+import type { Logger } from '../log';
+import { hubSecret, openRuntime, type Runtime } from '../runtime';
+import { listen } from '../server';
+import { parseUsername } from '../auth/username';
+
+/** One hub per data dir: a second one would shut down the first one's embedded Redis. */
+function claimDataDir(dataDir: string): () => void {
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const pidFile = path.join(dataDir, 'hub.pid');
+  const other = Number(fs.existsSync(pidFile) ? fs.readFileSync(pidFile, 'utf8').trim() : NaN);
+  if (other && other !== process.pid && isHub(other)) {
+    throw new BerthError(500, `Another Berth hub (pid ${other}) is using HUB_DATA_DIR=${dataDir}; stop it or use another HUB_DATA_DIR.`);
+  }
+  fs.writeFileSync(pidFile, `${process.pid}\n`);
+  return () => fs.rmSync(pidFile, { force: true });
+}
+
+function isHub(pid: number): boolean {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes('serve');
+  } catch {
+    return false;
+  }
+}
+
+async function ensureAdmins(rt: Runtime, names: readonly string[]): Promise<void> {
+  for (const raw of names) {
+    const name = parseUsername(raw);
+    if (await rt.users.get(name)) {
+      await rt.users.setAdmin(name, true);
+    } else {
+      await rt.users.create(name, { admin: true });
+      rt.log.warn('created admin from HUB_ADMIN_USERS without a password; set one with `berth user set-password`', { user: name });
+    }
+  }
+}
+
+async function ensureImages(rt: Runtime): Promise<void> {
+  const outdated = await outdatedImages(rt.docker);
+  if (outdated.length === 0) return;
+  if (rt.config.buildImages === 'never') {
+    for (const { source, state } of outdated) {
+      if (state === 'missing') rt.log.warn(`catalogue image '${source.catalogueId}' is not built; build it with \`berth images build ${source.name}\``);
+      else rt.log.info(`catalogue image '${source.catalogueId}' was built from other files than images/${source.name}; rebuild it with \`berth images build --force ${source.name}\``);
+    }
+    return;
+  }
+  const names = outdated.map((o) => o.source.name);
+  rt.log.info('building catalogue images that are missing or out of date (HUB_BUILD_IMAGES=missing); a first build takes a few minutes', { images: names });
+  await buildImages(rt.docker, { names, force: false, say: (line) => rt.log.debug('image build', { line }) });
+  rt.log.info('built catalogue images', { images: names });
+}
+
+async function pingDocker(rt: Runtime): Promise<void> {
+  try {
+    await rt.docker.ping();
+  } catch (err) {
+    throw new BerthError(500, `Cannot reach the Docker engine (${rt.config.dockerHost ?? 'unix:///var/run/docker.sock'}): is dockerd running? Set DOCKER_HOST to use another.`, { err });
+  }
+}
+
+export async function serve(config: Config, log: Logger): Promise<void> {
+  const release = config.redisUrl ? () => undefined : claimDataDir(config.dataDir);
+  const rt = await openRuntime(config, log, { embeddedRedis: 'own' });
+  try {
+    const secret = hubSecret(config, log);
+    await pingDocker(rt);
+    await ensureAdmins(rt, config.adminUsers);
+    await ensureImages(rt);
+    await rt.spawner.prepare();
+    await rt.servers.reconcile();
+    const hub = await listen(rt, secret, config.port, config.bind);
+    log.info('Berth is running', { url: hub.url, bind: config.bind, port: hub.port });
+    process.stdout.write(`Berth is running at http://${config.bind === '127.0.0.1' || config.bind === '0.0.0.0' ? 'localhost' : config.bind}:${hub.port}/\n`);
+    const stop = async (signal: string) => {
+      log.info('stopping; user servers keep running', { signal });
+      await hub.close();
+      await rt.close();
+      release();
+      process.exit(0);
+    };
+    process.once('SIGINT', () => void stop('SIGINT'));
+    process.once('SIGTERM', () => void stop('SIGTERM'));
+  } catch (err) {
+    await rt.close();
+    release();
+    throw err;
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * The hub: a Koa app built by `createHub(config, deps)` from one readable list of middleware,
+ * then the pages and the REST API. Stores, the spawner and the catalogue come in as deps, so
+ * tests can build a hub against their own Redis and Docker.
+ */
+import { randomBytes } from 'node:crypto';
+import Koa, { type Context, type Next } from 'koa';
+import session from 'koa-session';
+import { createPassport } from '../auth/passport';
+import { SESSION_COOKIE, SESSION_MAX_AGE_MS } from '../auth/session-cookie';
+import type { Catalogue } from '../catalogue/catalogue';
+import { BerthError, Redirect } from '../errors';
+import type { Logger } from '../log';
+import type { RedisClient } from '../store/redis';
+import type { SessionStore } from '../store/sessions';
+import type { UserStore } from '../store/users';
+import type Docker from 'dockerode';
+import { apiRouter } from './api';
+import { pagesRouter } from './pages';
+import type { Servers } from './servers';
+import { pageContext } from './access';
+import { errorPage } from './views';
+
+export interface HubDeps {
+  users: UserStore;
+  sessions: SessionStore;
+  servers: Servers;
+  catalogue: Catalogue;
+  redis: RedisClient;
+  docker: Docker;
+  log: Logger;
+}
+
+export interface HubConfig {
+  secret: string;
+}
+
+const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+function securityHeaders() {
+  return async (ctx: Context, next: Next) => {
+    ctx.set({
+      'Content-Security-Policy': CSP,
+      'X-Content-Type-Options': 'nosniff',
+      'X-Frame-Options': 'DENY',
+      'Referrer-Policy': 'same-origin',
+      'Cross-Origin-Opener-Policy': 'same-origin',
+    });
+    await next();
+  };
+}
+
+const GENERIC_500 = 'Something went wrong in the hub. An admin can find the detail in its log.';
+
+/** Errors become `{status, message}` for the API and an error page otherwise; details go to the log. */
+function errors(log: Logger) {
+  return async (ctx: Context, next: Next) => {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) throw new BerthError(404, 'Not found');
+    } catch (err) {
+      if (err instanceof Redirect) {
+        ctx.redirect(err.location);
+        return;
+      }
+      const known = err instanceof BerthError;
+      const httpErr = err as { status?: number; expose?: boolean; message?: string };
+      const exposed = !known && httpErr.expose === true && typeof httpErr.status === 'number' && httpErr.status < 500;
+      const status = known ? err.status : exposed ? httpErr.status! : 500;
+      const message = known || exposed ? String(httpErr.message) : GENERIC_500;
+      if (status >= 500) log.error('request failed', { method: ctx.method, path: ctx.path, status, err, ...(known ? err.detail : {}) });
+      else log.debug('request refused', { method: ctx.method, path: ctx.path, status, message, ...(known ? err.detail : {}) });
+      ctx.status = status;
+      if (ctx.path.startsWith('/hub/api/') || ctx.path === '/hub/api') {
+        ctx.body = { status, message };
+      } else {
+        ctx.type = 'html';
+        ctx.body = errorPage(pageContext(ctx, false), status, message).text;
+      }
+    }
+  };
+}
+
+export function createHub(config: HubConfig, deps: HubDeps): Koa {
+  const app = new Koa({ keys: [config.secret] });
+  const passport = createPassport(deps.users);
+  app.silent = true; // errors() logs what matters
+
+  app.use(errors(deps.log));
+  app.use(securityHeaders());
+  app.use(
+    session(
+      {
+        key: SESSION_COOKIE,
+        maxAge: SESSION_MAX_AGE_MS,
+        httpOnly: true,
+        signed: true,
+        sameSite: 'lax',
+        rolling: false,
+        renew: true,
+        genid: () => randomBytes(32).toString('base64url'),
+        store: {
+          get: (id: string) => deps.sessions.get(id),
+          set: (id: string, data: Record<string, unknown>, maxAge: number | 'session' | undefined) => deps.sessions.set(id, data, maxAge),
+          destroy: (id: string) => deps.sessions.destroy(id),
+        },
+      },
+      app,
+    ),
+  );
+  app.use(passport.initialize());
+  app.use(passport.session());
+
+  const pages = pagesRouter({ ...deps, passport });
+  const api = apiRouter(deps);
+  app.use(pages.routes()).use(pages.allowedMethods());
+  app.use(api.routes()).use(api.allowedMethods());
+  return app;
+}

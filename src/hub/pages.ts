@@ -1,0 +1,133 @@
+/**
+ * The hub's pages: login and logout, home (start and stop), the pending page, health, and the
+ * static files the pages use. Start and stop themselves go through the REST API (api.ts).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { safeNext } from '../auth/next';
+import type { Passport } from '../auth/passport';
+import { xsrfMatches, XSRF_FIELD } from '../auth/xsrf';
+import { isUsername } from '../auth/username';
+import { forbidden } from '../errors';
+import { STATIC_DIR } from '../paths';
+import { mayActOn, pageCaller, pageContext } from './access';
+import type { HubDeps } from './app';
+import { formBody } from './body';
+import { homePage, loginPage, pendingPage } from './views';
+
+const HOME = '/hub/home';
+const STATIC_TYPES: Record<string, string> = { '.js': 'application/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
+
+function render(ctx: Context, page: { text: string }, status = 200): void {
+  ctx.status = status;
+  ctx.type = 'html';
+  ctx.set('Cache-Control', 'no-store');
+  ctx.body = page.text;
+}
+
+/** The static files, read once: a fixed set, so no request path ever reaches the file system. */
+function loadStatic(): Map<string, { type: string; body: Buffer }> {
+  const files = new Map<string, { type: string; body: Buffer }>();
+  for (const name of fs.readdirSync(STATIC_DIR)) {
+    const type = STATIC_TYPES[path.extname(name)];
+    if (type) files.set(name, { type, body: fs.readFileSync(path.join(STATIC_DIR, name)) });
+  }
+  return files;
+}
+
+async function healthy<T>(check: Promise<T>): Promise<boolean> {
+  const timeout = new Promise<false>((r) => setTimeout(() => r(false), 2000).unref());
+  return Promise.race([check.then(() => true, () => false), timeout]);
+}
+
+export function pagesRouter(deps: HubDeps & { passport: Passport }): Router {
+  const { users, sessions, servers, passport, log } = deps;
+  const router = new Router();
+  const staticFiles = loadStatic();
+
+  router.get('/', (ctx) => ctx.redirect('/hub/'));
+  router.get('/favicon.ico', (ctx) => {
+    ctx.status = 204;
+  });
+  router.get(['/hub', '/hub/'], (ctx) => ctx.redirect(ctx.state.user ? HOME : '/hub/login'));
+
+  router.get('/hub/login', (ctx) => {
+    const next = safeNext(ctx.query.next, HOME);
+    if (ctx.state.user) return ctx.redirect(next);
+    render(ctx, loginPage(pageContext(ctx), { next }));
+  });
+
+  router.post('/hub/login', formBody, async (ctx, nextMiddleware) => {
+    const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+    if (!xsrfMatches(ctx, body[XSRF_FIELD])) throw forbidden('This sign-in form has expired. Reload the page and sign in again.');
+    const next = safeNext(ctx.query.next, HOME);
+    await passport.authenticate('local', async (err: unknown, user: Express.User | false) => {
+      if (err) throw err;
+      if (!user) {
+        log.info('login failed', { username: typeof body.username === 'string' ? body.username : '' });
+        const username = typeof body.username === 'string' ? body.username.slice(0, 64) : '';
+        render(ctx, loginPage(pageContext(ctx), { next, username, error: 'Invalid username or password.' }), 403);
+        return;
+      }
+      await ctx.login(user);
+      log.info('login', { user: user.name });
+      ctx.redirect(next);
+    })(ctx, nextMiddleware);
+  });
+
+  router.get('/hub/logout', async (ctx) => {
+    const user = ctx.state.user as Express.User | undefined;
+    if (user) {
+      await ctx.logout();
+      // Logging out ends every session of this user, on every device.
+      await sessions.destroyAllOf(user.name);
+      log.info('logout', { user: user.name });
+    }
+    ctx.session = null;
+    ctx.redirect('/hub/login');
+  });
+
+  router.get(HOME, async (ctx) => {
+    const caller = pageCaller(ctx);
+    const view = await servers.view(caller.name);
+    render(
+      ctx,
+      homePage(pageContext(ctx), {
+        name: caller.name,
+        state: view.state,
+        image: view.state === 'stopped' ? undefined : view.record.image,
+        lastError: view.state === 'stopped' ? view.lastError : undefined,
+      }),
+    );
+  });
+
+  router.get('/hub/spawn-pending/:name', async (ctx) => {
+    const caller = pageCaller(ctx);
+    const name = ctx.params.name;
+    if (!isUsername(name)) return;
+    mayActOn(caller, name);
+    if (!(await users.get(name))) return;
+    const view = await servers.view(name);
+    if (view.state === 'running') return ctx.redirect(`/user/${name}/tree`);
+    if (view.state === 'stopped' && !view.lastError) return ctx.redirect(HOME);
+    render(ctx, pendingPage(pageContext(ctx), { name, lastError: view.state === 'stopped' ? view.lastError : undefined }));
+  });
+
+  router.get('/hub/health', async (ctx) => {
+    const [redis, docker] = await Promise.all([healthy(deps.redis.ping()), healthy(deps.docker.ping())]);
+    ctx.status = redis && docker ? 200 : 503;
+    ctx.body = { status: redis && docker ? 'ok' : 'unhealthy', redis: redis ? 'ok' : 'unreachable', docker: docker ? 'ok' : 'unreachable' };
+  });
+
+  router.get('/hub/static/:file', (ctx) => {
+    const file = staticFiles.get(ctx.params.file);
+    if (!file) return;
+    ctx.type = file.type;
+    ctx.set('Cache-Control', 'no-cache');
+    ctx.body = file.body;
+  });
+
+  return router;
+}

@@ -1,0 +1,107 @@
+/**
+ * The hub's pages. Each view is a function from typed data to Html; the layout carries the XSRF
+ * token (for scripts) and the signed-in user. No inline scripts or styles: the CSP forbids them.
+ */
+import { html, type Html } from './html';
+
+export interface PageContext {
+  xsrf: string;
+  user?: { name: string; admin: boolean };
+}
+
+export function layout(title: string, page: PageContext, body: Html): Html {
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="xsrf-token" content="${page.xsrf}">
+<title>${title} · Berth</title>
+<link rel="stylesheet" href="/hub/static/berth.css">
+<script src="/hub/static/berth.js" defer></script>
+</head>
+<body>
+<header>
+  <a class="brand" href="/hub/home">Berth</a>
+  ${page.user ? html`<nav><span class="who">${page.user.name}</span> <a href="/hub/logout" id="logout">Log out</a></nav>` : ''}
+</header>
+<main>
+${body}
+</main>
+</body>
+</html>
+`;
+}
+
+export function loginPage(page: PageContext, opts: { next: string; username?: string; error?: string }): Html {
+  return layout(
+    'Sign in',
+    page,
+    html`<h1>Sign in</h1>
+<form method="post" action="/hub/login?next=${encodeURIComponent(opts.next)}" class="card login">
+  <input type="hidden" name="_xsrf" value="${page.xsrf}">
+  <label>Username <input name="username" id="username_input" autocomplete="username" autocapitalize="none" value="${opts.username ?? ''}" required autofocus></label>
+  <label>Password <input name="password" id="password_input" type="password" autocomplete="current-password" required></label>
+  ${opts.error ? html`<p class="error" role="alert">${opts.error}</p>` : ''}
+  <button type="submit" id="login_submit">Sign in</button>
+</form>`,
+  );
+}
+
+export interface HomeView {
+  name: string;
+  state: 'stopped' | 'starting' | 'running' | 'stopping';
+  image?: string;
+  lastError?: string;
+}
+
+const STATE_TEXT: Record<HomeView['state'], string> = {
+  stopped: 'Your server is not running.',
+  starting: 'Your server is starting.',
+  running: 'Your server is running.',
+  stopping: 'Your server is stopping.',
+};
+
+export function homePage(page: PageContext, view: HomeView): Html {
+  const base = `/user/${view.name}/`;
+  return layout(
+    'Home',
+    page,
+    html`<h1>Your notebook server</h1>
+<section class="card" id="server" data-user="${view.name}" data-state="${view.state}">
+  <p id="server-state">${STATE_TEXT[view.state]}${view.image ? html` <span class="image">Image: ${view.image}</span>` : ''}</p>
+  ${view.lastError ? html`<pre class="error" id="last-error">${view.lastError}</pre>` : ''}
+  <div class="actions">
+    ${view.state === 'running' ? html`<a class="button primary" id="open-server" href="${base}tree">My Server</a>` : ''}
+    ${view.state === 'starting' ? html`<a class="button" href="/hub/spawn-pending/${view.name}">Show progress</a>` : ''}
+    ${view.state === 'stopped' ? html`<button class="primary" id="start" data-action="start">Start my server</button>` : ''}
+    ${view.state === 'running' || view.state === 'starting' ? html`<button id="stop" data-action="stop">Stop my server</button>` : ''}
+  </div>
+  <p class="error" id="action-error" role="alert" hidden></p>
+</section>`,
+  );
+}
+
+export function pendingPage(page: PageContext, view: { name: string; lastError?: string }): Html {
+  return layout(
+    'Starting',
+    page,
+    html`<h1>Starting your server</h1>
+<section class="card" id="pending" data-user="${view.name}">
+  <progress id="progress" max="100"></progress>
+  <p id="progress-message">Your server is starting; this page moves on when it is ready.</p>
+  ${view.lastError ? html`<pre class="error" id="last-error">${view.lastError}</pre>` : ''}
+  <p><a href="/hub/home">Back to home</a></p>
+</section>`,
+  );
+}
+
+export function errorPage(page: PageContext, status: number, message: string): Html {
+  return layout(
+    `Error ${status}`,
+    page,
+    html`<h1>${status}</h1>
+<p class="error" id="error-message">${message}</p>
+<p><a href="/hub/home">Back to home</a></p>`,
+  );
+}

@@ -1,0 +1,233 @@
+/**
+ * The proxy: one decision path for HTTP requests and WebSocket upgrades to `/user/<name>/...`.
+ * On every request it reads the route and the caller's session from Redis, lets only the owner
+ * through, refuses cross-site state changes, strips the hub's cookies, injects the server's
+ * token and forwards. Nothing is forwarded unless every check passed; Redis down = 503.
+ *
+ *   const proxy = createProxy({ routes, sessions, cookies, log });
+ *   server.on('request', (req, res) => proxy.owns(req) ? proxy.http(req, res) : hub(req, res));
+ *   server.on('upgrade', (req, socket, head) => proxy.upgrade(req, socket, head));
+ */
+import http, { type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { withoutHubCookies, type SessionCookieReader } from '../auth/session-cookie';
+import type { Logger } from '../log';
+import { sessionUser, type SessionData } from '../store/sessions';
+import type { Route, RouteStore } from '../store/routes';
+import { parseUserPath } from './paths';
+
+export interface ProxyDeps {
+  routes: RouteStore;
+  sessions: { get(id: string): Promise<SessionData | undefined> };
+  cookies: SessionCookieReader;
+  log: Logger;
+}
+
+export interface Proxy {
+  /** True for the requests the proxy answers (everything under /user/). */
+  owns(req: IncomingMessage): boolean;
+  http(req: IncomingMessage, res: ServerResponse): void;
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Closes pooled upstream connections. */
+  close(): void;
+}
+
+/** Why a request is not forwarded: status, a message for the caller, and where to go instead. */
+interface Refusal {
+  status: number;
+  message: string;
+  location?: string;
+}
+
+type Decision = { route: Route } | { refusal: Refusal };
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** A page load (redirect to login) as opposed to an API call (403): JupyterHub's distinction. */
+function isPageLoad(req: IncomingMessage, user: string): boolean {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+  if (req.url!.startsWith(`/user/${user}/api/`)) return false;
+  return (req.headers.accept ?? '').includes('text/html');
+}
+
+/** True when an Origin header names another host than the one the request was sent to. */
+function foreignOrigin(headers: IncomingHttpHeaders): boolean {
+  const origin = headers.origin;
+  if (origin === undefined) return false;
+  try {
+    return new URL(origin).host !== headers.host;
+  } catch {
+    return true; // "null" or garbage: not this origin
+  }
+}
+
+/** State-changing requests must come from this origin: the session cookie alone proves nothing. */
+function crossSite(req: IncomingMessage): boolean {
+  if (SAFE_METHODS.has(req.method ?? 'GET')) return false;
+  const site = req.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return true;
+  return foreignOrigin(req.headers);
+}
+
+function upstreamHeaders(req: IncomingMessage, token: string, websocket: boolean): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (!HOP_BY_HOP.has(name) && name !== 'cookie' && name !== 'authorization') out[name] = value;
+  }
+  const cookie = withoutHubCookies(req.headers.cookie);
+  if (cookie) out.cookie = cookie;
+  out.authorization = `token ${token}`;
+  const client = req.socket.remoteAddress ?? '';
+  const prior = req.headers['x-forwarded-for'];
+  out['x-forwarded-for'] = prior ? `${prior}, ${client}` : client;
+  out['x-forwarded-proto'] ??= 'encrypted' in req.socket ? 'https' : 'http';
+  out['x-forwarded-host'] ??= req.headers.host;
+  if (websocket) {
+    out.connection = 'Upgrade';
+    out.upgrade = req.headers.upgrade;
+  }
+  return out;
+}
+
+function responseHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) if (!HOP_BY_HOP.has(name)) out[name] = value;
+  return out;
+}
+
+function refusalBody(refusal: Refusal): string {
+  return JSON.stringify({ status: refusal.status, message: refusal.message });
+}
+
+export function createProxy(deps: ProxyDeps): Proxy {
+  const { routes, sessions, cookies, log } = deps;
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, scheduling: 'lifo' });
+
+  /** The one authorization path for HTTP and WebSocket. */
+  async function decide(req: IncomingMessage, websocket: boolean): Promise<Decision> {
+    const path = parseUserPath(req.url ?? '/');
+    if (!path || path.kind === 'invalid') return { refusal: { status: 404, message: 'Not found' } };
+    const sessionId = cookies.sessionId(req.headers.cookie);
+    const [route, session] = await Promise.all([routes.get(path.user), sessionId ? sessions.get(sessionId) : undefined]);
+    const caller = sessionUser(session);
+    if (caller === undefined) {
+      if (!websocket && isPageLoad(req, path.user)) {
+        return { refusal: { status: 302, message: 'Sign in first', location: `/hub/login?next=${encodeURIComponent(req.url!)}` } };
+      }
+      return { refusal: { status: 403, message: 'Sign in to use this server.' } };
+    }
+    // A stranger learns nothing, not even whether the user exists.
+    if (caller !== path.user) return { refusal: { status: 404, message: 'Not found' } };
+    if (websocket ? foreignOrigin(req.headers) : crossSite(req)) {
+      return { refusal: { status: 403, message: 'Cross-site request refused.' } };
+    }
+    if (path.kind === 'add-slash') return { refusal: { status: 302, message: 'Moved', location: path.location } };
+    if (!route) {
+      if (!websocket && isPageLoad(req, path.user)) return { refusal: { status: 302, message: 'Server not running', location: '/hub/home' } };
+      return { refusal: { status: 503, message: `${path.user}'s server is not running. Start it from /hub/home.` } };
+    }
+    return { route };
+  }
+
+  async function decideOrFailClosed(req: IncomingMessage, websocket: boolean): Promise<Decision> {
+    try {
+      return await decide(req, websocket);
+    } catch (err) {
+      log.error('proxy could not check the request; refusing it', { err, url: req.url });
+      return { refusal: { status: 503, message: 'The hub cannot check this request right now; try again shortly.' } };
+    }
+  }
+
+  function refuseHttp(res: ServerResponse, refusal: Refusal): void {
+    const headers: OutgoingHttpHeaders = { 'content-type': 'application/json', 'cache-control': 'no-store' };
+    if (refusal.location) headers.location = refusal.location;
+    res.writeHead(refusal.status, headers).end(refusalBody(refusal));
+  }
+
+  function refuseSocket(socket: Duplex, refusal: Refusal): void {
+    const body = refusalBody(refusal);
+    socket.end(
+      `HTTP/1.1 ${refusal.status} ${http.STATUS_CODES[refusal.status] ?? ''}\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+
+  function forwardHttp(req: IncomingMessage, res: ServerResponse, route: Route): void {
+    const target = new URL(route.target);
+    const upstream = http.request({
+      host: target.hostname,
+      port: target.port,
+      method: req.method,
+      path: req.url,
+      headers: upstreamHeaders(req, route.token, false),
+      agent,
+    });
+    upstream.on('response', (up) => {
+      res.writeHead(up.statusCode ?? 502, responseHeaders(up.headers));
+      up.pipe(res);
+      up.on('error', () => res.destroy());
+    });
+    upstream.on('error', (err) => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      log.warn('user server did not answer', { user: route.user, code: (err as NodeJS.ErrnoException).code });
+      refuseHttp(res, { status: 503, message: `${route.user}'s server is not answering. Try again, or restart it from /hub/home.` });
+    });
+    res.on('close', () => {
+      if (!res.writableFinished) upstream.destroy();
+    });
+    req.pipe(upstream);
+  }
+
+  function forwardUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, route: Route): void {
+    const target = new URL(route.target);
+    const upstream = http.request({
+      host: target.hostname,
+      port: target.port,
+      method: req.method,
+      path: req.url,
+      headers: upstreamHeaders(req, route.token, true),
+      agent: false, // an upgraded connection leaves the pool for good
+    });
+    upstream.on('upgrade', (up, upSocket, upHead) => {
+      let reply = `HTTP/1.1 101 Switching Protocols\r\n`;
+      for (let i = 0; i < up.rawHeaders.length; i += 2) reply += `${up.rawHeaders[i]}: ${up.rawHeaders[i + 1]}\r\n`;
+      socket.write(`${reply}\r\n`);
+      if (upHead.length) socket.write(upHead);
+      if (head.length) upSocket.write(head);
+      upSocket.on('error', () => socket.destroy());
+      socket.on('error', () => upSocket.destroy());
+      upSocket.on('close', () => socket.destroy());
+      socket.on('close', () => upSocket.destroy());
+      upSocket.pipe(socket);
+      socket.pipe(upSocket);
+    });
+    upstream.on('response', (up) => {
+      // The server answered without upgrading: pass its answer on and close.
+      let reply = `HTTP/1.1 ${up.statusCode} ${up.statusMessage}\r\n`;
+      for (let i = 0; i < up.rawHeaders.length; i += 2) reply += `${up.rawHeaders[i]}: ${up.rawHeaders[i + 1]}\r\n`;
+      socket.write(`${reply}\r\n`);
+      up.pipe(socket);
+    });
+    upstream.on('error', () => refuseSocket(socket, { status: 503, message: `${route.user}'s server is not answering.` }));
+    upstream.end();
+  }
+
+  return {
+    owns: (req) => parseUserPath(req.url ?? '/') !== undefined,
+
+    http(req, res) {
+      decideOrFailClosed(req, false).then((d) => ('route' in d ? forwardHttp(req, res, d.route) : refuseHttp(res, d.refusal)));
+    },
+
+    upgrade(req, socket, head) {
+      socket.on('error', () => socket.destroy());
+      decideOrFailClosed(req, true).then((d) => ('route' in d ? forwardUpgrade(req, socket, head, d.route) : refuseSocket(socket, d.refusal)));
+    },
+
+    close: () => agent.destroy(),
+  };
+}

@@ -1,0 +1,114 @@
+/**
+ * Opening everything the hub and the CLI work with, from a Config: Redis (REDIS_URL, or the
+ * embedded server), Docker, the stores, the catalogue, the spawner and the server manager.
+ * `close()` releases all of it, the embedded Redis last.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Catalogue } from './catalogue/catalogue';
+import type { Config } from './config';
+import { Servers } from './hub/servers';
+import type { Logger } from './log';
+import { VERSION } from './paths';
+import { DockerSpawner } from './spawner/docker';
+import { connectDocker, type Docker } from './spawner/engine';
+import { EmbeddedRedis, answers, embeddedRedisFiles } from './store/embedded-redis';
+import { connectRedis, type RedisAddress, type RedisClient } from './store/redis';
+import { RedisRouteStore } from './store/routes';
+import { ServerStore } from './store/servers';
+import { SessionStore } from './store/sessions';
+import { UserStore } from './store/users';
+
+export interface Runtime {
+  config: Config;
+  log: Logger;
+  redis: RedisClient;
+  docker: Docker;
+  users: UserStore;
+  sessions: SessionStore;
+  routes: RedisRouteStore;
+  state: ServerStore;
+  catalogue: Catalogue;
+  spawner: DockerSpawner;
+  servers: Servers;
+  close(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  /**
+   * own: this process runs the embedded Redis (the hub);
+   * shared: use the running hub's embedded Redis, or run one just for this command (the CLI).
+   */
+  embeddedRedis: 'own' | 'shared';
+}
+
+/** The Redis to use, starting the embedded one when needed; `stop` undoes what was started. */
+async function openRedisAddress(config: Config, log: Logger, mode: RuntimeOptions['embeddedRedis']): Promise<{ address: RedisAddress; stop(): Promise<void> }> {
+  if (config.redisUrl) return { address: { url: config.redisUrl }, stop: async () => undefined };
+  fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  if (mode === 'shared') {
+    const files = embeddedRedisFiles(config.dataDir);
+    if (fs.existsSync(files.passwordFile)) {
+      const address = { socket: files.socket, password: fs.readFileSync(files.passwordFile, 'utf8').trim() };
+      if (await answers(address)) return { address, stop: async () => undefined };
+    }
+  }
+  const embedded = await EmbeddedRedis.start(config.dataDir, log);
+  return { address: embedded.address, stop: () => embedded.stop() };
+}
+
+export async function openRuntime(config: Config, log: Logger, options: RuntimeOptions): Promise<Runtime> {
+  const redisAddress = await openRedisAddress(config, log, options.embeddedRedis);
+  const redis = connectRedis(redisAddress.address);
+  redis.on('error', (err) => log.warn('redis connection problem', { err: err.message }));
+  const docker = connectDocker(config.dockerHost);
+  const routes = new RedisRouteStore(redis);
+  const state = new ServerStore(redis);
+  const catalogue = new Catalogue(docker, { allowed: config.images, defaultId: config.defaultImage });
+  const spawner = new DockerSpawner(docker, {
+    hubName: config.hubName,
+    version: VERSION,
+    access: config.serverAccess,
+    network: config.network,
+    spawnTimeoutMs: config.spawnTimeout,
+    httpTimeoutMs: config.httpTimeout,
+    memLimit: config.memLimit,
+    cpuLimit: config.cpuLimit,
+    pidsLimit: config.pidsLimit,
+    log,
+  });
+  const servers = new Servers({ spawner, catalogue, routes, state, log });
+  return {
+    config,
+    log,
+    redis,
+    docker,
+    users: new UserStore(redis),
+    sessions: new SessionStore(redis),
+    routes,
+    state,
+    catalogue,
+    spawner,
+    servers,
+    async close() {
+      await redis.quit().catch(() => redis.disconnect());
+      await redisAddress.stop();
+    },
+  };
+}
+
+/** HUB_SECRET, or the one generated the first time into HUB_DATA_DIR/secret (mode 0600). */
+export function hubSecret(config: Config, log: Logger): string {
+  if (config.secret) return config.secret;
+  const file = path.join(config.dataDir, 'secret');
+  fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  try {
+    return fs.readFileSync(file, 'utf8').trim();
+  } catch {
+    const secret = randomBytes(32).toString('hex');
+    fs.writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+    log.info('HUB_SECRET is not set: generated one', { file });
+    return secret;
+  }
+}

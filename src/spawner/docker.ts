@@ -1,0 +1,262 @@
+/**
+ * DockerSpawner: one container per user, from a catalogue image, read top to bottom in `start`:
+ * remove the old container → ensure the home volume → create → start → find the address →
+ * wait until the server answers with its token. Gone is a state, not an error: 404 and 409 on
+ * stop or remove count as done.
+ */
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import os from 'node:os';
+import type Docker from 'dockerode';
+import { BerthError, statusOf } from '../errors';
+import type { Logger } from '../log';
+import { LABEL, naming, type Naming } from './naming';
+import type { ProgressEvent, RunningServer, ServerStatus, SpawnRequest, Spawner } from './spawner';
+
+export interface DockerSpawnerOptions {
+  hubName: string;
+  version: string;
+  /**
+   * port: publish 8888 on 127.0.0.1 (hub on the host); network: reach servers by name on
+   * `network` (hub in a container); auto: network when this process runs in a container of the
+   * same Docker engine, else port.
+   */
+  access: 'auto' | 'port' | 'network';
+  network: string;
+  spawnTimeoutMs: number;
+  httpTimeoutMs: number;
+  memLimit: number;
+  cpuLimit: number;
+  pidsLimit: number;
+  log: Logger;
+}
+
+/** The uid:gid every catalogue image runs as (jovyan:users in images/base). */
+const SERVER_USER = '1000:100';
+const SERVER_PORT = 8888;
+const HOME = '/home/jovyan';
+const STOP_GRACE_SECONDS = 5;
+const READY_POLL_MS = 50;
+
+function ignoreStatus(...codes: number[]) {
+  return (err: unknown) => {
+    if (!codes.includes(statusOf(err) ?? -1)) throw err;
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Rejects with `error` if `promise` has not settled within `ms`. */
+function within<T>(promise: Promise<T>, ms: number, error: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(error()), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** The status of GET `url`, or 0 when nothing answers yet (a fresh connection each time). */
+function httpStatus(url: string, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve) => {
+    const req = http.get(url, { headers, agent: false, timeout: 2000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(0));
+  });
+}
+
+/** Docker's log stream for a container without a TTY: 8-byte frame headers, then the payload. */
+function demuxLogs(buf: Buffer): string {
+  let out = '';
+  for (let i = 0; i + 8 <= buf.length; ) {
+    const size = buf.readUInt32BE(i + 4);
+    out += buf.subarray(i + 8, i + 8 + size).toString('utf8');
+    i += 8 + size;
+  }
+  return out;
+}
+
+export class DockerSpawner implements Spawner {
+  private readonly names: Naming;
+  private readonly log: Logger;
+  private access: 'port' | 'network' = 'port';
+
+  constructor(
+    private readonly docker: Docker,
+    private readonly opts: DockerSpawnerOptions,
+  ) {
+    this.names = naming(opts.hubName, opts.version);
+    this.log = opts.log.child({ component: 'spawner' });
+  }
+
+  async prepare(): Promise<void> {
+    this.access = this.opts.access === 'auto' ? ((await this.ownContainer()) ? 'network' : 'port') : this.opts.access;
+    this.log.info('user servers are reached by ' + (this.access === 'port' ? 'ports published on 127.0.0.1' : `name on network ${this.opts.network}`));
+    if (this.access !== 'network') return;
+    await this.ensureNetwork();
+    await this.joinNetwork();
+  }
+
+  /** The container this process runs in, if the engine we talk to runs it (its hostname is our id). */
+  private async ownContainer(): Promise<string | undefined> {
+    try {
+      const info = await this.docker.getContainer(os.hostname()).inspect();
+      return info.Config.Hostname === os.hostname() && info.State.Running ? info.Id : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async start(request: SpawnRequest, onProgress: (e: ProgressEvent) => void = () => undefined): Promise<RunningServer> {
+    const { user, image } = request;
+    const token = randomBytes(32).toString('hex');
+    const started = Date.now();
+    onProgress({ progress: 10, message: 'Clearing away any old container' });
+    await this.removeContainer(user);
+    await this.ensureVolume(user);
+    try {
+      onProgress({ progress: 30, message: `Creating your container from ${image.title}` });
+      const container = await within(this.create(user, image.imageId, image.id, token).then(async (c) => (await c.start(), c)), this.opts.spawnTimeoutMs, () =>
+        new BerthError(500, `Your server's container did not start within ${this.opts.spawnTimeoutMs / 1000} s (HUB_SPAWN_TIMEOUT).`),
+      );
+      onProgress({ progress: 60, message: 'Container started; waiting for the notebook server to answer' });
+      const target = await this.address(container, user);
+      await this.waitUntilAnswers(user, target, token, container, request.signal);
+      this.log.info('server started', { user, image: image.id, container: container.id.slice(0, 12), ms: Date.now() - started });
+      return { target, token, container: container.id };
+    } catch (err) {
+      await this.removeContainer(user).catch((e) => this.log.warn('could not remove a failed container', { user, err: e }));
+      throw err;
+    }
+  }
+
+  async stop(user: string): Promise<void> {
+    const container = this.docker.getContainer(this.names.container(user));
+    await container.stop({ t: STOP_GRACE_SECONDS }).catch(ignoreStatus(304, 404));
+    await this.removeContainer(user);
+  }
+
+  async poll(user: string): Promise<ServerStatus> {
+    try {
+      const info = await this.docker.getContainer(this.names.container(user)).inspect();
+      if (info.State.Running) return { running: true };
+      if (info.State.OOMKilled) return { running: false, reason: 'it ran out of memory (HUB_MEM_LIMIT)' };
+      return { running: false, reason: `it exited with code ${info.State.ExitCode}` };
+    } catch (err) {
+      if (statusOf(err) === 404) return { running: false, reason: 'its container is gone' };
+      throw err;
+    }
+  }
+
+  private async removeContainer(user: string): Promise<void> {
+    await this.docker.getContainer(this.names.container(user)).remove({ force: true }).catch(ignoreStatus(404, 409));
+  }
+
+  private async ensureVolume(user: string): Promise<void> {
+    // Creating an existing volume returns it unchanged, so this is idempotent.
+    await this.docker.createVolume({ Name: this.names.volume(user), Labels: this.names.labels('home', user) });
+  }
+
+  private create(user: string, imageId: string, catalogueId: string, token: string): Promise<Docker.Container> {
+    const { memLimit, cpuLimit, pidsLimit, network } = this.opts;
+    const access = this.access;
+    return this.docker.createContainer({
+      name: this.names.container(user),
+      Image: imageId,
+      User: SERVER_USER,
+      Env: [`BERTH_SERVER_TOKEN=${token}`, `BERTH_BASE_URL=/user/${user}/`, `BERTH_USER=${user}`],
+      Labels: { ...this.names.labels('server', user), [LABEL.image]: catalogueId },
+      ExposedPorts: { [`${SERVER_PORT}/tcp`]: {} },
+      HostConfig: {
+        Init: true,
+        Mounts: [{ Type: 'volume', Source: this.names.volume(user), Target: HOME }],
+        ...(access === 'port'
+          ? { PortBindings: { [`${SERVER_PORT}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: '' }] } }
+          : { NetworkMode: network }),
+        Memory: memLimit,
+        MemorySwap: memLimit,
+        NanoCpus: Math.round(cpuLimit * 1e9),
+        PidsLimit: pidsLimit,
+        CapDrop: ['ALL'],
+        SecurityOpt: ['no-new-privileges'],
+        Privileged: false,
+        RestartPolicy: { Name: 'no' },
+      },
+    });
+  }
+
+  private async address(container: Docker.Container, user: string): Promise<string> {
+    if (this.access === 'network') return `http://${this.names.container(user)}:${SERVER_PORT}`;
+    const info = await container.inspect();
+    const port = info.NetworkSettings.Ports?.[`${SERVER_PORT}/tcp`]?.[0]?.HostPort;
+    if (!port) throw new BerthError(500, 'Your server started without a published port; an admin should check the Docker engine.', { user });
+    return `http://127.0.0.1:${port}`;
+  }
+
+  /** Polls the server's status API with its token until it answers 200, it dies, or time is up. */
+  private async waitUntilAnswers(user: string, target: string, token: string, container: Docker.Container, signal?: AbortSignal): Promise<void> {
+    const url = `${target}/user/${user}/api/status`;
+    const deadline = Date.now() + this.opts.httpTimeoutMs;
+    for (let attempt = 0; ; attempt++) {
+      if (signal?.aborted) throw new BerthError(409, 'The start was cancelled.');
+      if ((await httpStatus(url, { authorization: `token ${token}` })) === 200) return;
+      if (attempt % 10 === 9) await this.failIfDead(user, container);
+      if (Date.now() > deadline) {
+        throw new BerthError(500, `Your server did not answer within ${this.opts.httpTimeoutMs / 1000} s (HUB_HTTP_TIMEOUT).`, { user, logs: await this.lastLogs(container) });
+      }
+      await sleep(READY_POLL_MS);
+    }
+  }
+
+  private async failIfDead(user: string, container: Docker.Container): Promise<void> {
+    const info = await container.inspect().catch(() => undefined);
+    if (info?.State.Running) return;
+    const logs = await this.lastLogs(container);
+    const why = info?.State.OOMKilled ? 'ran out of memory' : `exited with code ${info?.State.ExitCode ?? '?'}`;
+    throw new BerthError(500, `Your server ${why} while starting. Its last log lines:\n${logs}`, { user });
+  }
+
+  private async lastLogs(container: Docker.Container): Promise<string> {
+    try {
+      const buf = (await container.logs({ stdout: true, stderr: true, tail: 20, follow: false })) as unknown as Buffer;
+      return demuxLogs(buf).trim();
+    } catch {
+      return '(no logs)';
+    }
+  }
+
+  private async ensureNetwork(): Promise<void> {
+    const { network } = this.opts;
+    try {
+      await this.docker.getNetwork(network).inspect();
+    } catch (err) {
+      if (statusOf(err) !== 404) throw err;
+      await this.docker
+        .createNetwork({ Name: network, Driver: 'bridge', CheckDuplicate: true, Labels: this.names.labels('network') })
+        .catch(ignoreStatus(409));
+      this.log.info('created network', { network });
+    }
+  }
+
+  /** The hub in a container joins the network its users' containers are on, to reach them by name. */
+  private async joinNetwork(): Promise<void> {
+    const self = os.hostname();
+    try {
+      await this.docker.getNetwork(this.opts.network).connect({ Container: self });
+      this.log.info('joined network', { network: this.opts.network, container: self });
+    } catch (err) {
+      const status = statusOf(err);
+      if (status === 403 || status === 409 || /already exists/.test(String(err))) return; // already on it
+      if (status === 404) {
+        throw new BerthError(500, `HUB_SERVER_ACCESS=network needs the hub to run in a container, but container '${self}' was not found; use HUB_SERVER_ACCESS=port on the host.`);
+      }
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,22 @@
+/**
+ * Every Redis key Berth uses, in one place. Usernames are validated before they reach a key,
+ * so a name can never reach into another key's space.
+ */
+export const keys = {
+  /** Hash: name, admin, password (scrypt hash), created. */
+  user: (name: string) => `berth:user:${name}`,
+  /** Sorted set of usernames, scored by creation time. */
+  users: 'berth:users',
+  /** String: the session's JSON, expiring with the session. */
+  session: (id: string) => `berth:session:${id}`,
+  /** Set: ids of a user's sessions, so that all of them can be ended at once. */
+  userSessions: (name: string) => `berth:user-sessions:${name}`,
+  /** Hash: the proxy's route to a user's server (target, token, user). */
+  route: (name: string) => `berth:route:${name}`,
+  /** Sorted set of usernames that have a route. */
+  routes: 'berth:routes',
+  /** Hash: what the hub knows of a user's server (state, image, container, started ...). */
+  server: (name: string) => `berth:server:${name}`,
+  /** Sorted set of usernames that have a server record. */
+  servers: 'berth:servers',
+} as const;

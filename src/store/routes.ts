@@ -1,0 +1,78 @@
+/**
+ * The proxy's routing table: user → where their server answers and the token it wants.
+ * One interface, a Redis implementation (the real one, read by the proxy on every request)
+ * and a memory one (for fast tests); both pass the same contract test.
+ */
+import { keys } from './keys';
+import type { RedisClient } from './redis';
+
+export interface Route {
+  user: string;
+  /** Base URL of the user's notebook server, e.g. http://127.0.0.1:32768 */
+  target: string;
+  /** The server's own token, injected by the proxy; never sent to a browser. */
+  token: string;
+}
+
+export interface RouteStore {
+  get(user: string): Promise<Route | undefined>;
+  set(route: Route): Promise<void>;
+  /** Safe when there is no route. */
+  delete(user: string): Promise<void>;
+  all(): Promise<Route[]>;
+}
+
+function toRoute(h: Record<string, string> | null | undefined): Route | undefined {
+  return h && h.user && h.target && h.token ? { user: h.user, target: h.target, token: h.token } : undefined;
+}
+
+export class RedisRouteStore implements RouteStore {
+  constructor(private readonly redis: RedisClient) {}
+
+  async get(user: string): Promise<Route | undefined> {
+    return toRoute(await this.redis.hgetall(keys.route(user)));
+  }
+
+  async set(route: Route): Promise<void> {
+    await this.redis
+      .multi()
+      .del(keys.route(route.user))
+      .hset(keys.route(route.user), { user: route.user, target: route.target, token: route.token })
+      .zadd(keys.routes, Date.now(), route.user)
+      .exec();
+  }
+
+  async delete(user: string): Promise<void> {
+    await this.redis.multi().del(keys.route(user)).zrem(keys.routes, user).exec();
+  }
+
+  async all(): Promise<Route[]> {
+    const users = await this.redis.zrange(keys.routes, 0, -1);
+    if (users.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const u of users) pipeline.hgetall(keys.route(u));
+    const results = (await pipeline.exec()) ?? [];
+    return results.map(([, h]) => toRoute(h as Record<string, string>)).filter((r): r is Route => r !== undefined);
+  }
+}
+
+export class MemoryRouteStore implements RouteStore {
+  private readonly routes = new Map<string, Route>();
+
+  async get(user: string): Promise<Route | undefined> {
+    const r = this.routes.get(user);
+    return r && { ...r };
+  }
+
+  async set(route: Route): Promise<void> {
+    this.routes.set(route.user, { ...route });
+  }
+
+  async delete(user: string): Promise<void> {
+    this.routes.delete(user);
+  }
+
+  async all(): Promise<Route[]> {
+    return [...this.routes.values()].map((r) => ({ ...r }));
+  }
+}

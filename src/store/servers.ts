@@ -1,0 +1,52 @@
+/**
+ * What the hub knows of each user's server, kept in Redis so that a restarted hub knows it too.
+ * The container itself (its labels) stays the truth for what runs; this is the hub's view of it.
+ */
+import { keys } from './keys';
+import type { RedisClient } from './redis';
+
+export type ServerState = 'starting' | 'running' | 'stopping';
+
+export interface ServerRecord {
+  user: string;
+  state: ServerState;
+  /** Catalogue id of the image. */
+  image: string;
+  /** ISO 8601 time the start was requested. */
+  started: string;
+  /** Docker id of the container, once created. */
+  container?: string;
+}
+
+export class ServerStore {
+  constructor(private readonly redis: RedisClient) {}
+
+  async get(user: string): Promise<ServerRecord | undefined> {
+    const h = await this.redis.hgetall(keys.server(user));
+    if (!h.user) return undefined;
+    return { user: h.user, state: h.state as ServerState, image: h.image, started: h.started, container: h.container || undefined };
+  }
+
+  async put(record: ServerRecord): Promise<void> {
+    await this.redis
+      .multi()
+      .del(keys.server(record.user))
+      .hset(keys.server(record.user), { ...record, container: record.container ?? '' })
+      .zadd(keys.servers, Date.now(), record.user)
+      .exec();
+  }
+
+  async update(user: string, fields: Partial<Pick<ServerRecord, 'state' | 'container'>>): Promise<void> {
+    await this.redis.hset(keys.server(user), fields as Record<string, string>);
+  }
+
+  async delete(user: string): Promise<void> {
+    await this.redis.multi().del(keys.server(user)).zrem(keys.servers, user).exec();
+  }
+
+  async list(): Promise<ServerRecord[]> {
+    const users = await this.redis.zrange(keys.servers, 0, -1);
+    const records = await Promise.all(users.map((u) => this.get(u)));
+    return records.filter((r): r is ServerRecord => r !== undefined);
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * Users in Redis: one hash per user plus a sorted set of names. Only password hashes are stored.
+ * Callers pass normalised usernames (auth/username.ts); this module does not re-validate them.
+ */
+import { keys } from './keys';
+import type { RedisClient } from './redis';
+
+export interface User {
+  name: string;
+  admin: boolean;
+  /** ISO 8601 time of creation. */
+  created: string;
+  /** False for users made from HUB_ADMIN_USERS who have no password yet. */
+  hasPassword: boolean;
+}
+
+function toUser(h: Record<string, string>): User | undefined {
+  if (!h.name) return undefined;
+  return { name: h.name, admin: h.admin === '1', created: h.created, hasPassword: Boolean(h.password) };
+}
+
+export class UserStore {
+  constructor(private readonly redis: RedisClient) {}
+
+  /** Creates a user; resolves false (and changes nothing) when the name is taken. */
+  async create(name: string, opts: { admin: boolean; passwordHash?: string }): Promise<boolean> {
+    const created = new Date();
+    // HSETNX on the name field makes creation atomic: two racing creates cannot both win.
+    if ((await this.redis.hsetnx(keys.user(name), 'name', name)) === 0) return false;
+    await this.redis
+      .multi()
+      .hset(keys.user(name), { admin: opts.admin ? '1' : '0', created: created.toISOString(), password: opts.passwordHash ?? '' })
+      .zadd(keys.users, created.getTime(), name)
+      .exec();
+    return true;
+  }
+
+  async get(name: string): Promise<User | undefined> {
+    return toUser(await this.redis.hgetall(keys.user(name)));
+  }
+
+  /** The stored password hash ('' when the user has none), or undefined for no such user. */
+  async passwordHash(name: string): Promise<string | undefined> {
+    const [exists, hash] = await this.redis.hmget(keys.user(name), 'name', 'password');
+    return exists ? (hash ?? '') : undefined;
+  }
+
+  async setPassword(name: string, passwordHash: string): Promise<void> {
+    await this.redis.hset(keys.user(name), 'password', passwordHash);
+  }
+
+  async setAdmin(name: string, admin: boolean): Promise<void> {
+    await this.redis.hset(keys.user(name), 'admin', admin ? '1' : '0');
+  }
+
+  async list(): Promise<User[]> {
+    const names = await this.redis.zrange(keys.users, 0, -1);
+    if (names.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const n of names) pipeline.hgetall(keys.user(n));
+    const results = (await pipeline.exec()) ?? [];
+    return results.map(([, h]) => toUser(h as Record<string, string>)).filter((u): u is User => u !== undefined);
+  }
+
+  /** Removes a user; resolves false when there was none. */
+  async remove(name: string): Promise<boolean> {
+    const [[, deleted]] = (await this.redis.multi().del(keys.user(name)).zrem(keys.users, name).exec()) as [[unknown, number]];
+    return deleted === 1;
+  }
+}

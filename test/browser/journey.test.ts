@@ -1,0 +1,96 @@
+/**
+ * The walking skeleton in a real headless Chromium: sign in, start my server, land in the stock
+ * notebook UI, New → Python 3, run print(6*7), see 42; then stop and log out.
+ */
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { keys } from '../../src/store/keys';
+import { artifactPath, launchChromium } from '../helpers/browser';
+import { containersOf } from '../helpers/docker';
+import { startHub, type TestHub } from '../helpers/hub';
+
+interface Ctx {
+  hub: TestHub;
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+}
+
+const t = suite<Ctx>('browser journey');
+
+t.before(async (ctx) => {
+  ctx.hub = await startHub();
+  await ctx.hub.addUser('alice', 'alice-password');
+  ctx.browser = await launchChromium();
+  ctx.context = await ctx.browser.newContext();
+  ctx.context.setDefaultTimeout(30_000);
+  ctx.page = await ctx.context.newPage();
+});
+
+t.after(async (ctx) => {
+  await ctx.browser?.close();
+  await ctx.hub?.close();
+});
+
+t('the root sends a visitor to the login page', async ({ hub, page }) => {
+  await page.goto(`${hub.url}/`);
+  assert.match(new URL(page.url()).pathname, /^\/hub\/login$/);
+});
+
+t('a wrong password shows one generic error', async ({ page }) => {
+  await page.fill('#username_input', 'alice');
+  await page.fill('#password_input', 'wrong-password');
+  await page.click('#login_submit');
+  assert.is(await page.textContent('p.error'), 'Invalid username or password.');
+});
+
+t('signing in lands on the home page', async ({ page }) => {
+  await page.fill('#username_input', 'alice');
+  await page.fill('#password_input', 'alice-password');
+  await page.click('#login_submit');
+  await page.waitForURL('**/hub/home');
+  assert.match(await page.textContent('#server-state') ?? '', /not running/);
+});
+
+t('Start my server lands in the notebook UI at /user/alice/tree', async ({ hub, page }) => {
+  await page.click('#start');
+  await page.waitForURL('**/user/alice/tree', { timeout: 60_000 });
+  await page.waitForSelector('#notebook_list');
+  assert.is((await containersOf(hub.hubName)).length, 1);
+});
+
+t('New → Python 3 opens a notebook where print(6*7) shows 42', async ({ context, page }) => {
+  await page.click('#new-dropdown-button');
+  const [notebook] = await Promise.all([context.waitForEvent('page'), page.click('#kernel-python3 a')]);
+  await notebook.waitForSelector('.CodeMirror', { timeout: 60_000 });
+  await notebook.waitForFunction(() => (window as unknown as { Jupyter?: { notebook?: { kernel?: { is_connected(): boolean } } } }).Jupyter?.notebook?.kernel?.is_connected() === true, undefined, { timeout: 60_000 });
+  await notebook.click('.CodeMirror');
+  await notebook.keyboard.type('print(6*7)');
+  await notebook.keyboard.press('Shift+Enter');
+  const output = await notebook.waitForSelector('.output_subarea.output_stream', { timeout: 60_000 });
+  assert.is((await output.textContent())?.trim(), '42');
+  await notebook.screenshot({ path: artifactPath('journey-notebook.png') });
+  await notebook.close();
+});
+
+t('Stop my server removes the container and the route', async ({ hub, page }) => {
+  await page.goto(`${hub.url}/hub/home`);
+  await page.click('#stop');
+  await page.waitForSelector('#start', { timeout: 60_000 });
+  assert.is((await containersOf(hub.hubName)).length, 0);
+  assert.equal(await hub.redis.client().hgetall(keys.route('alice')), {});
+});
+
+t('Log out ends the session in Redis', async ({ hub, context, page }) => {
+  const session = (await context.cookies()).find((c) => c.name === 'berth-session')!;
+  assert.ok(await hub.redis.client().exists(keys.session(session.value)));
+  await page.click('#logout');
+  await page.waitForURL('**/hub/login');
+  assert.is(await hub.redis.client().exists(keys.session(session.value)), 0);
+  await page.goto(`${hub.url}/hub/home`);
+  assert.match(new URL(page.url()).pathname, /^\/hub\/login$/);
+  await page.screenshot({ path: artifactPath('journey-logged-out.png') });
+});
+
+t.run();

@@ -1,0 +1,44 @@
+/**
+ * The walking-skeleton journey against a hub that runs in a container (the demos): sign in,
+ * start, run code in a kernel through the proxy, stop.
+ */
+import http from 'node:http';
+import * as assert from 'uvu/assert';
+import { signedIn } from '../helpers/client';
+import { containersOf } from '../helpers/docker';
+import { runCode } from '../helpers/kernel';
+
+/** The status of GET `url`, or 0 when nothing answers (node:http: fetch can hang on a half-open port). */
+function status(url: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = http.get(url, { agent: false, timeout: 2000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(0));
+  });
+}
+
+export async function waitForHealth(url: string, timeoutMs = 60_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    if ((await status(`${url}/hub/health`)) === 200) return;
+    if (Date.now() > end) throw new Error(`${url}/hub/health did not answer 200 in ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+export async function journey(url: string, hubName: string): Promise<void> {
+  const alice = await signedIn(url, 'alice', 'alice-password');
+  const start = await alice.api('POST', '/users/alice/server');
+  assert.ok(start.status === 201 || start.status === 202, `start answered ${start.status}`);
+  for (let i = 0; i < 120 && (await alice.request('/user/alice/api/status')).status !== 200; i++) await new Promise((r) => setTimeout(r, 500));
+  const [container] = (await containersOf(hubName)).filter((c) => c.Labels['berth.user'] === 'alice');
+  assert.ok(container, 'alice has a container');
+  assert.equal(container.Ports.filter((p) => p.PublicPort), [], 'reached over the Berth network, no published port');
+  const out = await runCode(alice, 'alice', 'print(6*7)');
+  assert.is(out.stdout, '42\n');
+  assert.is((await alice.api('DELETE', '/users/alice/server')).status, 204);
+  assert.not.ok((await containersOf(hubName)).some((c) => c.Labels['berth.user'] === 'alice'));
+}

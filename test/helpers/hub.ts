@@ -1,0 +1,60 @@
+/**
+ * A real hub for integration tests: real Redis (a throwaway one), real Docker, listening on a
+ * random loopback port, with a unique HUB_NAME so its containers, volumes and networks are its
+ * own and are removed by `close()`.
+ */
+import { randomBytes } from 'node:crypto';
+import { loadConfig, type Config } from '../../src/config';
+import { silentLogger, createLogger } from '../../src/log';
+import { openRuntime, type Runtime } from '../../src/runtime';
+import { listen } from '../../src/server';
+import { hashPassword } from '../../src/auth/password';
+import { removeHubObjects } from './docker';
+import { startRedis, type TestRedis } from './redis';
+
+export interface TestHub {
+  url: string;
+  hubName: string;
+  config: Config;
+  runtime: Runtime;
+  redis: TestRedis;
+  addUser(name: string, password: string, admin?: boolean): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const SECRET = 'test-secret-0123456789abcdefghijklmnopqrstuvwxyz';
+
+export async function startHub(env: Record<string, string> = {}): Promise<TestHub> {
+  const redis = await startRedis();
+  const hubName = `bt${randomBytes(4).toString('hex')}`;
+  const config = loadConfig({
+    REDIS_URL: redis.url,
+    HUB_SECRET: SECRET,
+    HUB_NAME: hubName,
+    HUB_NETWORK: hubName,
+    HUB_SERVER_ACCESS: 'port',
+    HUB_PORT: '0',
+    HUB_MEM_LIMIT: '512m',
+    ...env,
+  });
+  const log = process.env.BERTH_TEST_LOG ? createLogger('debug') : silentLogger;
+  const runtime = await openRuntime(config, log, { embeddedRedis: 'own' });
+  await runtime.spawner.prepare();
+  const hub = await listen(runtime, SECRET, 0, '127.0.0.1');
+  return {
+    url: hub.url,
+    hubName,
+    config,
+    runtime,
+    redis,
+    async addUser(name, password, admin = false) {
+      await runtime.users.create(name, { admin, passwordHash: await hashPassword(password) });
+    },
+    async close() {
+      await hub.close();
+      await removeHubObjects(hubName);
+      await runtime.close();
+      await redis.stop();
+    },
+  };
+}

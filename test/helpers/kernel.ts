@@ -1,0 +1,62 @@
+/**
+ * Running code in a user's kernel the way the notebook UI does: create a kernel over REST, then
+ * speak the Jupyter messaging protocol over the kernel's WebSocket, all through the proxy.
+ */
+import { randomUUID } from 'node:crypto';
+import WebSocket from 'ws';
+import type { Client } from './client';
+
+export interface KernelOutput {
+  stdout: string;
+  /** MIME bundles of execute_result and display_data messages. */
+  data: Array<Record<string, unknown>>;
+  error?: string;
+}
+
+function message(session: string, code: string) {
+  return {
+    header: { msg_id: randomUUID(), username: 'test', session, msg_type: 'execute_request', version: '5.3', date: new Date().toISOString() },
+    parent_header: {},
+    metadata: {},
+    content: { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true },
+    channel: 'shell',
+    buffers: [],
+  };
+}
+
+/** Starts a kernel, runs `code`, collects what it printed and displayed, and shuts the kernel down. */
+export async function runCode(client: Client, user: string, code: string, kernelName = 'python3', timeoutMs = 60_000): Promise<KernelOutput> {
+  const base = `/user/${user}/api/kernels`;
+  const created = await client.request(base, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: kernelName }) });
+  if (created.status !== 201) throw new Error(`creating a ${kernelName} kernel answered ${created.status}: ${await created.text()}`);
+  const { id } = (await created.json()) as { id: string };
+  try {
+    const session = randomUUID();
+    const url = `${client.base.replace(/^http/, 'ws')}${base}/${id}/channels?session_id=${session}`;
+    const ws = new WebSocket(url, { headers: { cookie: client.cookieHeader(base) } });
+    const out: KernelOutput = { stdout: '', data: [] };
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no answer from the kernel in ${timeoutMs} ms`)), timeoutMs);
+      const request = message(session, code);
+      ws.on('open', () => ws.send(JSON.stringify(request)));
+      ws.on('error', (err) => (clearTimeout(timer), reject(err)));
+      ws.on('unexpected-response', (_req, res) => (clearTimeout(timer), reject(new Error(`upgrade refused: ${res.statusCode}`))));
+      ws.on('message', (raw) => {
+        const msg = JSON.parse(raw.toString()) as { channel: string; header: { msg_type: string }; parent_header: { msg_id?: string }; content: Record<string, unknown> };
+        if (msg.parent_header.msg_id !== request.header.msg_id || msg.channel !== 'iopub') return;
+        const type = msg.header.msg_type;
+        if (type === 'stream') out.stdout += String(msg.content.text);
+        if (type === 'execute_result' || type === 'display_data') out.data.push(msg.content.data as Record<string, unknown>);
+        if (type === 'error') out.error = `${msg.content.ename}: ${msg.content.evalue}`;
+        if (type === 'status' && msg.content.execution_state === 'idle') {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    ws.close();
+    return out;
+  } finally {
+    await client.request(`${base}/${id}`, { method: 'DELETE' });
+  }
+}

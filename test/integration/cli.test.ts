@@ -1,0 +1,105 @@
+/**
+ * The `berth` command as a person uses it, against a real Redis.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { keys } from '../../src/store/keys';
+import { berth } from '../helpers/cli';
+import { startRedis, type TestRedis } from '../helpers/redis';
+
+interface Ctx {
+  redis: TestRedis;
+  env: Record<string, string>;
+}
+
+const t = suite<Ctx>('berth CLI');
+
+t.before(async (ctx) => {
+  ctx.redis = await startRedis();
+  ctx.env = { REDIS_URL: ctx.redis.url };
+});
+
+t.after(async (ctx) => ctx.redis.stop());
+
+t('--help shows every command', async (ctx) => {
+  const r = await berth(['--help'], ctx.env);
+  assert.is(r.code, 0);
+  for (const cmd of ['berth serve', 'berth user add', 'berth user list', 'berth user rm', 'berth user set-password', 'berth images list', 'berth images build']) {
+    assert.ok(r.stdout.includes(cmd), cmd);
+  }
+});
+
+t('unknown commands and options exit non-zero with one line', async (ctx) => {
+  for (const args of [['frobnicate'], ['user', 'add'], ['user', 'add', 'x', '--bogus'], ['user', 'add', 'a', 'b']]) {
+    const r = await berth(args, ctx.env);
+    assert.is(r.code, 2, args.join(' '));
+    assert.is(r.stderr.trim().split('\n').length, 1, r.stderr);
+  }
+});
+
+t('user add reads the password from the first line of stdin and stores only a hash', async (ctx) => {
+  const r = await berth(['user', 'add', 'alice'], ctx.env, 'alice-password\nignored\n');
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /Added user alice/);
+  const stored = await ctx.redis.client().hgetall(keys.user('alice'));
+  assert.is(stored.admin, '0');
+  assert.match(stored.password, /^scrypt\$/);
+  assert.not.ok(JSON.stringify(stored).includes('alice-password'));
+});
+
+t('--admin makes an admin; names are normalised', async (ctx) => {
+  const r = await berth(['user', 'add', 'Carol', '--admin'], ctx.env, 'carol-password\n');
+  assert.is(r.code, 0, r.stderr);
+  assert.is((await ctx.redis.client().hgetall(keys.user('carol'))).admin, '1');
+});
+
+t('bad input: taken name, bad name, short password, unknown user', async (ctx) => {
+  const cases: Array<[string[], string, RegExp]> = [
+    [['user', 'add', 'alice'], 'another-password\n', /already exists/],
+    [['user', 'add', '../x'], 'password123\n', /Invalid username/],
+    [['user', 'add', 'dave'], 'short\n', /at least 8 characters/],
+    [['user', 'add', 'erin'], '', /at least 8 characters/],
+    [['user', 'rm', 'nobody'], '', /No such user/],
+    [['user', 'set-password', 'nobody'], 'password123\n', /No such user/],
+  ];
+  for (const [args, input, message] of cases) {
+    const r = await berth(args, ctx.env, input);
+    assert.is(r.code, 1, args.join(' '));
+    assert.match(r.stderr, message);
+    assert.is(r.stderr.trim().split('\n').length, 1, r.stderr);
+  }
+  assert.is(await ctx.redis.client().exists(keys.user('dave')), 0);
+});
+
+t('user list shows users and roles', async (ctx) => {
+  const r = await berth(['user', 'list'], ctx.env);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^NAME\s+ROLE\s+SERVER\s+CREATED/);
+  assert.match(r.stdout, /\nalice\s+stopped/);
+  assert.match(r.stdout, /\ncarol\s+admin\s+stopped/);
+});
+
+t('set-password changes the hash and ends the user\'s sessions', async (ctx) => {
+  const redis = ctx.redis.client();
+  const before = await redis.hget(keys.user('alice'), 'password');
+  await redis.set(keys.session('s1'), JSON.stringify({ passport: { user: 'alice' } }));
+  await redis.sadd(keys.userSessions('alice'), 's1');
+  const r = await berth(['user', 'set-password', 'alice'], ctx.env, 'a-new-password\n');
+  assert.is(r.code, 0, r.stderr);
+  assert.is.not(await redis.hget(keys.user('alice'), 'password'), before);
+  assert.is(await redis.exists(keys.session('s1')), 0);
+});
+
+t('user rm removes the user', async (ctx) => {
+  const r = await berth(['user', 'rm', 'carol'], { ...ctx.env, HUB_NAME: 'cli-test-none' });
+  assert.is(r.code, 0, r.stderr);
+  assert.is(await ctx.redis.client().exists(keys.user('carol')), 0);
+});
+
+t('a bad setting is named in one line', async (ctx) => {
+  const r = await berth(['user', 'list'], { ...ctx.env, HUB_PORT: 'eighty' });
+  assert.is(r.code, 1);
+  assert.match(r.stderr, /^berth: HUB_PORT: /);
+});
+
+t.run();
