@@ -153,16 +153,21 @@ export function createProxy(deps: ProxyDeps): Proxy {
     );
   }
 
-  function forwardHttp(req: IncomingMessage, res: ServerResponse, route: Route): void {
+  /** The request to the user's server; an upgraded connection leaves the pool for good. */
+  function upstreamRequest(req: IncomingMessage, route: Route, websocket: boolean): http.ClientRequest {
     const target = new URL(route.target);
-    const upstream = http.request({
+    return http.request({
       host: target.hostname,
       port: target.port,
       method: req.method,
       path: req.url,
-      headers: upstreamHeaders(req, route.token, false),
-      agent,
+      headers: upstreamHeaders(req, route.token, websocket),
+      agent: websocket ? false : agent,
     });
+  }
+
+  function forwardHttp(req: IncomingMessage, res: ServerResponse, route: Route): void {
+    const upstream = upstreamRequest(req, route, false);
     upstream.on('response', (up) => {
       res.writeHead(up.statusCode ?? 502, responseHeaders(up.headers));
       up.pipe(res);
@@ -183,15 +188,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
   }
 
   function forwardUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, route: Route): void {
-    const target = new URL(route.target);
-    const upstream = http.request({
-      host: target.hostname,
-      port: target.port,
-      method: req.method,
-      path: req.url,
-      headers: upstreamHeaders(req, route.token, true),
-      agent: false, // an upgraded connection leaves the pool for good
-    });
+    const upstream = upstreamRequest(req, route, true);
     upstream.on('upgrade', (up, upSocket, upHead) => {
       let reply = `HTTP/1.1 101 Switching Protocols\r\n`;
       for (let i = 0; i < up.rawHeaders.length; i += 2) reply += `${up.rawHeaders[i]}: ${up.rawHeaders[i + 1]}\r\n`;

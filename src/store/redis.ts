@@ -23,3 +23,12 @@ export function connectRedis(address: RedisAddress, name = 'berth'): RedisClient
     ? new Redis(address.url, options)
     : new Redis({ ...options, path: address.socket, password: address.password });
 }
+
+/** HGETALL of many keys in one round trip, in order ({} for a missing key). */
+export async function hgetallMany(redis: RedisClient, keys: string[]): Promise<Array<Record<string, string>>> {
+  if (keys.length === 0) return [];
+  const pipeline = redis.pipeline();
+  for (const key of keys) pipeline.hgetall(key);
+  const results = (await pipeline.exec()) ?? [];
+  return results.map(([, h]) => (h ?? {}) as Record<string, string>);
+}

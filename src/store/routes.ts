@@ -4,7 +4,7 @@
  * and a memory one (for fast tests); both pass the same contract test.
  */
 import { keys } from './keys';
-import type { RedisClient } from './redis';
+import { hgetallMany, type RedisClient } from './redis';
 
 export interface Route {
   user: string;
@@ -48,11 +48,8 @@ export class RedisRouteStore implements RouteStore {
 
   async all(): Promise<Route[]> {
     const users = await this.redis.zrange(keys.routes, 0, -1);
-    if (users.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const u of users) pipeline.hgetall(keys.route(u));
-    const results = (await pipeline.exec()) ?? [];
-    return results.map(([, h]) => toRoute(h as Record<string, string>)).filter((r): r is Route => r !== undefined);
+    const hashes = await hgetallMany(this.redis, users.map(keys.route));
+    return hashes.map(toRoute).filter((r): r is Route => r !== undefined);
   }
 }
 

@@ -3,7 +3,7 @@
  * Callers pass normalised usernames (auth/username.ts); this module does not re-validate them.
  */
 import { keys } from './keys';
-import type { RedisClient } from './redis';
+import { hgetallMany, type RedisClient } from './redis';
 
 export interface User {
   name: string;
@@ -55,11 +55,8 @@ export class UserStore {
 
   async list(): Promise<User[]> {
     const names = await this.redis.zrange(keys.users, 0, -1);
-    if (names.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const n of names) pipeline.hgetall(keys.user(n));
-    const results = (await pipeline.exec()) ?? [];
-    return results.map(([, h]) => toUser(h as Record<string, string>)).filter((u): u is User => u !== undefined);
+    const hashes = await hgetallMany(this.redis, names.map(keys.user));
+    return hashes.map(toUser).filter((u): u is User => u !== undefined);
   }
 
   /** Removes a user; resolves false when there was none. */
