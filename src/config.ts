@@ -105,6 +105,28 @@ function dockerHost(raw: string): string | undefined {
   return raw;
 }
 
+/** Per-image limits, keyed by catalogue id. */
+export type ImageLimitOverrides = Record<string, { memory?: number; cpu?: number; pids?: number }>;
+
+/** "scipy:memory=8g,cpu=4; r:pids=1024" → overrides per catalogue id. */
+function imageLimits(raw: string): ImageLimitOverrides {
+  const out: ImageLimitOverrides = {};
+  for (const entry of raw.split(';').map((e) => e.trim()).filter(Boolean)) {
+    const m = /^([a-z][a-z0-9-]*)\s*:\s*(.+)$/.exec(entry);
+    if (!m) throw new Error(`cannot read '${entry}': write id:memory=4g,cpu=2,pids=512; id:...`);
+    const limits: ImageLimitOverrides[string] = {};
+    for (const pair of m[2].split(',')) {
+      const [key, value = ''] = pair.split('=').map((x) => x.trim());
+      if (key === 'memory') limits.memory = parseBytes(value);
+      else if (key === 'cpu') limits.cpu = positiveNumber(value);
+      else if (key === 'pids') limits.pids = integer(16, 1_000_000)(value);
+      else throw new Error(`unknown limit '${key}' for ${m[1]}: use memory, cpu or pids`);
+    }
+    out[m[1]] = limits;
+  }
+  return out;
+}
+
 /** The declarations, in the order hub.env.example lists them. */
 export const SETTINGS = {
   port: setting('HUB_PORT', '8000', 'Port of the hub and its proxy (the one URL users open).', integer(0, 65535)),
@@ -125,9 +147,10 @@ export const SETTINGS = {
   buildImages: setting('HUB_BUILD_IMAGES', 'missing', 'At start: missing = build catalogue images that are missing or older than their folder in images/; never = only say so.', oneOf('missing', 'never')),
   spawnTimeout: setting('HUB_SPAWN_TIMEOUT', '60', 'Seconds for a container to be created and started.', seconds(false)),
   httpTimeout: setting('HUB_HTTP_TIMEOUT', '30', 'Seconds for a started notebook server to answer.', seconds(false)),
-  memLimit: setting('HUB_MEM_LIMIT', '2g', 'Memory (and memory + swap) limit of each user container.', parseBytes),
-  cpuLimit: setting('HUB_CPU_LIMIT', '1', 'CPUs each user container may use.', positiveNumber),
-  pidsLimit: setting('HUB_PIDS_LIMIT', '512', 'Processes each user container may run.', integer(16, 1_000_000)),
+  memLimit: setting('HUB_MEM_LIMIT', '2g', "Memory (and memory + swap) of each user container, for images whose labels set none.", parseBytes),
+  cpuLimit: setting('HUB_CPU_LIMIT', '1', "CPUs each user container may use, for images whose labels set none.", positiveNumber),
+  pidsLimit: setting('HUB_PIDS_LIMIT', '512', "Processes each user container may run, for images whose labels set none.", integer(16, 1_000_000)),
+  imageLimits: setting('HUB_IMAGE_LIMITS', '', 'Limits per image, over its labels: scipy:memory=8g,cpu=4; r:pids=1024', imageLimits),
   logLevel: setting('HUB_LOG_LEVEL', 'info', 'Log level: debug, info, warn or error.', oneOf('debug', 'info', 'warn', 'error')),
 } as const;
 

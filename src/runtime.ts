@@ -65,7 +65,12 @@ export async function openRuntime(config: Config, log: Logger, options: RuntimeO
   const docker = connectDocker(config.dockerHost);
   const routes = new RedisRouteStore(redis);
   const state = new ServerStore(redis);
-  const catalogue = new Catalogue(docker, { allowed: config.images, defaultId: config.defaultImage });
+  const catalogue = new Catalogue(docker, {
+    allowed: config.images,
+    defaultId: config.defaultImage,
+    defaultLimits: { memory: config.memLimit, cpu: config.cpuLimit, pids: config.pidsLimit },
+    overrides: config.imageLimits,
+  });
   const spawner = new DockerSpawner(docker, {
     hubName: config.hubName,
     version: VERSION,
@@ -73,18 +78,16 @@ export async function openRuntime(config: Config, log: Logger, options: RuntimeO
     network: config.network,
     spawnTimeoutMs: config.spawnTimeout,
     httpTimeoutMs: config.httpTimeout,
-    memLimit: config.memLimit,
-    cpuLimit: config.cpuLimit,
-    pidsLimit: config.pidsLimit,
     log,
   });
-  const servers = new Servers({ spawner, catalogue, routes, state, log });
+  const users = new UserStore(redis);
+  const servers = new Servers({ spawner, catalogue, routes, state, users, log });
   return {
     config,
     log,
     redis,
     docker,
-    users: new UserStore(redis),
+    users,
     sessions: new SessionStore(redis),
     routes,
     state,

@@ -119,6 +119,12 @@ export async function imageState(docker: Docker, source: ImageSource): Promise<I
   return labels[SOURCE_LABEL] === source.sourceHash ? 'current' : 'stale';
 }
 
+/** How a build reports: a step per image (or base), and the output lines within it. */
+export interface BuildProgress {
+  step(message: string): void;
+  detail(line: string): void;
+}
+
 type Say = (line: string) => void;
 
 function follow(docker: Docker, stream: Readable, say: Say): Promise<void> {
@@ -156,10 +162,11 @@ function run(cmd: string, args: string[], say: Say): Promise<void> {
 }
 
 /** debian:bookworm without a registry: debootstrap a minimal rootfs and import it. */
-async function debootstrapBase(docker: Docker, say: Say): Promise<void> {
+async function debootstrapBase(docker: Docker, progress: BuildProgress): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-rootfs-'));
+  const say = progress.detail;
   try {
-    say(`${OFFLINE_BASE} cannot be pulled; building it with debootstrap (about a minute)`);
+    progress.step(`${OFFLINE_BASE} cannot be pulled; building it with debootstrap (about a minute)`);
     await run('debootstrap', ['--variant=minbase', 'bookworm', dir, DEBIAN_MIRROR], say);
     fs.writeFileSync(
       path.join(dir, 'etc/apt/sources.list'),
@@ -177,19 +184,18 @@ async function debootstrapBase(docker: Docker, say: Say): Promise<void> {
 }
 
 /** Makes `ref` present: pull it, or for debian:bookworm build it offline when the pull fails. */
-async function ensureBase(docker: Docker, ref: string, say: Say): Promise<void> {
+async function ensureBase(docker: Docker, ref: string, progress: BuildProgress): Promise<void> {
   if (await imageLabels(docker, ref)) return;
   try {
-    say(`pulling ${ref}`);
-    await follow(docker, (await docker.pull(ref)) as Readable, say);
+    progress.step(`pulling ${ref}`);
+    await follow(docker, (await docker.pull(ref)) as Readable, progress.detail);
   } catch (err) {
     if (ref !== OFFLINE_BASE) throw new BerthError(500, `Base image ${ref} is missing and cannot be pulled: ${(err as Error).message}`);
-    await debootstrapBase(docker, say);
+    await debootstrapBase(docker, progress);
   }
 }
 
 async function buildOne(docker: Docker, source: ImageSource, say: Say): Promise<void> {
-  say(`building ${source.tag} from images/${source.name}`);
   const args = ['-C', source.context, '-c'];
   const ignore = path.join(source.context, '.dockerignore');
   if (fs.existsSync(ignore)) args.push('-X', ignore);
@@ -202,7 +208,6 @@ async function buildOne(docker: Docker, source: ImageSource, say: Say): Promise<
     labels: { [SOURCE_LABEL]: source.sourceHash },
   });
   await follow(docker, stream as Readable, say);
-  say(`built ${source.tag}`);
 }
 
 export interface BuildOptions {
@@ -210,7 +215,7 @@ export interface BuildOptions {
   names: string[];
   /** Rebuild named images even when they exist (bases are only built when missing). */
   force: boolean;
-  say: Say;
+  progress: BuildProgress;
 }
 
 /**
@@ -221,15 +226,16 @@ export async function buildImages(docker: Docker, options: BuildOptions, sources
   const wanted = options.names.length ? options.names : sources.filter((s) => s.catalogueId).map((s) => s.name);
   const order = buildOrder(sources, wanted);
   const named = new Set(order.filter((s) => wanted.includes(s.name) || wanted.includes(s.catalogueId ?? '')));
-  const built: string[] = [];
-  for (const source of order) {
-    const fromLocal = sources.some((s) => s.tag === source.from);
-    if (!fromLocal) await ensureBase(docker, source.from, options.say);
-    if (!(options.force && named.has(source)) && (await imageState(docker, source)) === 'current') continue;
-    await buildOne(docker, source, options.say);
-    built.push(source.tag);
+  const todo: ImageSource[] = [];
+  for (const source of order) if ((options.force && named.has(source)) || (await imageState(docker, source)) !== 'current') todo.push(source);
+  for (const [i, source] of todo.entries()) {
+    if (!sources.some((s) => s.tag === source.from)) await ensureBase(docker, source.from, options.progress);
+    const started = Date.now();
+    options.progress.step(`[${i + 1}/${todo.length}] building ${source.tag} from images/${source.name}`);
+    await buildOne(docker, source, options.progress.detail);
+    options.progress.step(`[${i + 1}/${todo.length}] built ${source.tag} in ${Math.round((Date.now() - started) / 1000)} s`);
   }
-  return built;
+  return todo.map((s) => s.tag);
 }
 
 /** The catalogue images in images/ that are not current, with their state. */

@@ -4,14 +4,21 @@
  * reference, and `resolve` refuses anything else before a container is made.
  */
 import type Docker from 'dockerode';
+import type { ImageLimitOverrides } from '../config';
 import { badRequest } from '../errors';
-import { IMAGE_LABEL } from './labels';
+import { IMAGE_LABEL, labelLimits, parseKernels, parseList, type Kernel, type Limits } from './labels';
+
+export type { Kernel, Limits };
 
 export interface CatalogueImage {
   id: string;
   title: string;
   description: string;
-  kernels: string[];
+  kernels: Kernel[];
+  /** Notable packages with versions, e.g. "numpy 1.24". */
+  packages: string[];
+  /** What a container of this image gets: HUB_IMAGE_LIMITS, else the image's labels, else the hub's defaults. */
+  limits: Limits;
   /** Docker's image id (sha256:...): containers are created from exactly this image. */
   imageId: string;
   /** Bytes on disk. */
@@ -24,6 +31,10 @@ export interface CatalogueOptions {
   /** Ids users may pick; empty = all. */
   allowed: readonly string[];
   defaultId: string;
+  /** Limits for images whose labels set none (HUB_MEM_LIMIT, HUB_CPU_LIMIT, HUB_PIDS_LIMIT). */
+  defaultLimits: Limits;
+  /** Limits that win over an image's labels (HUB_IMAGE_LIMITS). */
+  overrides: ImageLimitOverrides;
 }
 
 const ID = /^[a-z][a-z0-9-]{0,29}$/;
@@ -46,7 +57,9 @@ export class Catalogue {
         id,
         title: labels[IMAGE_LABEL.title] ?? id,
         description: labels[IMAGE_LABEL.description] ?? '',
-        kernels: (labels[IMAGE_LABEL.kernels] ?? '').split(',').map((k) => k.trim()).filter(Boolean),
+        kernels: parseKernels(labels[IMAGE_LABEL.kernels]),
+        packages: parseList(labels[IMAGE_LABEL.packages]),
+        limits: { ...this.options.defaultLimits, ...labelLimits(labels), ...this.options.overrides[id] },
         imageId: info.Id,
         size: info.Size,
         created: new Date(info.Created * 1000).toISOString(),
@@ -64,6 +77,12 @@ export class Catalogue {
 
   get defaultId(): string {
     return this.options.defaultId;
+  }
+
+  /** `preferred` when it is still a built, allowed image, else the default id. */
+  async choose(preferred: string | undefined): Promise<string> {
+    if (preferred && (await this.list()).some((i) => i.id === preferred)) return preferred;
+    return this.defaultId;
   }
 
   /**

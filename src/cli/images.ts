@@ -3,6 +3,7 @@
  */
 import { buildImages, imageState, readSources } from '../catalogue/build';
 import type { Catalogue } from '../catalogue/catalogue';
+import { describeKernels } from '../catalogue/labels';
 import type { Docker } from '../spawner/engine';
 import { formatTable } from './io';
 
@@ -19,13 +20,19 @@ export async function listImages(docker: Docker, catalogue: Catalogue): Promise<
     const state = await imageState(docker, s);
     const status = state === 'missing' ? 'missing' : `${state === 'stale' ? 'built (older than images/)' : 'built'} ${image?.created.slice(0, 10) ?? ''}`;
     const offered = catalogue.allows(id) ? '' : ' (not in HUB_IMAGES)';
-    rows.push([id, image?.title ?? '', image?.kernels.join(', ') ?? '', `${status.trim()}${offered}`, image ? megabytes(image.size) : '']);
+    rows.push([id, image?.title ?? '', image ? describeKernels(image.kernels) : '', `${status.trim()}${offered}`, image ? megabytes(image.size) : '']);
   }
   const header = ['ID', 'TITLE', 'KERNELS', 'STATUS', 'SIZE'];
   return formatTable(header, rows);
 }
 
+/** Steps stand out; Docker's own lines are indented under them. */
+const terminalProgress = {
+  step: (message: string) => process.stdout.write(`==> ${message}\n`),
+  detail: (line: string) => process.stdout.write(`    ${line}\n`),
+};
+
 export async function buildCommand(docker: Docker, names: string[], force: boolean): Promise<string> {
-  const built = await buildImages(docker, { names, force, say: (line) => process.stdout.write(`${line}\n`) });
+  const built = await buildImages(docker, { names, force, progress: terminalProgress });
   return built.length ? `Built ${built.join(', ')}.` : 'Every image was already built (use --force to rebuild).';
 }

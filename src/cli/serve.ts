@@ -57,7 +57,11 @@ async function ensureImages(rt: Runtime): Promise<void> {
   }
   const names = outdated.map((o) => o.source.name);
   rt.log.info('building catalogue images that are missing or out of date (HUB_BUILD_IMAGES=missing); a first build takes a few minutes', { images: names });
-  await buildImages(rt.docker, { names, force: false, say: (line) => rt.log.debug('image build', { line }) });
+  await buildImages(rt.docker, {
+    names,
+    force: false,
+    progress: { step: (message) => rt.log.info('image build', { step: message }), detail: (line) => rt.log.debug('image build', { line }) },
+  });
   rt.log.info('built catalogue images', { images: names });
 }
 

@@ -10,12 +10,12 @@ import { safeNext } from '../auth/next';
 import type { Passport } from '../auth/passport';
 import { xsrfMatches, XSRF_FIELD } from '../auth/xsrf';
 import { isUsername } from '../auth/username';
-import { forbidden } from '../errors';
+import { BerthError, forbidden } from '../errors';
 import { STATIC_DIR } from '../paths';
 import { mayActOn, pageCaller, pageContext } from './access';
 import type { HubDeps } from './app';
 import { formBody } from './body';
-import { homePage, loginPage, pendingPage } from './views';
+import { homePage, loginPage, pendingPage, spawnPage } from './views';
 
 const HOME = '/hub/home';
 const STATIC_TYPES: Record<string, string> = { '.js': 'application/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
@@ -43,7 +43,7 @@ async function healthy<T>(check: Promise<T>): Promise<boolean> {
 }
 
 export function pagesRouter(deps: HubDeps & { passport: Passport }): Router {
-  const { users, sessions, servers, passport, log } = deps;
+  const { users, sessions, servers, catalogue, passport, log } = deps;
   const router = new Router();
   const staticFiles = loadStatic();
 
@@ -89,18 +89,63 @@ export function pagesRouter(deps: HubDeps & { passport: Passport }): Router {
     ctx.redirect('/hub/login');
   });
 
+  /** The title of a catalogue id, for people (the id itself when the image is gone). */
+  async function imageTitle(id: string): Promise<string> {
+    return (await catalogue.list()).find((i) => i.id === id)?.title ?? id;
+  }
+
   router.get(HOME, async (ctx) => {
     const caller = pageCaller(ctx);
     const view = await servers.view(caller.name);
+    const image = view.state === 'stopped' ? await catalogue.choose(await users.lastImage(caller.name)) : view.record.image;
     render(
       ctx,
       homePage(pageContext(ctx), {
         name: caller.name,
         state: view.state,
-        image: view.state === 'stopped' ? undefined : view.record.image,
+        image: await imageTitle(image),
         lastError: view.state === 'stopped' ? view.lastError : undefined,
       }),
     );
+  });
+
+  /** The user whose server a spawn page is about: the caller, or anyone for an admin. */
+  async function spawnTarget(ctx: Context): Promise<string> {
+    const caller = pageCaller(ctx);
+    const name = ctx.params.name ?? caller.name;
+    if (!isUsername(name)) throw new BerthError(404, 'Not found');
+    mayActOn(caller, name);
+    if (!(await users.get(name))) throw new BerthError(404, `No such user: ${name}`);
+    return name;
+  }
+
+  async function renderSpawn(ctx: Context, name: string, error?: { status: number; message: string; image?: string }): Promise<void> {
+    const images = await catalogue.list();
+    const selected = error?.image ?? (await catalogue.choose(await users.lastImage(name)));
+    render(ctx, spawnPage(pageContext(ctx), { name, images, selected, error: error?.message }), error?.status ?? 200);
+  }
+
+  router.get(['/hub/spawn', '/hub/spawn/:name'], async (ctx) => {
+    const name = await spawnTarget(ctx);
+    const view = await servers.view(name);
+    if (view.state !== 'stopped') return ctx.redirect(name === (ctx.state.user as Express.User).name ? `/user/${name}/tree` : `/hub/spawn-pending/${name}`);
+    await renderSpawn(ctx, name);
+  });
+
+  router.post(['/hub/spawn', '/hub/spawn/:name'], formBody, async (ctx) => {
+    const name = await spawnTarget(ctx);
+    const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+    if (!xsrfMatches(ctx, body[XSRF_FIELD])) throw forbidden('This form has expired. Reload the page and try again.');
+    const image = typeof body.image === 'string' ? body.image : undefined;
+    let started: 'ready' | 'pending';
+    try {
+      started = await servers.start(name, image);
+    } catch (err) {
+      if (!(err instanceof BerthError) || err.status >= 500) throw err;
+      return renderSpawn(ctx, name, { status: err.status, message: err.message, image });
+    }
+    const own = name === (ctx.state.user as Express.User).name;
+    ctx.redirect(started === 'ready' && own ? `/user/${name}/tree` : `/hub/spawn-pending/${name}`);
   });
 
   router.get('/hub/spawn-pending/:name', async (ctx) => {
@@ -110,7 +155,7 @@ export function pagesRouter(deps: HubDeps & { passport: Passport }): Router {
     mayActOn(caller, name);
     if (!(await users.get(name))) return;
     const view = await servers.view(name);
-    if (view.state === 'running') return ctx.redirect(`/user/${name}/tree`);
+    if (view.state === 'running' && name === caller.name) return ctx.redirect(`/user/${name}/tree`);
     if (view.state === 'stopped' && !view.lastError) return ctx.redirect(HOME);
     render(ctx, pendingPage(pageContext(ctx), { name, lastError: view.state === 'stopped' ? view.lastError : undefined }));
   });

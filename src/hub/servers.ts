@@ -10,12 +10,14 @@ import type { Logger } from '../log';
 import type { Spawner } from '../spawner/spawner';
 import type { RouteStore } from '../store/routes';
 import type { ServerRecord, ServerStore } from '../store/servers';
+import type { UserStore } from '../store/users';
 
 export interface ServersDeps {
   spawner: Spawner;
   catalogue: Catalogue;
   routes: RouteStore;
   state: ServerStore;
+  users: UserStore;
   log: Logger;
   /** How long a start or stop request waits before answering "pending" (JupyterHub: 10 s). */
   slowMs?: number;
@@ -49,7 +51,8 @@ export class Servers {
   }
 
   /**
-   * Starts `user`'s server from catalogue image `imageId` (the default when undefined).
+   * Starts `user`'s server from catalogue image `imageId`; without one, from the image the user
+   * last started (while it is still offered), else the default.
    * Resolves 'ready' when it answers within the slow-spawn wait, else 'pending' while it goes on.
    * Rejects with 400 when it already runs or the image is not in the catalogue.
    */
@@ -75,7 +78,8 @@ export class Servers {
       if (status.running && existing.state === 'running') throw badRequest(`${user}'s server is already running.`);
       await this.forget(user, `found ${existing.state} but ${status.running ? 'not routed' : status.reason}`);
     }
-    const image = await catalogue.resolve(imageId);
+    const image = await catalogue.resolve(imageId ?? (await catalogue.choose(await this.deps.users.lastImage(user))));
+    await this.deps.users.setLastImage(user, image.id);
     this.lastError.delete(user);
     await state.put({ user, state: 'starting', image: image.id, started: new Date().toISOString() });
     try {

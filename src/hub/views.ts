@@ -2,6 +2,8 @@
  * The hub's pages. Each view is a function from typed data to Html; the layout carries the XSRF
  * token (for scripts) and the signed-in user. No inline scripts or styles: the CSP forbids them.
  */
+import type { CatalogueImage } from '../catalogue/catalogue';
+import { describeKernels } from '../catalogue/labels';
 import { html, type Html } from './html';
 
 export interface PageContext {
@@ -51,6 +53,7 @@ export function loginPage(page: PageContext, opts: { next: string; username?: st
 export interface HomeView {
   name: string;
   state: 'stopped' | 'starting' | 'running' | 'stopping';
+  /** Title of the image that runs, or that Start will use. */
   image?: string;
   lastError?: string;
 }
@@ -74,7 +77,7 @@ export function homePage(page: PageContext, view: HomeView): Html {
   <div class="actions">
     ${view.state === 'running' ? html`<a class="button primary" id="open-server" href="${base}tree">My Server</a>` : ''}
     ${view.state === 'starting' ? html`<a class="button" href="/hub/spawn-pending/${view.name}">Show progress</a>` : ''}
-    ${view.state === 'stopped' ? html`<button class="primary" id="start" data-action="start">Start my server</button>` : ''}
+    ${view.state === 'stopped' ? html`<button class="primary" id="start" data-action="start">Start my server</button> <a class="button" id="choose" href="/hub/spawn">Choose an environment</a>` : ''}
     ${view.state === 'running' || view.state === 'starting' ? html`<button id="stop" data-action="stop">Stop my server</button>` : ''}
   </div>
   <p class="error" id="action-error" role="alert" hidden></p>
@@ -83,11 +86,12 @@ export function homePage(page: PageContext, view: HomeView): Html {
 }
 
 export function pendingPage(page: PageContext, view: { name: string; lastError?: string }): Html {
+  const own = page.user?.name === view.name;
   return layout(
     'Starting',
     page,
-    html`<h1>Starting your server</h1>
-<section class="card" id="pending" data-user="${view.name}">
+    html`<h1>Starting ${own ? 'your' : `${view.name}'s`} server</h1>
+<section class="card" id="pending" data-user="${view.name}" data-own="${own ? 'yes' : 'no'}">
   <progress id="progress" max="100"></progress>
   <p id="progress-message">Your server is starting; this page moves on when it is ready.</p>
   ${view.lastError ? html`<pre class="error" id="last-error">${view.lastError}</pre>` : ''}
@@ -103,5 +107,57 @@ export function errorPage(page: PageContext, status: number, message: string): H
     html`<h1>${status}</h1>
 <p class="error" id="error-message">${message}</p>
 <p><a href="/hub/home">Back to home</a></p>`,
+  );
+}
+
+function gigabytes(bytes: number): string {
+  const gb = bytes / 1024 ** 3;
+  return gb >= 1 ? `${Number(gb.toFixed(1))} GB` : `${Math.round(bytes / 1024 ** 2)} MB`;
+}
+
+/** "2 GB memory · 1 CPU · 512 processes" */
+export function describeLimits(image: CatalogueImage): string {
+  const { memory, cpu, pids } = image.limits;
+  return `${gigabytes(memory)} memory · ${cpu} CPU${cpu === 1 ? '' : 's'} · ${pids} processes`;
+}
+
+export interface SpawnView {
+  /** Whose server starts. */
+  name: string;
+  images: CatalogueImage[];
+  selected: string;
+  error?: string;
+}
+
+export function spawnPage(page: PageContext, view: SpawnView): Html {
+  const own = page.user?.name === view.name;
+  const action = own ? '/hub/spawn' : `/hub/spawn/${view.name}`;
+  return layout(
+    'Choose an environment',
+    page,
+    html`<h1>${own ? 'Choose an environment' : `Start ${view.name}'s server`}</h1>
+${view.error ? html`<p class="error" id="spawn-error" role="alert">${view.error}</p>` : ''}
+${
+  view.images.length === 0
+    ? html`<p class="card" id="no-images">No notebook images are built yet. An admin can build them with <code>berth images build</code>.</p>`
+    : html`<form method="post" action="${action}" id="spawn_form">
+  <input type="hidden" name="_xsrf" value="${page.xsrf}">
+  <div class="cards">
+  ${view.images.map(
+    (image) => html`<label class="card image-card" id="image-${image.id}">
+    <span class="pick"><input type="radio" name="image" value="${image.id}"${image.id === view.selected ? html` checked` : ''}> <strong class="title">${image.title}</strong></span>
+    <span class="description">${image.description}</span>
+    <dl>
+      <dt>Kernels</dt><dd class="kernels">${describeKernels(image.kernels)}</dd>
+      ${image.packages.length ? html`<dt>Packages</dt><dd class="packages">${image.packages.join(', ')}</dd>` : ''}
+      <dt>Limits</dt><dd class="limits">${describeLimits(image)}</dd>
+      <dt>Image</dt><dd class="built">${gigabytes(image.size)}, built ${image.created.slice(0, 10)}</dd>
+    </dl>
+  </label>`,
+  )}
+  </div>
+  <div class="actions"><button type="submit" class="primary" id="start">Start</button> <a class="button" href="/hub/home">Cancel</a></div>
+</form>`
+}`,
   );
 }

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import os from 'node:os';
 import type Docker from 'dockerode';
+import type { CatalogueImage } from '../catalogue/catalogue';
 import { BerthError, statusOf } from '../errors';
 import type { Logger } from '../log';
 import { LABEL, naming, type Naming } from './naming';
@@ -25,9 +26,6 @@ export interface DockerSpawnerOptions {
   network: string;
   spawnTimeoutMs: number;
   httpTimeoutMs: number;
-  memLimit: number;
-  cpuLimit: number;
-  pidsLimit: number;
   log: Logger;
 }
 
@@ -122,7 +120,7 @@ export class DockerSpawner implements Spawner {
     await this.ensureVolume(user);
     try {
       onProgress({ progress: 30, message: `Creating your container from ${image.title}` });
-      const container = await within(this.create(user, image.imageId, image.id, token).then(async (c) => (await c.start(), c)), this.opts.spawnTimeoutMs, () =>
+      const container = await within(this.create(user, image, token).then(async (c) => (await c.start(), c)), this.opts.spawnTimeoutMs, () =>
         new BerthError(500, `Your server's container did not start within ${this.opts.spawnTimeoutMs / 1000} s (HUB_SPAWN_TIMEOUT).`),
       );
       onProgress({ progress: 60, message: 'Container started; waiting for the notebook server to answer' });
@@ -163,15 +161,16 @@ export class DockerSpawner implements Spawner {
     await this.docker.createVolume({ Name: this.names.volume(user), Labels: this.names.labels('home', user) });
   }
 
-  private create(user: string, imageId: string, catalogueId: string, token: string): Promise<Docker.Container> {
-    const { memLimit, cpuLimit, pidsLimit, network } = this.opts;
+  private create(user: string, image: CatalogueImage, token: string): Promise<Docker.Container> {
+    const { network } = this.opts;
+    const { memory, cpu, pids } = image.limits;
     const access = this.access;
     return this.docker.createContainer({
       name: this.names.container(user),
-      Image: imageId,
+      Image: image.imageId,
       User: SERVER_USER,
       Env: [`BERTH_SERVER_TOKEN=${token}`, `BERTH_BASE_URL=/user/${user}/`, `BERTH_USER=${user}`],
-      Labels: { ...this.names.labels('server', user), [LABEL.image]: catalogueId },
+      Labels: { ...this.names.labels('server', user), [LABEL.image]: image.id },
       ExposedPorts: { [`${SERVER_PORT}/tcp`]: {} },
       HostConfig: {
         Init: true,
@@ -179,10 +178,10 @@ export class DockerSpawner implements Spawner {
         ...(access === 'port'
           ? { PortBindings: { [`${SERVER_PORT}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: '' }] } }
           : { NetworkMode: network }),
-        Memory: memLimit,
-        MemorySwap: memLimit,
-        NanoCpus: Math.round(cpuLimit * 1e9),
-        PidsLimit: pidsLimit,
+        Memory: memory,
+        MemorySwap: memory,
+        NanoCpus: Math.round(cpu * 1e9),
+        PidsLimit: pids,
         CapDrop: ['ALL'],
         SecurityOpt: ['no-new-privileges'],
         Privileged: false,

@@ -3,7 +3,7 @@
  * so a name can never reach into another key's space.
  */
 export const keys = {
-  /** Hash: name, admin, password (scrypt hash), created. */
+  /** Hash: name, admin, password (scrypt hash), created, lastImage. */
   user: (name: string) => `berth:user:${name}`,
   /** Sorted set of usernames, scored by creation time. */
   users: 'berth:users',

@@ -49,6 +49,15 @@ export class UserStore {
     await this.redis.hset(keys.user(name), 'password', passwordHash);
   }
 
+  /** The catalogue id the user last started, to preselect it next time. */
+  async lastImage(name: string): Promise<string | undefined> {
+    return (await this.redis.hget(keys.user(name), 'lastImage')) || undefined;
+  }
+
+  async setLastImage(name: string, image: string): Promise<void> {
+    await this.redis.hset(keys.user(name), 'lastImage', image);
+  }
+
   async setAdmin(name: string, admin: boolean): Promise<void> {
     await this.redis.hset(keys.user(name), 'admin', admin ? '1' : '0');
   }

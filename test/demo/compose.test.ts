@@ -34,7 +34,7 @@ t.after(async () => {
   await removeHubObjects(project);
   await compose(['down', '-v', '--remove-orphans']).catch((err) => console.error(err));
   // compose built berth/python without Berth's source label; rebuild it from the layer cache
-  await buildImages(docker, { names: ['python'], force: false, say: () => undefined });
+  await buildImages(docker, { names: ['python'], force: false, progress: { step: () => undefined, detail: () => undefined } });
 });
 
 t('redis + hub + notebook image serve the journey', async () => {

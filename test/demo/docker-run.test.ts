@@ -20,7 +20,7 @@ t.after(async () => {
 });
 
 t('the hub image serves the journey with its embedded Redis', async () => {
-  await buildImages(docker, { names: ['hub'], force: true, say: () => undefined });
+  await buildImages(docker, { names: ['hub'], force: true, progress: { step: () => undefined, detail: () => undefined } });
   const port = await freePort();
   await mustRun('docker', [
     'run', '-d', '--name', hubName, '--label', `berth.hub=${hubName}`,

@@ -96,6 +96,20 @@ t('user rm removes the user', async (ctx) => {
   assert.is(await ctx.redis.client().exists(keys.user('carol')), 0);
 });
 
+t('images list shows the catalogue: id, title, kernels, status, size', async (ctx) => {
+  const r = await berth(['images', 'list'], ctx.env);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^ID\s+TITLE\s+KERNELS\s+STATUS\s+SIZE/);
+  for (const id of ['python', 'scipy', 'r', 'octave']) assert.match(r.stdout, new RegExp(`\\n${id}\\s+\\S.*\\s+built \\d{4}-\\d\\d-\\d\\d\\s+\\d+ MB`));
+  assert.match(r.stdout, /\nr\s+R\s+R 4\.2\.2, Python 3\.11\s+built/);
+});
+
+t('images build says which names it knows', async (ctx) => {
+  const r = await berth(['images', 'build', 'julia'], ctx.env);
+  assert.is(r.code, 1);
+  assert.match(r.stderr, /^berth: No image 'julia' in images\/\. Known: .*python/);
+});
+
 t('a bad setting is named in one line', async (ctx) => {
   const r = await berth(['user', 'list'], { ...ctx.env, HUB_PORT: 'eighty' });
   assert.is(r.code, 1);

@@ -73,7 +73,8 @@ function home(section) {
 async function pending(section) {
   const user = section.dataset.user;
   const server = await waitFor(user, (s) => s === null || s.ready);
-  if (server && server.ready) location.assign(`${server.url}tree`);
+  if (server && server.ready && section.dataset.own === 'yes') location.assign(`${server.url}tree`);
+  else if (server && server.ready) document.getElementById('progress-message').textContent = `${user}'s server is ready.`;
   else if (!document.getElementById('last-error')) location.reload(); // the page shows why it failed
 }
 

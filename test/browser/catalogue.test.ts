@@ -1,0 +1,80 @@
+/**
+ * The catalogue in a real headless Chromium: the spawn page shows the cards, picking R starts
+ * the R image, and R code runs in the notebook UI.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { artifactPath, launchChromium } from '../helpers/browser';
+import { containersOf } from '../helpers/docker';
+import { startHub, type TestHub } from '../helpers/hub';
+
+interface Ctx {
+  hub: TestHub;
+  browser: Browser;
+  page: Page;
+}
+
+const t = suite<Ctx>('browser: pick an image');
+
+t.before(async (ctx) => {
+  ctx.hub = await startHub();
+  await ctx.hub.addUser('rita', 'rita-password');
+  ctx.browser = await launchChromium();
+  const context = await ctx.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  context.setDefaultTimeout(30_000);
+  ctx.page = await context.newPage();
+  await ctx.page.goto(`${ctx.hub.url}/hub/login`);
+  await ctx.page.fill('#username_input', 'rita');
+  await ctx.page.fill('#password_input', 'rita-password');
+  await ctx.page.click('#login_submit');
+  await ctx.page.waitForURL('**/hub/home');
+});
+
+t.after(async (ctx) => {
+  await ctx.browser?.close();
+  await ctx.hub?.close();
+});
+
+t('the spawn page shows a card per image with kernels, packages, limits, size and date', async ({ hub, page }) => {
+  await page.click('#choose');
+  await page.waitForURL('**/hub/spawn');
+  const cards = await page.$$eval('.image-card', (els) => els.map((el) => el.id));
+  assert.equal(cards, ['image-octave', 'image-python', 'image-r', 'image-scipy']);
+  assert.is(await page.textContent('#image-r .kernels'), 'R 4.2.2, Python 3.11');
+  assert.match((await page.textContent('#image-scipy .packages')) ?? '', /numpy 1\.24/);
+  assert.match((await page.textContent('#image-scipy .limits')) ?? '', /^4 GB memory · 2 CPUs · 512 processes$/);
+  assert.match((await page.textContent('#image-r .built')) ?? '', /^\d+(\.\d)? [GM]B, built \d{4}-\d\d-\d\d$/);
+  assert.ok(await page.isChecked('#image-python input'), 'the default is preselected');
+  await page.screenshot({ path: artifactPath('catalogue-spawn-page.png'), fullPage: true });
+  assert.is((await containersOf(hub.hubName)).length, 0);
+});
+
+t('picking R and pressing Start lands in the R environment, where R code runs', async ({ hub, page }) => {
+  await page.click('#image-r');
+  await page.click('#start');
+  await page.waitForURL('**/user/rita/tree', { timeout: 60_000 });
+  const [container] = await containersOf(hub.hubName);
+  assert.is(container.Labels['berth.image'], 'r');
+  await page.click('#new-dropdown-button');
+  const [notebook] = await Promise.all([page.context().waitForEvent('page'), page.click('#kernel-ir a')]);
+  await notebook.waitForFunction(() => (window as unknown as { Jupyter?: { notebook?: { kernel?: { is_connected(): boolean } } } }).Jupyter?.notebook?.kernel?.is_connected() === true, undefined, { timeout: 60_000 });
+  await notebook.click('.CodeMirror');
+  await notebook.keyboard.type('cat("R says", 6*7, R.version$language)');
+  await notebook.keyboard.press('Shift+Enter');
+  const output = await notebook.waitForSelector('.output_subarea', { timeout: 60_000 });
+  assert.is((await output.textContent())?.trim(), 'R says 42 R');
+  await notebook.screenshot({ path: artifactPath('catalogue-r-notebook.png') });
+  await notebook.close();
+});
+
+t('the choice is remembered on the home page and the spawn page', async ({ hub, page }) => {
+  await page.goto(`${hub.url}/hub/home`);
+  await page.click('#stop');
+  await page.waitForSelector('#start', { timeout: 60_000 });
+  assert.match((await page.textContent('#server-state')) ?? '', /Image: R/);
+  await page.click('#choose');
+  assert.ok(await page.isChecked('#image-r input'));
+});
+
+t.run();
