@@ -5,7 +5,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { artifactPath, launchChromium } from '../helpers/browser';
+import { artifactPath, launchChromium, runInNewNotebook } from '../helpers/browser';
 import { containersOf } from '../helpers/docker';
 import { startHub, type TestHub } from '../helpers/hub';
 
@@ -56,16 +56,7 @@ t('picking R and pressing Start lands in the R environment, where R code runs', 
   await page.waitForURL('**/user/rita/tree', { timeout: 60_000 });
   const [container] = await containersOf(hub.hubName);
   assert.is(container.Labels['berth.image'], 'r');
-  await page.click('#new-dropdown-button');
-  const [notebook] = await Promise.all([page.context().waitForEvent('page'), page.click('#kernel-ir a')]);
-  await notebook.waitForFunction(() => (window as unknown as { Jupyter?: { notebook?: { kernel?: { is_connected(): boolean } } } }).Jupyter?.notebook?.kernel?.is_connected() === true, undefined, { timeout: 60_000 });
-  await notebook.click('.CodeMirror');
-  await notebook.keyboard.type('cat("R says", 6*7, R.version$language)');
-  await notebook.keyboard.press('Shift+Enter');
-  const output = await notebook.waitForSelector('.output_subarea', { timeout: 60_000 });
-  assert.is((await output.textContent())?.trim(), 'R says 42 R');
-  await notebook.screenshot({ path: artifactPath('catalogue-r-notebook.png') });
-  await notebook.close();
+  assert.is(await runInNewNotebook(page, 'ir', 'cat("R says", 6*7, R.version$language)', 'catalogue-r-notebook.png'), 'R says 42 R');
 });
 
 t('the choice is remembered on the home page and the spawn page', async ({ hub, page }) => {

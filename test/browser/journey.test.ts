@@ -6,7 +6,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { keys } from '../../src/store/keys';
-import { artifactPath, launchChromium } from '../helpers/browser';
+import { artifactPath, launchChromium, runInNewNotebook } from '../helpers/browser';
 import { containersOf } from '../helpers/docker';
 import { startHub, type TestHub } from '../helpers/hub';
 
@@ -60,18 +60,8 @@ t('Start my server lands in the notebook UI at /user/alice/tree', async ({ hub, 
   assert.is((await containersOf(hub.hubName)).length, 1);
 });
 
-t('New → Python 3 opens a notebook where print(6*7) shows 42', async ({ context, page }) => {
-  await page.click('#new-dropdown-button');
-  const [notebook] = await Promise.all([context.waitForEvent('page'), page.click('#kernel-python3 a')]);
-  await notebook.waitForSelector('.CodeMirror', { timeout: 60_000 });
-  await notebook.waitForFunction(() => (window as unknown as { Jupyter?: { notebook?: { kernel?: { is_connected(): boolean } } } }).Jupyter?.notebook?.kernel?.is_connected() === true, undefined, { timeout: 60_000 });
-  await notebook.click('.CodeMirror');
-  await notebook.keyboard.type('print(6*7)');
-  await notebook.keyboard.press('Shift+Enter');
-  const output = await notebook.waitForSelector('.output_subarea.output_stream', { timeout: 60_000 });
-  assert.is((await output.textContent())?.trim(), '42');
-  await notebook.screenshot({ path: artifactPath('journey-notebook.png') });
-  await notebook.close();
+t('New → Python 3 opens a notebook where print(6*7) shows 42', async ({ page }) => {
+  assert.is(await runInNewNotebook(page, 'python3', 'print(6*7)', 'journey-notebook.png'), '42');
 });
 
 t('Stop my server removes the container and the route', async ({ hub, page }) => {

@@ -3,7 +3,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { ROOT } from '../../src/paths';
 
 export const ARTIFACTS = path.join(ROOT, 'test', 'artifacts');
@@ -18,4 +18,27 @@ export function launchChromium(): Promise<Browser> {
 export function artifactPath(name: string): string {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   return path.join(ARTIFACTS, name);
+}
+
+/**
+ * In the notebook UI's tree page: New → the kernel `kernel`, type `code` into the first cell,
+ * run it, and resolve the notebook page with the text of the cell's output.
+ */
+export async function runInNewNotebook(tree: Page, kernel: string, code: string, screenshot: string): Promise<string> {
+  await tree.click('#new-dropdown-button');
+  const [notebook] = await Promise.all([tree.context().waitForEvent('page'), tree.click(`#kernel-${kernel} a`)]);
+  await notebook.waitForSelector('.CodeMirror', { timeout: 60_000 });
+  await notebook.waitForFunction(
+    () => (window as unknown as { Jupyter?: { notebook?: { kernel?: { is_connected(): boolean } } } }).Jupyter?.notebook?.kernel?.is_connected() === true,
+    undefined,
+    { timeout: 60_000 },
+  );
+  await notebook.click('.CodeMirror');
+  await notebook.keyboard.type(code);
+  await notebook.keyboard.press('Shift+Enter');
+  const output = await notebook.waitForSelector('.output_subarea', { timeout: 60_000 });
+  const text = ((await output.textContent()) ?? '').trim();
+  await notebook.screenshot({ path: artifactPath(screenshot) });
+  await notebook.close();
+  return text;
 }
