@@ -18,7 +18,7 @@ interface Ctx {
 const t = suite<Ctx>('browser: pick an image');
 
 t.before(async (ctx) => {
-  ctx.hub = await startHub();
+  ctx.hub = await startHub({ HUB_IMAGES: 'octave,python,r,scipy' });
   await ctx.hub.addUser('rita', 'rita-password');
   ctx.browser = await launchChromium();
   const context = await ctx.browser.newContext({ viewport: { width: 1280, height: 900 } });

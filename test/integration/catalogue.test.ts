@@ -21,7 +21,8 @@ const t = suite<Ctx>('image catalogue');
 const IDS = ['octave', 'python', 'r', 'scipy'];
 
 t.before(async (ctx) => {
-  ctx.hub = await startHub({ HUB_IMAGE_LIMITS: 'octave:memory=1536m,pids=300' });
+  // HUB_IMAGES pins the four, so that images other tests build for a while never show here
+  ctx.hub = await startHub({ HUB_IMAGES: IDS.join(','), HUB_IMAGE_LIMITS: 'octave:memory=1536m,pids=300' });
   ctx.images = await ctx.hub.runtime.catalogue.list();
   ctx.clients = {};
   for (const id of IDS) {
