@@ -13,6 +13,8 @@ export class BerthError extends Error {
     message: string,
     /** For the log only. */
     readonly detail: LogFields = {},
+    /** Response headers that go with the error, e.g. Retry-After. */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
     this.name = 'BerthError';

@@ -6,13 +6,15 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { ImageBuilder } from './catalogue/builder';
 import { Catalogue } from './catalogue/catalogue';
 import type { Config } from './config';
 import { Servers } from './hub/servers';
 import type { Logger } from './log';
-import { VERSION } from './paths';
+import { IMAGES_DIR, VERSION } from './paths';
 import { DockerSpawner } from './spawner/docker';
 import { connectDocker, type Docker } from './spawner/engine';
+import { ActivityStore } from './store/activity';
 import { EmbeddedRedis, answers, embeddedRedisFiles } from './store/embedded-redis';
 import { connectRedis, type RedisAddress, type RedisClient } from './store/redis';
 import { RedisRouteStore } from './store/routes';
@@ -30,7 +32,9 @@ export interface Runtime {
   routes: RedisRouteStore;
   state: ServerStore;
   catalogue: Catalogue;
+  builder: ImageBuilder;
   spawner: DockerSpawner;
+  activity: ActivityStore;
   servers: Servers;
   close(): Promise<void>;
 }
@@ -65,12 +69,17 @@ export async function openRuntime(config: Config, log: Logger, options: RuntimeO
   const docker = connectDocker(config.dockerHost);
   const routes = new RedisRouteStore(redis);
   const state = new ServerStore(redis);
-  const catalogue = new Catalogue(docker, {
-    allowed: config.images,
-    defaultId: config.defaultImage,
-    defaultLimits: { memory: config.memLimit, cpu: config.cpuLimit, pids: config.pidsLimit },
-    overrides: config.imageLimits,
-  });
+  const builder = new ImageBuilder(docker, config.imagesDir ?? IMAGES_DIR, log, config.buildImages === 'missing');
+  const catalogue = new Catalogue(
+    docker,
+    {
+      allowed: config.images,
+      defaultId: config.defaultImage,
+      defaultLimits: { memory: config.memLimit, cpu: config.cpuLimit, pids: config.pidsLimit },
+      overrides: config.imageLimits,
+    },
+    builder,
+  );
   const spawner = new DockerSpawner(docker, {
     hubName: config.hubName,
     version: VERSION,
@@ -81,7 +90,20 @@ export async function openRuntime(config: Config, log: Logger, options: RuntimeO
     log,
   });
   const users = new UserStore(redis);
-  const servers = new Servers({ spawner, catalogue, routes, state, users, log });
+  const activity = new ActivityStore(redis);
+  const servers = new Servers({
+    spawner,
+    catalogue,
+    builder,
+    routes,
+    state,
+    users,
+    activity,
+    log,
+    concurrentSpawnLimit: config.concurrentSpawnLimit,
+    activeServerLimit: config.activeServerLimit,
+    slowMs: config.slowSpawnTimeout,
+  });
   return {
     config,
     log,
@@ -92,7 +114,9 @@ export async function openRuntime(config: Config, log: Logger, options: RuntimeO
     routes,
     state,
     catalogue,
+    builder,
     spawner,
+    activity,
     servers,
     async close() {
       await redis.quit().catch(() => redis.disconnect());

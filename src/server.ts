@@ -7,6 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sessionCookieReader } from './auth/session-cookie';
 import { createHub } from './hub/app';
+import { activityDebounce, activityRecorder } from './proxy/activity';
 import { createProxy } from './proxy/proxy';
 import type { Runtime } from './runtime';
 
@@ -19,11 +20,13 @@ export interface RunningHub {
 
 export function listen(runtime: Runtime, secret: string, port: number, bind: string): Promise<RunningHub> {
   const hub = createHub({ secret }, runtime).callback();
+  const log = runtime.log.child({ component: 'proxy' });
   const proxy = createProxy({
     routes: runtime.routes,
     sessions: runtime.sessions,
     cookies: sessionCookieReader(secret),
-    log: runtime.log.child({ component: 'proxy' }),
+    activity: activityRecorder(runtime.activity, activityDebounce(runtime.config.idleTimeout), log),
+    log,
   });
   const server = http.createServer({ maxHeaderSize: 16 * 1024 }, (req, res) => (proxy.owns(req) ? proxy.http(req, res) : hub(req, res)));
   server.on('upgrade', (req, socket, head) => proxy.upgrade(req, socket, head));

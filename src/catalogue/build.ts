@@ -28,6 +28,19 @@ export interface ImageSource {
   catalogueId?: string;
   /** Hash of the folder's files and of its local base's: a built image with another is stale. */
   sourceHash: string;
+  /** The LABELs the Dockerfile sets (what the catalogue shows before the image is built). */
+  labels: Record<string, string>;
+}
+
+/** The key="value" pairs of a Dockerfile's LABEL instructions. */
+export function dockerfileLabels(text: string): Record<string, string> {
+  const labels: Record<string, string> = {};
+  const joined = text.replace(/\\\r?\n/g, ' ');
+  for (const line of joined.split('\n')) {
+    if (!/^\s*LABEL\s/i.test(line)) continue;
+    for (const m of line.matchAll(/([A-Za-z0-9._-]+)="((?:[^"\\]|\\.)*)"/g)) labels[m[1]] = m[2].replace(/\\(.)/g, '$1');
+  }
+  return labels;
 }
 
 /** Label holding ImageSource.sourceHash on every image built from images/. */
@@ -60,10 +73,11 @@ export function readSources(dir = IMAGES_DIR): ImageSource[] {
     const text = fs.readFileSync(dockerfile, 'utf8');
     const from = /^FROM\s+(\S+)/im.exec(text)?.[1];
     if (!from) throw new Error(`${dockerfile} has no FROM line`);
-    const id = new RegExp(`${IMAGE_LABEL.id.replace(/\./g, '\\.')}\\s*=\\s*"?([a-z0-9-]+)"?`).exec(text)?.[1];
+    const labels = dockerfileLabels(text);
+    const id = labels[IMAGE_LABEL.id];
     const rootContext = ROOT_CONTEXT.test(text);
     const folderHash = hashFolder(path.dirname(dockerfile)).digest('hex');
-    sources.push({ name, tag: tagOf(name), dockerfile, context: rootContext ? ROOT : path.dirname(dockerfile), from, catalogueId: id, sourceHash: folderHash });
+    sources.push({ name, tag: tagOf(name), dockerfile, context: rootContext ? ROOT : path.dirname(dockerfile), from, catalogueId: id, sourceHash: folderHash, labels });
   }
   // An image is stale when its base changed too: fold each base's hash into its children's.
   const byTag = new Map(sources.map((s) => [s.tag, s]));

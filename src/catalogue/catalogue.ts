@@ -6,6 +6,7 @@
 import type Docker from 'dockerode';
 import type { ImageLimitOverrides } from '../config';
 import { badRequest } from '../errors';
+import type { ImageBuilder } from './builder';
 import { IMAGE_LABEL, labelLimits, parseKernels, parseList, type Kernel, type Limits } from './labels';
 
 export type { Kernel, Limits };
@@ -19,11 +20,13 @@ export interface CatalogueImage {
   packages: string[];
   /** What a container of this image gets: HUB_IMAGE_LIMITS, else the image's labels, else the hub's defaults. */
   limits: Limits;
-  /** Docker's image id (sha256:...): containers are created from exactly this image. */
+  /** False for an image the hub builds on its first start (HUB_BUILD_IMAGES=missing). */
+  built: boolean;
+  /** Docker's image id (sha256:...): containers are created from exactly this image. '' until built. */
   imageId: string;
-  /** Bytes on disk. */
+  /** Bytes on disk (0 until built). */
   size: number;
-  /** ISO 8601 build time. */
+  /** ISO 8601 build time ('' until built). */
   created: string;
 }
 
@@ -43,9 +46,22 @@ export class Catalogue {
   constructor(
     private readonly docker: Docker,
     private readonly options: CatalogueOptions,
+    /** When given, images it can build but that are not built yet are offered too. */
+    private readonly builder?: ImageBuilder,
   ) {}
 
-  /** Every built catalogue image users may pick, sorted by id. */
+  private describe(id: string, labels: Record<string, string>): Omit<CatalogueImage, 'built' | 'imageId' | 'size' | 'created'> {
+    return {
+      id,
+      title: labels[IMAGE_LABEL.title] ?? id,
+      description: labels[IMAGE_LABEL.description] ?? '',
+      kernels: parseKernels(labels[IMAGE_LABEL.kernels]),
+      packages: parseList(labels[IMAGE_LABEL.packages]),
+      limits: { ...this.options.defaultLimits, ...labelLimits(labels), ...this.options.overrides[id] },
+    };
+  }
+
+  /** Every catalogue image users may pick, built or buildable, sorted by id. */
   async list(): Promise<CatalogueImage[]> {
     const images = await this.docker.listImages({ filters: JSON.stringify({ label: [IMAGE_LABEL.id], dangling: ['false'] }) });
     const byId = new Map<string, CatalogueImage>();
@@ -54,12 +70,8 @@ export class Catalogue {
       const id = labels[IMAGE_LABEL.id];
       if (!id || !ID.test(id) || !this.allows(id)) continue;
       const entry: CatalogueImage = {
-        id,
-        title: labels[IMAGE_LABEL.title] ?? id,
-        description: labels[IMAGE_LABEL.description] ?? '',
-        kernels: parseKernels(labels[IMAGE_LABEL.kernels]),
-        packages: parseList(labels[IMAGE_LABEL.packages]),
-        limits: { ...this.options.defaultLimits, ...labelLimits(labels), ...this.options.overrides[id] },
+        ...this.describe(id, labels),
+        built: true,
         imageId: info.Id,
         size: info.Size,
         created: new Date(info.Created * 1000).toISOString(),
@@ -67,6 +79,11 @@ export class Catalogue {
       // Two builds of one id: the newest is the catalogue's.
       const seen = byId.get(id);
       if (!seen || seen.created < entry.created) byId.set(id, entry);
+    }
+    for (const source of this.builder?.enabled ? this.builder.sources() : []) {
+      const id = source.catalogueId;
+      if (!id || !ID.test(id) || byId.has(id) || !this.allows(id)) continue;
+      byId.set(id, { ...this.describe(id, source.labels), built: false, imageId: '', size: 0, created: '' });
     }
     return [...byId.values()].sort((a, b) => a.id.localeCompare(b.id));
   }
@@ -79,7 +96,7 @@ export class Catalogue {
     return this.options.defaultId;
   }
 
-  /** `preferred` when it is still a built, allowed image, else the default id. */
+  /** `preferred` when it is still an allowed catalogue image, else the default id. */
   async choose(preferred: string | undefined): Promise<string> {
     if (preferred && (await this.list()).some((i) => i.id === preferred)) return preferred;
     return this.defaultId;
@@ -87,7 +104,7 @@ export class Catalogue {
 
   /**
    * The catalogue image for `requested` (the default when undefined). Anything that is not the
-   * id of a built, allowed catalogue image is a 400 that says what may be picked.
+   * id of an allowed catalogue image is a 400 that says what may be picked.
    */
   async resolve(requested: unknown): Promise<CatalogueImage> {
     const id = requested === undefined || requested === null || requested === '' ? this.defaultId : requested;
@@ -95,7 +112,7 @@ export class Catalogue {
     const found = typeof id === 'string' ? images.find((i) => i.id === id) : undefined;
     if (found) return found;
     const shown = typeof id === 'string' ? id.slice(0, 64) : typeof id;
-    const offered = images.map((i) => i.id).join(', ') || 'none are built yet';
+    const offered = images.map((i) => i.id).join(', ') || 'none is built yet';
     if (typeof id === 'string' && ID.test(id) && !this.allows(id)) {
       throw badRequest(`Image '${shown}' is not offered on this hub (HUB_IMAGES). Pick one of: ${offered}.`, { image: shown });
     }

@@ -1,11 +1,13 @@
 /**
  * `berth serve`: the hub with its in-process proxy, and the embedded Redis unless REDIS_URL is
  * set. Start-up runs in order: claim the data dir → Redis → Docker → admins → images →
- * networks → reconcile servers → listen. SIGINT/SIGTERM stop it; user servers keep running.
+ * networks → reconcile servers → listen → background work (events, polls, culler, builds).
+ * SIGINT/SIGTERM stop it; user servers keep running, and the next start adopts them.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { buildImages, outdatedImages } from '../catalogue/build';
+import { outdatedImages } from '../catalogue/build';
+import { startBackground } from '../hub/background';
 import type { Config } from '../config';
 import { BerthError } from '../errors';
 import type { Logger } from '../log';
@@ -45,24 +47,13 @@ async function ensureAdmins(rt: Runtime, names: readonly string[]): Promise<void
   }
 }
 
-async function ensureImages(rt: Runtime): Promise<void> {
-  const outdated = await outdatedImages(rt.docker);
-  if (outdated.length === 0) return;
-  if (rt.config.buildImages === 'never') {
-    for (const { source, state } of outdated) {
-      if (state === 'missing') rt.log.warn(`catalogue image '${source.catalogueId}' is not built; build it with \`berth images build ${source.name}\``);
-      else rt.log.info(`catalogue image '${source.catalogueId}' was built from other files than images/${source.name}; rebuild it with \`berth images build --force ${source.name}\``);
-    }
-    return;
+/** Says which catalogue images are missing or old; with HUB_BUILD_IMAGES=missing they build in the background. */
+async function reportImages(rt: Runtime): Promise<void> {
+  for (const { source, state } of await outdatedImages(rt.docker, rt.builder.sources())) {
+    if (rt.builder.enabled) rt.log.info(`catalogue image '${source.catalogueId}' is ${state === 'missing' ? 'not built' : 'older than its folder'}; building it in the background (HUB_BUILD_IMAGES=missing)`);
+    else if (state === 'missing') rt.log.warn(`catalogue image '${source.catalogueId}' is not built; build it with \`berth images build ${source.name}\``);
+    else rt.log.info(`catalogue image '${source.catalogueId}' is older than images/${source.name}; rebuild it with \`berth images build --force ${source.name}\``);
   }
-  const names = outdated.map((o) => o.source.name);
-  rt.log.info('building catalogue images that are missing or out of date (HUB_BUILD_IMAGES=missing); a first build takes a few minutes', { images: names });
-  await buildImages(rt.docker, {
-    names,
-    force: false,
-    progress: { step: (message) => rt.log.info('image build', { step: message }), detail: (line) => rt.log.debug('image build', { line }) },
-  });
-  rt.log.info('built catalogue images', { images: names });
 }
 
 async function pingDocker(rt: Runtime): Promise<void> {
@@ -80,14 +71,16 @@ export async function serve(config: Config, log: Logger): Promise<void> {
     const secret = hubSecret(config, log);
     await pingDocker(rt);
     await ensureAdmins(rt, config.adminUsers);
-    await ensureImages(rt);
+    await reportImages(rt);
     await rt.spawner.prepare();
     await rt.servers.reconcile();
     const hub = await listen(rt, secret, config.port, config.bind);
+    const stopBackground = startBackground(rt);
     log.info('Berth is running', { url: hub.url, bind: config.bind, port: hub.port });
     process.stdout.write(`Berth is running at http://${config.bind === '127.0.0.1' || config.bind === '0.0.0.0' ? 'localhost' : config.bind}:${hub.port}/\n`);
     const stop = async (signal: string) => {
       log.info('stopping; user servers keep running', { signal });
+      stopBackground();
       await hub.close();
       await rt.close();
       release();

@@ -4,6 +4,7 @@
 import { hashPassword } from '../auth/password';
 import { parseUsername } from '../auth/username';
 import { BerthError } from '../errors';
+import { deleteUser } from '../hub/accounts';
 import type { Runtime } from '../runtime';
 import { formatTable, readPassword } from './io';
 
@@ -26,10 +27,8 @@ export async function setPassword(rt: Runtime, rawName: string): Promise<string>
 export async function removeUser(rt: Runtime, rawName: string): Promise<string> {
   const name = parseUsername(rawName);
   if (!(await rt.users.get(name))) throw new BerthError(404, `No such user: ${name}.`);
-  await rt.servers.stop(name);
-  await rt.sessions.destroyAllOf(name);
-  await rt.users.remove(name);
-  return `Removed user ${name}; their home volume is kept.`;
+  const deleted = await deleteUser(rt, name, rt.config.deleteHome);
+  return `Removed user ${name}; their home volume is ${deleted ? 'deleted' : 'kept (HUB_DELETE_HOME=keep)'}.`;
 }
 
 export async function listUsers(rt: Runtime): Promise<string> {

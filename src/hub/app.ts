@@ -81,6 +81,7 @@ function errors(log: Logger) {
       if (status >= 500) log.error('request failed', { method: ctx.method, path: ctx.path, status, err, ...(known ? err.detail : {}) });
       else log.debug('request refused', { method: ctx.method, path: ctx.path, status, message, ...(known ? err.detail : {}) });
       ctx.status = status;
+      if (known) ctx.set(err.headers);
       if (ctx.path.startsWith('/hub/api/') || ctx.path === '/hub/api') {
         ctx.body = { status, message };
       } else {

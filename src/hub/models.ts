@@ -28,6 +28,11 @@ export interface UserModel {
   servers: Record<string, ServerModel>;
 }
 
+function latest(...times: Array<string | undefined>): string | null {
+  const known = times.filter((t): t is string => Boolean(t)).sort();
+  return known.length ? known[known.length - 1] : null;
+}
+
 export function userModel(user: User, view: ServerView): UserModel {
   const url = `/user/${user.name}/`;
   const servers: Record<string, ServerModel> = {};
@@ -42,7 +47,7 @@ export function userModel(user: User, view: ServerView): UserModel {
       url,
       progress_url: `/hub/api/users/${user.name}/server/progress`,
       started: view.record.started,
-      last_activity: null,
+      last_activity: view.lastActivity ?? null,
       user_options: { image: view.record.image },
     };
   }
@@ -54,7 +59,7 @@ export function userModel(user: User, view: ServerView): UserModel {
     server: view.state === 'running' ? url : null,
     pending,
     created: user.created,
-    last_activity: null,
+    last_activity: latest(view.state === 'stopped' ? undefined : view.lastActivity, user.lastLogin),
     servers,
   };
 }

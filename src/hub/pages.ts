@@ -72,6 +72,7 @@ export function pagesRouter(deps: HubDeps & { passport: Passport }): Router {
         return;
       }
       await ctx.login(user);
+      await users.recordLogin(user.name);
       log.info('login', { user: user.name });
       ctx.redirect(next);
     })(ctx, nextMiddleware);

@@ -92,10 +92,16 @@ export function pendingPage(page: PageContext, view: { name: string; lastError?:
     page,
     html`<h1>Starting ${own ? 'your' : `${view.name}'s`} server</h1>
 <section class="card" id="pending" data-user="${view.name}" data-own="${own ? 'yes' : 'no'}">
-  <progress id="progress" max="100"></progress>
+  ${
+    view.lastError
+      ? html`<p>The start failed:</p>
+  <pre class="error" id="last-error">${view.lastError}</pre>
+  <p><a class="button primary" href="/hub/home">Back to home, to try again</a></p>`
+      : html`<progress id="progress" max="100" value="0"></progress>
   <p id="progress-message">Your server is starting; this page moves on when it is ready.</p>
-  ${view.lastError ? html`<pre class="error" id="last-error">${view.lastError}</pre>` : ''}
-  <p><a href="/hub/home">Back to home</a></p>
+  <ol id="progress-log" class="progress-log"></ol>
+  <p><a href="/hub/home">Back to home</a></p>`
+  }
 </section>`,
   );
 }
@@ -151,7 +157,7 @@ ${
       <dt>Kernels</dt><dd class="kernels">${describeKernels(image.kernels)}</dd>
       ${image.packages.length ? html`<dt>Packages</dt><dd class="packages">${image.packages.join(', ')}</dd>` : ''}
       <dt>Limits</dt><dd class="limits">${describeLimits(image)}</dd>
-      <dt>Image</dt><dd class="built">${gigabytes(image.size)}, built ${image.created.slice(0, 10)}</dd>
+      <dt>Image</dt><dd class="built">${image.built ? `${gigabytes(image.size)}, built ${image.created.slice(0, 10)}` : 'not built yet: the first start builds it (a few minutes)'}</dd>
     </dl>
   </label>`,
   )}

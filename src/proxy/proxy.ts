@@ -12,6 +12,7 @@ import http, { type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttp
 import type { Duplex } from 'node:stream';
 import { withoutHubCookies, type SessionCookieReader } from '../auth/session-cookie';
 import type { Logger } from '../log';
+import type { ActivityRecorder } from './activity';
 import { sessionUser, type SessionData } from '../store/sessions';
 import type { Route, RouteStore } from '../store/routes';
 import { parseUserPath } from './paths';
@@ -20,6 +21,8 @@ export interface ProxyDeps {
   routes: RouteStore;
   sessions: { get(id: string): Promise<SessionData | undefined> };
   cookies: SessionCookieReader;
+  /** Told of real traffic to each server (requests and WebSocket frames), for the idle culler. */
+  activity?: ActivityRecorder;
   log: Logger;
 }
 
@@ -102,6 +105,7 @@ function refusalBody(refusal: Refusal): string {
 
 export function createProxy(deps: ProxyDeps): Proxy {
   const { routes, sessions, cookies, log } = deps;
+  const touch = deps.activity ? (user: string) => deps.activity!.touch(user) : () => undefined;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, scheduling: 'lifo' });
 
   /** The one authorization path for HTTP and WebSocket. */
@@ -167,6 +171,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
   }
 
   function forwardHttp(req: IncomingMessage, res: ServerResponse, route: Route): void {
+    touch(route.user);
     const upstream = upstreamRequest(req, route, false);
     upstream.on('response', (up) => {
       res.writeHead(up.statusCode ?? 502, responseHeaders(up.headers));
@@ -199,6 +204,11 @@ export function createProxy(deps: ProxyDeps): Proxy {
       socket.on('error', () => upSocket.destroy());
       upSocket.on('close', () => socket.destroy());
       socket.on('close', () => upSocket.destroy());
+      // Frames either way are activity: a kernel at work counts as much as a person typing.
+      const active = () => touch(route.user);
+      active();
+      upSocket.on('data', active);
+      socket.on('data', active);
       upSocket.pipe(socket);
       socket.pipe(upSocket);
     });

@@ -12,7 +12,7 @@ import type { CatalogueImage } from '../catalogue/catalogue';
 import { BerthError, statusOf } from '../errors';
 import type { Logger } from '../log';
 import { LABEL, naming, type Naming } from './naming';
-import type { ProgressEvent, RunningServer, ServerStatus, SpawnRequest, Spawner } from './spawner';
+import type { ProgressEvent, RunningServer, ServerContainer, ServerStatus, SpawnRequest, Spawner } from './spawner';
 
 export interface DockerSpawnerOptions {
   hubName: string;
@@ -69,6 +69,16 @@ function httpStatus(url: string, headers: Record<string, string>): Promise<numbe
   });
 }
 
+/** Why a container that is not running stopped, in words for its owner. */
+function exitReason(state: { OOMKilled?: boolean; ExitCode?: number }): string {
+  if (state.OOMKilled) return 'it ran out of memory (HUB_MEM_LIMIT)';
+  if (state.ExitCode === 137) return 'it was killed (exit code 137)';
+  if (state.ExitCode === 143) return 'it was terminated (exit code 143)';
+  return `it exited with code ${state.ExitCode ?? '?'}`;
+}
+
+const TOKEN_ENV = 'BERTH_SERVER_TOKEN=';
+
 /** Docker's log stream for a container without a TTY: 8-byte frame headers, then the payload. */
 function demuxLogs(buf: Buffer): string {
   let out = '';
@@ -118,17 +128,27 @@ export class DockerSpawner implements Spawner {
     onProgress({ progress: 10, message: 'Clearing away any old container' });
     await this.removeContainer(user);
     await this.ensureVolume(user);
+    onProgress({ progress: 30, message: `Creating your container from ${image.title}` });
+    const created = this.create(user, image, token);
     try {
-      onProgress({ progress: 30, message: `Creating your container from ${image.title}` });
-      const container = await within(this.create(user, image, token).then(async (c) => (await c.start(), c)), this.opts.spawnTimeoutMs, () =>
-        new BerthError(500, `Your server's container did not start within ${this.opts.spawnTimeoutMs / 1000} s (HUB_SPAWN_TIMEOUT).`),
+      const container = await within(
+        created.then(async (c) => {
+          onProgress({ progress: 45, message: 'Starting your container' });
+          await c.start();
+          return c;
+        }),
+        this.opts.spawnTimeoutMs,
+        () => new BerthError(500, `Your server's container did not start within ${this.opts.spawnTimeoutMs / 1000} s (HUB_SPAWN_TIMEOUT).`),
       );
       onProgress({ progress: 60, message: 'Container started; waiting for the notebook server to answer' });
       const target = await this.address(container, user);
-      await this.waitUntilAnswers(user, target, token, container, request.signal);
+      await this.waitUntilAnswers(user, target, token, container, request.signal, onProgress);
       this.log.info('server started', { user, image: image.id, container: container.id.slice(0, 12), ms: Date.now() - started });
       return { target, token, container: container.id };
     } catch (err) {
+      // A create that finishes after the time limit must not leave a container behind: remove it
+      // by id when it lands (by id, so a retry's new container of the same name is safe).
+      created.then((c) => c.remove({ force: true })).catch(() => undefined);
       await this.removeContainer(user).catch((e) => this.log.warn('could not remove a failed container', { user, err: e }));
       throw err;
     }
@@ -143,13 +163,93 @@ export class DockerSpawner implements Spawner {
   async poll(user: string): Promise<ServerStatus> {
     try {
       const info = await this.docker.getContainer(this.names.container(user)).inspect();
-      if (info.State.Running) return { running: true };
-      if (info.State.OOMKilled) return { running: false, reason: 'it ran out of memory (HUB_MEM_LIMIT)' };
-      return { running: false, reason: `it exited with code ${info.State.ExitCode}` };
+      return info.State.Running ? { running: true } : { running: false, reason: exitReason(info.State) };
     } catch (err) {
       if (statusOf(err) === 404) return { running: false, reason: 'its container is gone' };
       throw err;
     }
+  }
+
+  async list(): Promise<ServerContainer[]> {
+    const filters = JSON.stringify({ label: [`${LABEL.hub}=${this.opts.hubName}`, `${LABEL.kind}=server`] });
+    const found = await this.docker.listContainers({ all: true, filters });
+    const out: ServerContainer[] = [];
+    for (const c of found) {
+      const user = c.Labels[LABEL.user];
+      // Only containers under this hub's own name for that user: a stray one is not ours to adopt.
+      if (!user || !c.Names.includes(`/${this.names.container(user)}`)) continue;
+      const status: ServerStatus =
+        c.State === 'running' ? { running: true } : { running: false, reason: exitReason((await this.docker.getContainer(c.Id).inspect().catch(() => undefined))?.State ?? {}) };
+      out.push({ user, container: c.Id, image: c.Labels[LABEL.image] ?? '', created: new Date(c.Created * 1000).toISOString(), status });
+    }
+    return out;
+  }
+
+  async attach(user: string): Promise<RunningServer> {
+    const container = this.docker.getContainer(this.names.container(user));
+    const info = await container.inspect().catch((err) => {
+      if (statusOf(err) === 404) throw new BerthError(500, 'Your server\'s container is gone.', { user });
+      throw err;
+    });
+    if (!info.State.Running) throw new BerthError(500, `Your server stopped: ${exitReason(info.State)}.`, { user });
+    const token = info.Config.Env.find((e) => e.startsWith(TOKEN_ENV))?.slice(TOKEN_ENV.length);
+    if (!token) throw new BerthError(500, 'Your server\'s container has no token; it was not started by Berth.', { user });
+    const target = await this.address(container, user);
+    await this.waitUntilAnswers(user, target, token, container);
+    return { target, token, container: info.Id };
+  }
+
+  watch(onExit: (user: string, container: string, reason: string) => void): () => void {
+    let closed = false;
+    let stream: NodeJS.ReadableStream | undefined;
+    const outOfMemory = new Set<string>();
+    const filters = JSON.stringify({ type: ['container'], event: ['die', 'oom'], label: [`${LABEL.hub}=${this.opts.hubName}`, `${LABEL.kind}=server`] });
+    const onEvent = async (event: { status?: string; Action?: string; id: string; Actor?: { Attributes?: Record<string, string> } }) => {
+      const action = event.Action ?? event.status;
+      const user = event.Actor?.Attributes?.[LABEL.user];
+      if (!user) return;
+      if (action === 'oom') {
+        outOfMemory.add(event.id);
+        return;
+      }
+      const state = (await this.docker.getContainer(event.id).inspect().catch(() => undefined))?.State;
+      const exitCode = Number(event.Actor?.Attributes?.exitCode);
+      const reason = exitReason({ OOMKilled: outOfMemory.delete(event.id) || state?.OOMKilled, ExitCode: state?.ExitCode ?? exitCode });
+      onExit(user, event.id, reason);
+    };
+    const connect = () => {
+      if (closed) return;
+      this.docker.getEvents({ filters }).then(
+        (s) => {
+          stream = s;
+          let buffer = '';
+          s.on('data', (chunk: Buffer) => {
+            buffer += chunk.toString();
+            let nl: number;
+            while ((nl = buffer.indexOf('\n')) >= 0) {
+              const line = buffer.slice(0, nl).trim();
+              buffer = buffer.slice(nl + 1);
+              if (line) onEvent(JSON.parse(line)).catch((err) => this.log.warn('could not handle a Docker event', { err }));
+            }
+          });
+          s.on('end', () => setTimeout(connect, 1000).unref());
+          s.on('error', () => undefined);
+        },
+        (err) => {
+          this.log.warn('cannot follow Docker events; retrying', { err: (err as Error).message });
+          setTimeout(connect, 2000).unref();
+        },
+      );
+    };
+    connect();
+    return () => {
+      closed = true;
+      (stream as unknown as { destroy?: () => void })?.destroy?.();
+    };
+  }
+
+  async removeHome(user: string): Promise<void> {
+    await this.docker.getVolume(this.names.volume(user)).remove().catch(ignoreStatus(404));
   }
 
   private async removeContainer(user: string): Promise<void> {
@@ -169,7 +269,7 @@ export class DockerSpawner implements Spawner {
       name: this.names.container(user),
       Image: image.imageId,
       User: SERVER_USER,
-      Env: [`BERTH_SERVER_TOKEN=${token}`, `BERTH_BASE_URL=/user/${user}/`, `BERTH_USER=${user}`],
+      Env: [`${TOKEN_ENV}${token}`, `BERTH_BASE_URL=/user/${user}/`, `BERTH_USER=${user}`],
       Labels: { ...this.names.labels('server', user), [LABEL.image]: image.id },
       ExposedPorts: { [`${SERVER_PORT}/tcp`]: {} },
       HostConfig: {
@@ -194,20 +294,38 @@ export class DockerSpawner implements Spawner {
     if (this.access === 'network') return `http://${this.names.container(user)}:${SERVER_PORT}`;
     const info = await container.inspect();
     const port = info.NetworkSettings.Ports?.[`${SERVER_PORT}/tcp`]?.[0]?.HostPort;
-    if (!port) throw new BerthError(500, 'Your server started without a published port; an admin should check the Docker engine.', { user });
+    if (!port) {
+      // A container that already exited has no ports: say why it exited.
+      await this.failIfDead(user, container);
+      throw new BerthError(500, 'Your server started without a published port; an admin should check the Docker engine.', { user });
+    }
     return `http://127.0.0.1:${port}`;
   }
 
   /** Polls the server's status API with its token until it answers 200, it dies, or time is up. */
-  private async waitUntilAnswers(user: string, target: string, token: string, container: Docker.Container, signal?: AbortSignal): Promise<void> {
+  private async waitUntilAnswers(
+    user: string,
+    target: string,
+    token: string,
+    container: Docker.Container,
+    signal?: AbortSignal,
+    onProgress: (e: ProgressEvent) => void = () => undefined,
+  ): Promise<void> {
     const url = `${target}/user/${user}/api/status`;
-    const deadline = Date.now() + this.opts.httpTimeoutMs;
+    const begun = Date.now();
+    const deadline = begun + this.opts.httpTimeoutMs;
+    let reported = 0;
     for (let attempt = 0; ; attempt++) {
       if (signal?.aborted) throw new BerthError(409, 'The start was cancelled.');
       if ((await httpStatus(url, { authorization: `token ${token}` })) === 200) return;
       if (attempt % 10 === 9) await this.failIfDead(user, container);
+      const waited = Date.now() - begun;
       if (Date.now() > deadline) {
-        throw new BerthError(500, `Your server did not answer within ${this.opts.httpTimeoutMs / 1000} s (HUB_HTTP_TIMEOUT).`, { user, logs: await this.lastLogs(container) });
+        throw new BerthError(500, `Your server did not answer within ${this.opts.httpTimeoutMs / 1000} s (HUB_HTTP_TIMEOUT). Its last log lines:\n${await this.lastLogs(container)}`, { user });
+      }
+      if (waited - reported >= 1000) {
+        reported = waited;
+        onProgress({ progress: 60 + 35 * Math.min(1, waited / this.opts.httpTimeoutMs), message: `Waiting for the notebook server to answer (${Math.round(waited / 1000)} s)` });
       }
       await sleep(READY_POLL_MS);
     }
@@ -217,8 +335,7 @@ export class DockerSpawner implements Spawner {
     const info = await container.inspect().catch(() => undefined);
     if (info?.State.Running) return;
     const logs = await this.lastLogs(container);
-    const why = info?.State.OOMKilled ? 'ran out of memory' : `exited with code ${info?.State.ExitCode ?? '?'}`;
-    throw new BerthError(500, `Your server ${why} while starting. Its last log lines:\n${logs}`, { user });
+    throw new BerthError(500, `Your server stopped while starting: ${exitReason(info?.State ?? {})}. Its last log lines:\n${logs}`, { user });
   }
 
   private async lastLogs(container: Docker.Container): Promise<string> {

@@ -22,6 +22,18 @@ export interface RunningServer {
 
 export type ServerStatus = { running: true } | { running: false; reason: string };
 
+/** A user's server container as the container engine sees it: routes and state are rebuilt from this. */
+export interface ServerContainer {
+  user: string;
+  /** The engine's id of the container. */
+  container: string;
+  /** Catalogue id it was started from. */
+  image: string;
+  /** ISO 8601 time it was created. */
+  created: string;
+  status: ServerStatus;
+}
+
 export interface ProgressEvent {
   /** 0 to 100. */
   progress: number;
@@ -40,4 +52,15 @@ export interface Spawner {
   stop(user: string): Promise<void>;
   /** Whether the user's server runs, and if not, why not (gone, exited, out of memory ...). */
   poll(user: string): Promise<ServerStatus>;
+  /** Every server container of this hub, running or not. */
+  list(): Promise<ServerContainer[]>;
+  /**
+   * Reattaches to the user's running container (a start a killed hub left, or a server Redis
+   * forgot): resolves where and how to reach it once it answers, or rejects saying why not.
+   */
+  attach(user: string): Promise<RunningServer>;
+  /** Calls `onExit` soon after any of this hub's servers dies (including out of memory); returns a stop function. */
+  watch(onExit: (user: string, container: string, reason: string) => void): () => void;
+  /** Deletes the user's home volume (their files). Safe when there is none. */
+  removeHome(user: string): Promise<void>;
 }

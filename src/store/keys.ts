@@ -3,7 +3,7 @@
  * so a name can never reach into another key's space.
  */
 export const keys = {
-  /** Hash: name, admin, password (scrypt hash), created, lastImage. */
+  /** Hash: name, admin, password (scrypt hash), created, lastImage, lastError, lastLogin. */
   user: (name: string) => `berth:user:${name}`,
   /** Sorted set of usernames, scored by creation time. */
   users: 'berth:users',
@@ -19,4 +19,6 @@ export const keys = {
   server: (name: string) => `berth:server:${name}`,
   /** Sorted set of usernames that have a server record. */
   servers: 'berth:servers',
+  /** Sorted set: username → last activity on their server (ms since the epoch). */
+  activity: 'berth:activity',
 } as const;

@@ -44,6 +44,11 @@ export class ServerStore {
     await this.redis.multi().del(keys.server(user)).zrem(keys.servers, user).exec();
   }
 
+  /** How many servers run or are starting or stopping. */
+  async count(): Promise<number> {
+    return this.redis.zcard(keys.servers);
+  }
+
   async list(): Promise<ServerRecord[]> {
     const users = await this.redis.zrange(keys.servers, 0, -1);
     const records = await Promise.all(users.map((u) => this.get(u)));

@@ -10,13 +10,15 @@ export interface User {
   admin: boolean;
   /** ISO 8601 time of creation. */
   created: string;
+  /** ISO 8601 time of the last sign-in, if any. */
+  lastLogin?: string;
   /** False for users made from HUB_ADMIN_USERS who have no password yet. */
   hasPassword: boolean;
 }
 
 function toUser(h: Record<string, string>): User | undefined {
   if (!h.name) return undefined;
-  return { name: h.name, admin: h.admin === '1', created: h.created, hasPassword: Boolean(h.password) };
+  return { name: h.name, admin: h.admin === '1', created: h.created, lastLogin: h.lastLogin || undefined, hasPassword: Boolean(h.password) };
 }
 
 export class UserStore {
@@ -49,6 +51,10 @@ export class UserStore {
     await this.redis.hset(keys.user(name), 'password', passwordHash);
   }
 
+  async recordLogin(name: string, at = new Date()): Promise<void> {
+    await this.redis.hset(keys.user(name), 'lastLogin', at.toISOString());
+  }
+
   /** The catalogue id the user last started, to preselect it next time. */
   async lastImage(name: string): Promise<string | undefined> {
     return (await this.redis.hget(keys.user(name), 'lastImage')) || undefined;
@@ -56,6 +62,17 @@ export class UserStore {
 
   async setLastImage(name: string, image: string): Promise<void> {
     await this.redis.hset(keys.user(name), 'lastImage', image);
+  }
+
+  /** Why the user's last start failed, or their server stopped without being asked to. */
+  async lastError(name: string): Promise<string | undefined> {
+    return (await this.redis.hget(keys.user(name), 'lastError')) || undefined;
+  }
+
+  async setLastError(name: string, message: string | undefined): Promise<void> {
+    if (message === undefined) await this.redis.hdel(keys.user(name), 'lastError');
+    // Only for users that exist: a late report about a deleted user must not bring them back.
+    else await this.redis.eval("if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('HSET', KEYS[1], 'lastError', ARGV[1]) end return 0", 1, keys.user(name), message);
   }
 
   async setAdmin(name: string, admin: boolean): Promise<void> {

@@ -9,6 +9,7 @@ import { silentLogger, createLogger } from '../../src/log';
 import { openRuntime, type Runtime } from '../../src/runtime';
 import { listen } from '../../src/server';
 import { hashPassword } from '../../src/auth/password';
+import { startBackground } from '../../src/hub/background';
 import { removeHubObjects } from './docker';
 import { startRedis, type TestRedis } from './redis';
 
@@ -24,7 +25,8 @@ export interface TestHub {
 
 export const SECRET = 'test-secret-0123456789abcdefghijklmnopqrstuvwxyz';
 
-export async function startHub(env: Record<string, string> = {}): Promise<TestHub> {
+/** A hub with `env` over the test defaults; `background: false` leaves out events, polls and the culler. */
+export async function startHub(env: Record<string, string> = {}, opts: { background?: boolean } = {}): Promise<TestHub> {
   const redis = await startRedis();
   const hubName = `bt${randomBytes(4).toString('hex')}`;
   const config = loadConfig({
@@ -35,12 +37,15 @@ export async function startHub(env: Record<string, string> = {}): Promise<TestHu
     HUB_SERVER_ACCESS: 'port',
     HUB_PORT: '0',
     HUB_MEM_LIMIT: '512m',
+    HUB_BUILD_IMAGES: 'never',
     ...env,
   });
   const log = process.env.BERTH_TEST_LOG ? createLogger('debug') : silentLogger;
   const runtime = await openRuntime(config, log, { embeddedRedis: 'own' });
   await runtime.spawner.prepare();
+  await runtime.servers.reconcile();
   const hub = await listen(runtime, SECRET, 0, '127.0.0.1');
+  const stopBackground = opts.background === false ? () => undefined : startBackground(runtime);
   return {
     url: hub.url,
     hubName,
@@ -51,6 +56,7 @@ export async function startHub(env: Record<string, string> = {}): Promise<TestHu
       await runtime.users.create(name, { admin, passwordHash: await hashPassword(password) });
     },
     async close() {
+      stopBackground();
       await hub.close();
       await removeHubObjects(hubName);
       await runtime.close();

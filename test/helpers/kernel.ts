@@ -24,22 +24,26 @@ function message(session: string, code: string) {
   };
 }
 
-/** Starts a kernel, runs `code`, collects what it printed and displayed, and shuts the kernel down. */
-export async function runCode(client: Client, user: string, code: string, kernelName = 'python3', timeoutMs = 60_000): Promise<KernelOutput> {
-  const base = `/user/${user}/api/kernels`;
-  const created = await client.request(base, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: kernelName }) });
+/** Starts a kernel of `kernelName` in `user`'s server; resolves its id. */
+export async function startKernel(client: Client, user: string, kernelName = 'python3'): Promise<string> {
+  const created = await client.request(`/user/${user}/api/kernels`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: kernelName }) });
   if (created.status !== 201) throw new Error(`creating a ${kernelName} kernel answered ${created.status}: ${await created.text()}`);
-  const { id } = (await created.json()) as { id: string };
+  return ((await created.json()) as { id: string }).id;
+}
+
+/** Runs `code` in kernel `id` over its WebSocket and collects what it printed and displayed. */
+export async function execute(client: Client, user: string, id: string, code: string, timeoutMs = 60_000): Promise<KernelOutput> {
+  const session = randomUUID();
+  const path = `/user/${user}/api/kernels/${id}/channels`;
+  const ws = new WebSocket(`${client.base.replace(/^http/, 'ws')}${path}?session_id=${session}`, { headers: { cookie: client.cookieHeader(path) } });
+  const out: KernelOutput = { stdout: '', data: [] };
   try {
-    const session = randomUUID();
-    const url = `${client.base.replace(/^http/, 'ws')}${base}/${id}/channels?session_id=${session}`;
-    const ws = new WebSocket(url, { headers: { cookie: client.cookieHeader(base) } });
-    const out: KernelOutput = { stdout: '', data: [] };
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no answer from the kernel in ${timeoutMs} ms`)), timeoutMs);
       const request = message(session, code);
       ws.on('open', () => ws.send(JSON.stringify(request)));
       ws.on('error', (err) => (clearTimeout(timer), reject(err)));
+      ws.on('close', () => (clearTimeout(timer), reject(new Error('the kernel connection closed before the code finished'))));
       ws.on('unexpected-response', (_req, res) => (clearTimeout(timer), reject(new Error(`upgrade refused: ${res.statusCode}`))));
       ws.on('message', (raw) => {
         const msg = JSON.parse(raw.toString()) as { channel: string; header: { msg_type: string }; parent_header: { msg_id?: string }; content: Record<string, unknown> };
@@ -54,9 +58,18 @@ export async function runCode(client: Client, user: string, code: string, kernel
         }
       });
     });
-    ws.close();
     return out;
   } finally {
-    await client.request(`${base}/${id}`, { method: 'DELETE' });
+    ws.close();
+  }
+}
+
+/** Starts a kernel, runs `code`, collects what it printed and displayed, and shuts the kernel down. */
+export async function runCode(client: Client, user: string, code: string, kernelName = 'python3', timeoutMs = 60_000): Promise<KernelOutput> {
+  const id = await startKernel(client, user, kernelName);
+  try {
+    return await execute(client, user, id, code, timeoutMs);
+  } finally {
+    await client.request(`/user/${user}/api/kernels/${id}`, { method: 'DELETE' });
   }
 }

@@ -70,12 +70,32 @@ function home(section) {
   }
 }
 
-async function pending(section) {
+// Follows the start's progress events; on ready goes to the server (or says so, for an admin),
+// on failure reloads: the page then shows why, with the container's last log lines.
+function pending(section) {
   const user = section.dataset.user;
-  const server = await waitFor(user, (s) => s === null || s.ready);
-  if (server && server.ready && section.dataset.own === 'yes') location.assign(`${server.url}tree`);
-  else if (server && server.ready) document.getElementById('progress-message').textContent = `${user}'s server is ready.`;
-  else if (!document.getElementById('last-error')) location.reload(); // the page shows why it failed
+  const bar = document.getElementById('progress');
+  const message = document.getElementById('progress-message');
+  const log = document.getElementById('progress-log');
+  const source = new EventSource(`/hub/api/users/${encodeURIComponent(user)}/server/progress`);
+  source.onmessage = (m) => {
+    const event = JSON.parse(m.data);
+    bar.value = event.progress;
+    message.textContent = event.message;
+    const item = document.createElement('li');
+    item.textContent = event.message;
+    log.appendChild(item);
+    if (event.ready) {
+      source.close();
+      if (section.dataset.own === 'yes') location.assign(event.url);
+    } else if (event.failed) {
+      source.close();
+      location.reload();
+    }
+  };
+  source.onerror = () => {
+    if (source.readyState === EventSource.CLOSED) location.reload();
+  };
 }
 
 document.addEventListener('DOMContentLoaded', () => {

@@ -1,0 +1,71 @@
+/**
+ * The hub's image builder: builds catalogue images from HUB_IMAGES_DIR when they are missing
+ * (HUB_BUILD_IMAGES=missing), in the background after start and on demand when a start needs
+ * one. One build per image at a time; everyone waiting on it hears its progress.
+ */
+import fs from 'node:fs';
+import type Docker from 'dockerode';
+import type { Logger } from '../log';
+import { buildImages, imageState, outdatedImages, readSources, type BuildProgress, type ImageSource } from './build';
+
+/** Sources are re-read at most this often (each read hashes the folders). */
+const SOURCES_TTL_MS = 2000;
+
+export class ImageBuilder {
+  private readonly building = new Map<string, { done: Promise<void>; listeners: Set<BuildProgress> }>();
+  private cached?: { at: number; sources: ImageSource[] };
+
+  constructor(
+    private readonly docker: Docker,
+    private readonly dir: string,
+    private readonly log: Logger,
+    /** False (HUB_BUILD_IMAGES=never): nothing is built, only reported. */
+    readonly enabled: boolean,
+  ) {}
+
+  /** The image folders, when the folder exists. */
+  sources(): ImageSource[] {
+    if (this.cached && Date.now() - this.cached.at < SOURCES_TTL_MS) return this.cached.sources;
+    const sources = fs.existsSync(this.dir) ? readSources(this.dir) : [];
+    this.cached = { at: Date.now(), sources };
+    return sources;
+  }
+
+  /** The catalogue source with id `id`, if it can be built here. */
+  source(id: string): ImageSource | undefined {
+    return this.enabled ? this.sources().find((s) => s.catalogueId === id) : undefined;
+  }
+
+  /** Builds catalogue image `id` unless it is current; concurrent callers share the build. */
+  ensure(id: string, progress: BuildProgress): Promise<void> {
+    const source = this.source(id);
+    if (!source) return Promise.reject(new Error(`no buildable image '${id}'`));
+    let job = this.building.get(source.name);
+    if (!job) {
+      const listeners = new Set<BuildProgress>();
+      const fanout: BuildProgress = {
+        step: (m) => listeners.forEach((l) => l.step(m)),
+        detail: (line) => listeners.forEach((l) => l.detail(line)),
+      };
+      const done = (async () => {
+        if ((await imageState(this.docker, source)) === 'current') return;
+        this.log.info('building image', { image: id });
+        await buildImages(this.docker, { names: [source.name], force: false, progress: fanout }, this.sources());
+        this.log.info('built image', { image: id });
+      })().finally(() => this.building.delete(source.name));
+      job = { done, listeners };
+      this.building.set(source.name, job);
+    }
+    job.listeners.add(progress);
+    const current = job;
+    return current.done.finally(() => current.listeners.delete(progress));
+  }
+
+  /** Builds, one after another, every catalogue image that is missing or older than its folder. */
+  async buildOutdated(): Promise<void> {
+    if (!this.enabled) return;
+    for (const { source } of await outdatedImages(this.docker, this.sources())) {
+      await this.ensure(source.catalogueId!, { step: (m) => this.log.info('image build', { step: m }), detail: (line) => this.log.debug('image build', { line }) });
+    }
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * Deleting a user, the one way: their server stops, every session of theirs ends, the account
+ * goes, and their home volume is kept or deleted as HUB_DELETE_HOME says.
+ */
+import type { Spawner } from '../spawner/spawner';
+import type { SessionStore } from '../store/sessions';
+import type { UserStore } from '../store/users';
+import type { Servers } from './servers';
+
+export interface AccountDeps {
+  servers: Servers;
+  sessions: SessionStore;
+  users: UserStore;
+  spawner: Spawner;
+}
+
+/** Deletes `name` (who must exist); resolves whether their home volume was deleted. */
+export async function deleteUser(deps: AccountDeps, name: string, home: 'keep' | 'delete'): Promise<boolean> {
+  await deps.servers.stop(name);
+  await deps.sessions.destroyAllOf(name);
+  await deps.users.remove(name);
+  if (home === 'keep') return false;
+  await deps.spawner.removeHome(name);
+  return true;
+}

@@ -1,0 +1,34 @@
+/**
+ * Last activity per user's server, in one sorted set so the culler finds the idle ones with a
+ * single range query. Writes only move a time forward (ZADD GT), so racing writers cannot undo
+ * each other.
+ */
+import { keys } from './keys';
+import type { RedisClient } from './redis';
+
+export class ActivityStore {
+  constructor(private readonly redis: RedisClient) {}
+
+  async touch(user: string, at = Date.now()): Promise<void> {
+    await this.redis.zadd(keys.activity, 'GT', at, user);
+  }
+
+  /** Sets the time outright (a fresh start counts as activity, whatever came before). */
+  async reset(user: string, at = Date.now()): Promise<void> {
+    await this.redis.zadd(keys.activity, at, user);
+  }
+
+  async get(user: string): Promise<number | undefined> {
+    const score = await this.redis.zscore(keys.activity, user);
+    return score === null ? undefined : Number(score);
+  }
+
+  /** Users whose last activity is older than `before` (ms since the epoch). */
+  async idleSince(before: number): Promise<string[]> {
+    return this.redis.zrangebyscore(keys.activity, '-inf', `(${before}`);
+  }
+
+  async forget(user: string): Promise<void> {
+    await this.redis.zrem(keys.activity, user);
+  }
+}

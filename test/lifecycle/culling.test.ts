@@ -1,0 +1,75 @@
+/**
+ * Activity and idle culling: the proxy records traffic (HTTP requests and WebSocket frames)
+ * as last_activity, and the hub stops servers idle longer than HUB_IDLE_TIMEOUT.
+ */
+import { randomUUID } from 'node:crypto';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import WebSocket from 'ws';
+import { keys } from '../../src/store/keys';
+import { signedIn, type Client } from '../helpers/client';
+import { containersOf } from '../helpers/docker';
+import { startHub, type TestHub } from '../helpers/hub';
+import { eventually } from '../helpers/wait';
+
+interface Ctx {
+  hub: TestHub;
+  alice: Client;
+}
+
+const t = suite<Ctx>('activity and idle culling');
+const IDLE_SECONDS = 4;
+
+t.before(async (ctx) => {
+  ctx.hub = await startHub({ HUB_IDLE_TIMEOUT: String(IDLE_SECONDS) });
+  await ctx.hub.addUser('alice', 'alice-password');
+  ctx.alice = await signedIn(ctx.hub.url, 'alice', 'alice-password');
+});
+
+t.after(async (ctx) => ctx.hub?.close());
+
+async function lastActivity(alice: Client): Promise<string> {
+  return (await (await alice.api('GET', '/users/alice')).json()).servers[''].last_activity;
+}
+
+function sleep(ms: number) {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+t('a start counts as activity; last_activity is ISO 8601 with Z', async ({ alice }) => {
+  assert.is((await alice.api('POST', '/users/alice/server')).status, 201);
+  assert.match(await lastActivity(alice), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+});
+
+t('HTTP traffic through the proxy keeps the server alive and moves last_activity', async ({ alice, hub }) => {
+  const before = await lastActivity(alice);
+  for (let i = 0; i < (IDLE_SECONDS * 1.5 * 1000) / 400; i++) {
+    assert.is((await alice.request('/user/alice/api/status')).status, 200);
+    await sleep(400);
+  }
+  assert.ok((await lastActivity(alice)) > before);
+  assert.is((await containersOf(hub.hubName)).length, 1, 'not culled while in use');
+});
+
+t('WebSocket frames alone keep it alive', async ({ alice, hub }) => {
+  const kernel = await (await alice.request('/user/alice/api/kernels', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json();
+  const ws = new WebSocket(`${hub.url.replace('http', 'ws')}/user/alice/api/kernels/${kernel.id}/channels`, { headers: { cookie: alice.cookieHeader('/user/alice/') } });
+  await new Promise((resolve, reject) => (ws.on('open', resolve), ws.on('error', reject)));
+  const session = randomUUID();
+  const started = Date.now();
+  while (Date.now() - started < IDLE_SECONDS * 1.5 * 1000) {
+    ws.send(JSON.stringify({ header: { msg_id: randomUUID(), username: 'a', session, msg_type: 'kernel_info_request', version: '5.3' }, parent_header: {}, metadata: {}, content: {}, channel: 'shell', buffers: [] }));
+    await sleep(400);
+  }
+  ws.close();
+  assert.is((await containersOf(hub.hubName)).length, 1, 'not culled while the kernel socket is busy');
+});
+
+t('idle longer than HUB_IDLE_TIMEOUT: the hub stops the server', async ({ alice, hub }) => {
+  await eventually(async () => (await containersOf(hub.hubName)).length === 0, 'the idle server is stopped', IDLE_SECONDS * 4 * 1000, 250);
+  assert.is(await hub.redis.client().exists(keys.route('alice')), 0);
+  const model = await (await alice.api('GET', '/users/alice')).json();
+  assert.is(model.server, null);
+});
+
+t.run();

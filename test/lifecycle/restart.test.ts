@@ -1,0 +1,157 @@
+/**
+ * A hub killed with kill -9 while servers run and one is mid-start, then started again: running
+ * containers are adopted (same container, kernels alive, routes intact), the interrupted start
+ * is finished or cleaned up, a container removed during the downtime is marked stopped, nothing
+ * is duplicated; and routes come back from Docker's labels when Redis lost them.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { hashPassword } from '../../src/auth/password';
+import { keys } from '../../src/store/keys';
+import { UserStore } from '../../src/store/users';
+import { exited, serveProcess } from '../helpers/cli';
+import { signedIn, type Client } from '../helpers/client';
+import { containersOf, docker, removeHubObjects } from '../helpers/docker';
+import { SECRET } from '../helpers/hub';
+import { execute, startKernel } from '../helpers/kernel';
+import { freePort, startRedis, type TestRedis } from '../helpers/redis';
+import { eventually } from '../helpers/wait';
+
+interface Ctx {
+  redis: TestRedis;
+  env: Record<string, string>;
+  url: string;
+  hubName: string;
+  hub?: ChildProcess;
+  dataDir: string;
+  clients: Record<string, Client>;
+  aliceContainer: string;
+  kernel: string;
+}
+
+const t = suite<Ctx>('hub restarts');
+
+async function serve(ctx: Ctx): Promise<void> {
+  ctx.hub = (await serveProcess(ctx.env)).child;
+}
+
+async function kill9(ctx: Ctx): Promise<void> {
+  ctx.hub!.kill('SIGKILL');
+  await exited(ctx.hub!);
+  ctx.hub = undefined;
+}
+
+async function userContainers(ctx: Ctx, user: string) {
+  return (await containersOf(ctx.hubName)).filter((c) => c.Labels['berth.user'] === user);
+}
+
+t.before(async (ctx) => {
+  ctx.redis = await startRedis();
+  ctx.hubName = `btrestart${randomBytes(3).toString('hex')}`;
+  ctx.dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-restart-'));
+  const port = await freePort();
+  ctx.url = `http://127.0.0.1:${port}`;
+  ctx.env = {
+    REDIS_URL: ctx.redis.url,
+    HUB_SECRET: SECRET,
+    HUB_NAME: ctx.hubName,
+    HUB_NETWORK: ctx.hubName,
+    HUB_PORT: String(port),
+    HUB_SERVER_ACCESS: 'port',
+    HUB_BUILD_IMAGES: 'never',
+    HUB_DATA_DIR: ctx.dataDir,
+  };
+  const users = new UserStore(ctx.redis.client());
+  const hash = await hashPassword('a-password');
+  for (const name of ['alice', 'bob', 'carol']) await users.create(name, { admin: false, passwordHash: hash });
+  await serve(ctx);
+  ctx.clients = {};
+  for (const name of ['alice', 'bob', 'carol']) ctx.clients[name] = await signedIn(ctx.url, name, 'a-password');
+});
+
+t.after(async (ctx) => {
+  if (ctx.hub) await kill9(ctx);
+  await removeHubObjects(ctx.hubName);
+  await ctx.redis.stop();
+  fs.rmSync(ctx.dataDir, { recursive: true, force: true });
+});
+
+t('before: alice runs with a kernel holding state, bob runs, carol is mid-start when the hub is killed', async (ctx) => {
+  const { alice, bob, carol } = ctx.clients;
+  assert.is((await alice.api('POST', '/users/alice/server')).status, 201);
+  ctx.aliceContainer = (await userContainers(ctx, 'alice'))[0].Id;
+  ctx.kernel = await startKernel(alice, 'alice');
+  assert.is((await execute(alice, 'alice', ctx.kernel, 'x = 41')).error, undefined);
+  assert.is((await bob.api('POST', '/users/bob/server')).status, 201);
+  void carol.api('POST', '/users/carol/server').catch(() => undefined);
+  await eventually(async () => (await userContainers(ctx, 'carol')).length === 1, "carol's container exists", 10_000, 20);
+  await kill9(ctx);
+});
+
+t('during the downtime bob\'s container is removed', async (ctx) => {
+  await docker.getContainer((await userContainers(ctx, 'bob'))[0].Id).remove({ force: true });
+});
+
+t('after the restart alice\'s server is adopted: same container, route intact, kernel state alive', async (ctx) => {
+  await serve(ctx);
+  const { alice } = ctx.clients;
+  const [container] = await userContainers(ctx, 'alice');
+  assert.is(container.Id, ctx.aliceContainer);
+  assert.is((await alice.request('/user/alice/api/status')).status, 200);
+  const kernels = (await (await alice.request('/user/alice/api/kernels')).json()) as Array<{ id: string }>;
+  assert.ok(kernels.some((k) => k.id === ctx.kernel), 'the kernel still runs');
+  assert.is((await execute(alice, 'alice', ctx.kernel, 'print(x + 1)')).stdout, '42\n');
+});
+
+t('bob\'s server, removed meanwhile, is marked stopped with its route deleted and a reason', async (ctx) => {
+  const redis = ctx.redis.client();
+  assert.is(await redis.exists(keys.route('bob')), 0);
+  assert.is(await redis.exists(keys.server('bob')), 0);
+  const model = await (await ctx.clients.bob.api('GET', '/users/bob')).json();
+  assert.is(model.server, null);
+  assert.match(await (await ctx.clients.bob.request('/hub/home')).text(), /Your server stopped: its container is gone/);
+  assert.is((await ctx.clients.bob.api('POST', '/users/bob/server')).status, 201, 'and bob can start again');
+});
+
+t('carol\'s interrupted start is finished or cleaned up, never duplicated', async (ctx) => {
+  const redis = ctx.redis.client();
+  const settled = await eventually(
+    async () => {
+      const state = await redis.hget(keys.server('carol'), 'state');
+      return state === 'running' ? 'running' : state === null ? 'stopped' : undefined;
+    },
+    "carol's start is settled",
+    30_000,
+  );
+  const containers = await userContainers(ctx, 'carol');
+  if (settled === 'running') {
+    assert.is(containers.length, 1);
+    assert.is(containers[0].State, 'running');
+    assert.is((await ctx.clients.carol.request('/user/carol/api/status')).status, 200);
+  } else {
+    assert.ok(containers.every((c) => c.State !== 'running'), 'no running container without a route');
+    assert.is(await redis.exists(keys.route('carol')), 0);
+    assert.is((await ctx.clients.carol.api('POST', '/users/carol/server')).status, 201, 'carol can start again');
+  }
+  for (const user of ['alice', 'bob', 'carol']) assert.ok((await userContainers(ctx, user)).length <= 1, `one container at most for ${user}`);
+});
+
+t('routes and server state come back from Docker\'s labels when Redis lost them', async (ctx) => {
+  await kill9(ctx);
+  const redis = ctx.redis.client();
+  await redis.del(keys.route('alice'), keys.server('alice'));
+  await redis.zrem(keys.routes, 'alice');
+  await redis.zrem(keys.servers, 'alice');
+  await serve(ctx);
+  assert.is(await redis.hget(keys.server('alice'), 'state'), 'running');
+  assert.is(await redis.hget(keys.server('alice'), 'container'), ctx.aliceContainer);
+  assert.is((await ctx.clients.alice.request('/user/alice/api/status')).status, 200);
+  assert.is((await execute(ctx.clients.alice, 'alice', ctx.kernel, 'print(x * 2)')).stdout, '82\n');
+});
+
+t.run();
