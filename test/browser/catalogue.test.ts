@@ -5,7 +5,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { artifactPath, launchChromium, runInNewNotebook } from '../helpers/browser';
+import { artifactPath, launchChromium, signedInPage, runInNewNotebook } from '../helpers/browser';
 import { containersOf } from '../helpers/docker';
 import { startHub, type TestHub } from '../helpers/hub';
 
@@ -21,14 +21,7 @@ t.before(async (ctx) => {
   ctx.hub = await startHub({ HUB_IMAGES: 'octave,python,r,scipy' });
   await ctx.hub.addUser('rita', 'rita-password');
   ctx.browser = await launchChromium();
-  const context = await ctx.browser.newContext({ viewport: { width: 1280, height: 900 } });
-  context.setDefaultTimeout(30_000);
-  ctx.page = await context.newPage();
-  await ctx.page.goto(`${ctx.hub.url}/hub/login`);
-  await ctx.page.fill('#username_input', 'rita');
-  await ctx.page.fill('#password_input', 'rita-password');
-  await ctx.page.click('#login_submit');
-  await ctx.page.waitForURL('**/hub/home');
+  ctx.page = await signedInPage(ctx.browser, ctx.hub.url, 'rita', 'rita-password');
 });
 
 t.after(async (ctx) => {

@@ -6,7 +6,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { artifactPath, launchChromium } from '../helpers/browser';
+import { artifactPath, launchChromium, signedInPage } from '../helpers/browser';
 import { startHub, type TestHub } from '../helpers/hub';
 import { testImages, type TestImages } from '../helpers/images';
 
@@ -24,14 +24,7 @@ t.before(async (ctx) => {
   ctx.hub = await startHub({ HUB_IMAGES_DIR: ctx.images.dir, HUB_BUILD_IMAGES: 'missing', HUB_SLOW_SPAWN_TIMEOUT: '0' });
   await ctx.hub.addUser('pat', 'pat-password');
   ctx.browser = await launchChromium();
-  const context = await ctx.browser.newContext();
-  context.setDefaultTimeout(60_000);
-  ctx.page = await context.newPage();
-  await ctx.page.goto(`${ctx.hub.url}/hub/login`);
-  await ctx.page.fill('#username_input', 'pat');
-  await ctx.page.fill('#password_input', 'pat-password');
-  await ctx.page.click('#login_submit');
-  await ctx.page.waitForURL('**/hub/home');
+  ctx.page = await signedInPage(ctx.browser, ctx.hub.url, 'pat', 'pat-password');
 });
 
 t.after(async (ctx) => {

@@ -42,3 +42,16 @@ export async function runInNewNotebook(tree: Page, kernel: string, code: string,
   await notebook.close();
   return text;
 }
+
+/** A new page in a fresh browser context, signed in to the hub at `url` through its login form. */
+export async function signedInPage(browser: Browser, url: string, username: string, password: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  context.setDefaultTimeout(60_000);
+  const page = await context.newPage();
+  await page.goto(`${url}/hub/login`);
+  await page.fill('#username_input', username);
+  await page.fill('#password_input', password);
+  await page.click('#login_submit');
+  await page.waitForURL('**/hub/home');
+  return page;
+}
