@@ -9,6 +9,7 @@ import path from 'node:path';
 import { ImageBuilder } from './catalogue/builder';
 import { Catalogue } from './catalogue/catalogue';
 import type { Config } from './config';
+import { Metrics } from './hub/metrics';
 import { Servers } from './hub/servers';
 import type { Logger } from './log';
 import { IMAGES_DIR, VERSION } from './paths';
@@ -18,8 +19,10 @@ import { ActivityStore } from './store/activity';
 import { EmbeddedRedis, answers, embeddedRedisFiles } from './store/embedded-redis';
 import { connectRedis, type RedisAddress, type RedisClient } from './store/redis';
 import { RedisRouteStore } from './store/routes';
+import { GroupStore } from './store/groups';
 import { ServerStore } from './store/servers';
 import { SessionStore } from './store/sessions';
+import { TokenStore } from './store/tokens';
 import { UserStore } from './store/users';
 
 export interface Runtime {
@@ -29,6 +32,8 @@ export interface Runtime {
   docker: Docker;
   users: UserStore;
   sessions: SessionStore;
+  tokens: TokenStore;
+  groups: GroupStore;
   routes: RedisRouteStore;
   state: ServerStore;
   catalogue: Catalogue;
@@ -36,6 +41,7 @@ export interface Runtime {
   spawner: DockerSpawner;
   activity: ActivityStore;
   servers: Servers;
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -91,7 +97,9 @@ export async function openRuntime(config: Config, log: Logger, options: RuntimeO
   });
   const users = new UserStore(redis);
   const activity = new ActivityStore(redis);
+  const metrics = new Metrics();
   const servers = new Servers({
+    metrics,
     spawner,
     catalogue,
     builder,
@@ -111,6 +119,8 @@ export async function openRuntime(config: Config, log: Logger, options: RuntimeO
     docker,
     users,
     sessions: new SessionStore(redis),
+    tokens: new TokenStore(redis),
+    groups: new GroupStore(redis),
     routes,
     state,
     catalogue,
@@ -118,6 +128,7 @@ export async function openRuntime(config: Config, log: Logger, options: RuntimeO
     spawner,
     activity,
     servers,
+    metrics,
     async close() {
       await redis.quit().catch(() => redis.disconnect());
       await redisAddress.stop();

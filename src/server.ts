@@ -19,7 +19,7 @@ export interface RunningHub {
 }
 
 export function listen(runtime: Runtime, secret: string, port: number, bind: string): Promise<RunningHub> {
-  const hub = createHub({ secret }, runtime).callback();
+  const hub = createHub({ secret, deleteHome: runtime.config.deleteHome }, runtime).callback();
   const log = runtime.log.child({ component: 'proxy' });
   const proxy = createProxy({
     routes: runtime.routes,

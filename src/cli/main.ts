@@ -10,6 +10,7 @@ import { openRuntime, type Runtime } from '../runtime';
 import { connectDocker } from '../spawner/engine';
 import { buildCommand, listImages } from './images';
 import { serve } from './serve';
+import { createToken } from './token';
 import { addUser, listUsers, removeUser, setPassword } from './user';
 
 export const HELP = `berth ${VERSION}: a notebook hub; each user gets their own Jupyter server in their own container.
@@ -20,6 +21,8 @@ Usage:
   berth user list                      list users and their servers
   berth user rm <name>                 remove a user (stops their server, keeps their home volume)
   berth user set-password <name>       change a password (same input rules as add)
+  berth token create <name> [--scopes s1,s2] [--note text] [--expires-in seconds]
+                                       make an API token for <name>; printed alone on the last line
   berth images list                    show the image catalogue: built or missing
   berth images build [--force] [id...] build missing catalogue images (or the named ones)
   berth --help                         this help
@@ -31,16 +34,33 @@ class UsageError extends Error {}
 interface Parsed {
   words: string[];
   flags: Set<string>;
+  /** Options that take a value (--note text, or --note=text); repeated ones collect every value. */
+  values: Map<string, string[]>;
 }
+
+const VALUED = new Set(['scopes', 'note', 'expires-in']);
 
 function parse(argv: string[]): Parsed {
   const words: string[] = [];
   const flags = new Set<string>();
-  for (const arg of argv) {
-    if (arg.startsWith('--')) flags.add(arg.slice(2));
-    else words.push(arg);
+  const values = new Map<string, string[]>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (!arg.startsWith('--')) {
+      words.push(arg);
+      continue;
+    }
+    const [name, inline] = arg.slice(2).split(/=(.*)/s, 2);
+    if (!VALUED.has(name)) {
+      flags.add(name);
+      continue;
+    }
+    const value = inline ?? argv[++i];
+    if (value === undefined) throw new UsageError(`--${name} needs a value`);
+    values.set(name, [...(values.get(name) ?? []), value]);
+    flags.add(name);
   }
-  return { words, flags };
+  return { words, flags, values };
 }
 
 function expect(parsed: Parsed, count: number, allowedFlags: string[] = []): void {
@@ -82,6 +102,15 @@ async function run(argv: string[]): Promise<string | undefined> {
     case 'user set-password':
       expect(parsed, 3);
       return withRuntime(config, (rt) => setPassword(rt, parsed.words[2]));
+    case 'token create':
+      expect(parsed, 3, ['scopes', 'note', 'expires-in']);
+      return withRuntime(config, (rt) =>
+        createToken(rt, parsed.words[2], {
+          scopes: (parsed.values.get('scopes') ?? []).flatMap((v) => v.split(/[,\s]+/)).filter(Boolean),
+          note: parsed.values.get('note')?.at(-1),
+          expiresIn: parsed.values.get('expires-in')?.at(-1),
+        }),
+      );
     case 'images list':
       expect(parsed, 2);
       return withRuntime(config, (rt) => listImages(rt.docker, rt.catalogue));

@@ -1,41 +1,118 @@
 /**
- * Who is calling the hub and what they may do. Pages need a signed-in user (else: to the login
- * page, with `next`); API calls need one too (else 403), and when they change state with the
- * session cookie, the XSRF token in `X-XSRFToken`. Users act on themselves; admins on anyone.
+ * Who is calling the hub and what they may do. API calls are authenticated by an API token
+ * (`Authorization: token <t>` or `Bearer <t>`, never a query string) or by the session cookie,
+ * which must then carry the XSRF token on state-changing calls. Permissions are JupyterHub's
+ * scopes: users hold `self`, admins everything, tokens what they were issued and their owner
+ * still holds. Pages need a signed-in user, else they send the browser to the login page.
  */
 import type { Context } from 'koa';
 import { safeNext } from '../auth/next';
+import { ADMIN_SCOPES, ScopeSet, selfScopes, type Target } from '../auth/scopes';
 import { XSRF_HEADER, xsrfMatches, xsrfToken } from '../auth/xsrf';
 import { Redirect, forbidden, notFound } from '../errors';
+import type { GroupStore } from '../store/groups';
+import type { TokenStore } from '../store/tokens';
+import type { User, UserStore } from '../store/users';
 import type { PageContext } from './views';
 
 export interface Caller {
   name: string;
   admin: boolean;
+  scopes: ScopeSet;
+  /** How the caller proved who they are. */
+  via: 'session' | 'token';
+  tokenId?: string;
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/** What a user may do by their role: admins everything, others everything about themselves. */
+export function roleScopes(user: { name: string; admin: boolean }): ScopeSet {
+  return new ScopeSet(user.admin ? [...ADMIN_SCOPES, ...selfScopes(user.name)] : selfScopes(user.name));
+}
+
+/** A token's scopes as issued, with "inherit" standing for all of its owner's. */
+export function tokenScopes(issued: readonly string[], owner: { name: string; admin: boolean }): ScopeSet {
+  const role = roleScopes(owner);
+  if (issued.includes('inherit')) return role;
+  return new ScopeSet(issued).intersect(role);
+}
+
+export interface AccessDeps {
+  users: UserStore;
+  tokens: TokenStore;
+  groups: GroupStore;
+}
+
+export class Access {
+  constructor(private readonly deps: AccessDeps) {}
+
+  /** The caller of an API request, or undefined when it carries no credentials. */
+  async caller(ctx: Context): Promise<Caller | undefined> {
+    if (ctx.state.caller !== undefined) return ctx.state.caller as Caller | undefined;
+    let caller: Caller | undefined;
+    const header = ctx.get('authorization');
+    if (header) {
+      const m = /^(?:token|bearer)\s+(\S+)$/i.exec(header);
+      const record = m ? await this.deps.tokens.lookup(m[1]) : undefined;
+      const owner = record ? await this.deps.users.get(record.user) : undefined;
+      if (!record || !owner) throw forbidden('Invalid or expired API token.');
+      caller = { name: owner.name, admin: owner.admin, scopes: tokenScopes(record.scopes, owner), via: 'token', tokenId: record.id };
+    } else {
+      const user = ctx.state.user as User | undefined;
+      if (user) {
+        if (!SAFE_METHODS.has(ctx.method) && !xsrfMatches(ctx, ctx.get(XSRF_HEADER))) {
+          throw forbidden(`'${XSRF_HEADER}' header is missing or does not match the _xsrf cookie; reload the page and try again.`);
+        }
+        caller = { name: user.name, admin: user.admin, scopes: roleScopes(user), via: 'session' };
+      }
+    }
+    ctx.state.caller = caller;
+    return caller;
+  }
+
+  /** The caller, or a 403 asking for credentials. */
+  async require(ctx: Context): Promise<Caller> {
+    const caller = await this.caller(ctx);
+    if (!caller) throw forbidden('Missing or invalid credentials: sign in, or send an API token (Authorization: token <t>).');
+    return caller;
+  }
+
+  /** The target of a check on user `name`, with their groups when a group filter could matter. */
+  async target(name: string): Promise<Target> {
+    return { user: name, groups: await this.deps.groups.groupsOf(name) };
+  }
+
+  /**
+   * The caller must hold `scope` for user `name`. One who may not even see that user gets 404,
+   * as for a user that does not exist; one who may see them but not do this, 403.
+   */
+  async allow(ctx: Context, scope: string, name: string): Promise<Caller> {
+    const caller = await this.require(ctx);
+    const target = await this.target(name);
+    if (caller.scopes.can(scope, target)) return caller;
+    if (!caller.scopes.can('read:users:name', target)) throw notFound(`No such user: ${name}`);
+    throw forbidden(`Action is not authorized with current scopes; requires ${scope}.`);
+  }
+
+  /** The caller must hold `scope` for everyone (hub-wide actions). */
+  async allowAll(ctx: Context, scope: string): Promise<Caller> {
+    const caller = await this.require(ctx);
+    if (!caller.scopes.can(scope)) throw forbidden(`Action is not authorized with current scopes; requires ${scope}.`);
+    return caller;
+  }
+}
+
 /** The signed-in user of a page request; anyone else is sent to sign in and brought back. */
-export function pageCaller(ctx: Context): Caller {
-  const user = ctx.state.user as Caller | undefined;
+export function pageCaller(ctx: Context): { name: string; admin: boolean } {
+  const user = ctx.state.user as User | undefined;
   if (user) return user;
   const next = safeNext(ctx.originalUrl, '/hub/home');
   throw new Redirect(`/hub/login?next=${encodeURIComponent(next)}`);
 }
 
-/** The signed-in user of an API request, with the XSRF check for state-changing calls. */
-export function apiCaller(ctx: Context): Caller {
-  const user = ctx.state.user as Caller | undefined;
-  if (!user) throw forbidden('Missing or invalid credentials: sign in, or send an API token.');
-  if (!SAFE_METHODS.has(ctx.method) && !xsrfMatches(ctx, ctx.get(XSRF_HEADER))) {
-    throw forbidden(`'${XSRF_HEADER}' header is missing or does not match the _xsrf cookie; reload the page and try again.`);
-  }
-  return user;
-}
-
-/** Users may act on themselves, admins on anyone; others learn nothing (404, as for no such user). */
-export function mayActOn(caller: Caller, name: string): void {
+/** Pages: users act on themselves, admins on anyone; others learn nothing (404, as for no such user). */
+export function mayActOn(caller: { name: string; admin: boolean }, name: string): void {
   if (caller.name !== name && !caller.admin) throw notFound(`No such user: ${name}`);
 }
 
@@ -45,7 +122,7 @@ export function mayActOn(caller: Caller, name: string): void {
  * (a favicon) never replaces the token cookie a form on another tab relies on.
  */
 export function pageContext(ctx: Context, issue = true): PageContext {
-  const user = ctx.state.user as Caller | undefined;
+  const user = ctx.state.user as User | undefined;
   const xsrf = issue ? xsrfToken(ctx) : ((ctx.state.xsrf as string | undefined) ?? '');
   return { xsrf, user: user && { name: user.name, admin: user.admin } };
 }

@@ -1,15 +1,20 @@
 /**
- * Deleting a user, the one way: their server stops, every session of theirs ends, the account
- * goes, and their home volume is kept or deleted as HUB_DELETE_HOME says.
+ * Deleting a user, the one way: their server stops, every session and token of theirs ends,
+ * they leave their groups, the account goes, and their home volume is kept or deleted as
+ * HUB_DELETE_HOME says.
  */
 import type { Spawner } from '../spawner/spawner';
+import type { GroupStore } from '../store/groups';
 import type { SessionStore } from '../store/sessions';
+import type { TokenStore } from '../store/tokens';
 import type { UserStore } from '../store/users';
 import type { Servers } from './servers';
 
 export interface AccountDeps {
   servers: Servers;
   sessions: SessionStore;
+  tokens: TokenStore;
+  groups: GroupStore;
   users: UserStore;
   spawner: Spawner;
 }
@@ -18,6 +23,8 @@ export interface AccountDeps {
 export async function deleteUser(deps: AccountDeps, name: string, home: 'keep' | 'delete'): Promise<boolean> {
   await deps.servers.stop(name);
   await deps.sessions.destroyAllOf(name);
+  await deps.tokens.deleteAllOf(name);
+  await deps.groups.forgetUser(name);
   await deps.users.remove(name);
   if (home === 'keep') return false;
   await deps.spawner.removeHome(name);

@@ -11,21 +11,37 @@ import { SESSION_COOKIE, SESSION_MAX_AGE_MS } from '../auth/session-cookie';
 import type { Catalogue } from '../catalogue/catalogue';
 import { BerthError, Redirect } from '../errors';
 import type { Logger } from '../log';
+import type { Spawner } from '../spawner/spawner';
+import type { ActivityStore } from '../store/activity';
+import type { GroupStore } from '../store/groups';
 import type { RedisClient } from '../store/redis';
+import type { RouteStore } from '../store/routes';
+import type { ServerStore } from '../store/servers';
 import type { SessionStore } from '../store/sessions';
+import type { TokenStore } from '../store/tokens';
 import type { UserStore } from '../store/users';
 import type Docker from 'dockerode';
+import { Access, pageContext } from './access';
 import { apiRouter } from './api';
+import { Directory } from './directory';
+import type { Metrics } from './metrics';
+import { opsRouter } from './ops';
 import { pagesRouter } from './pages';
 import type { Servers } from './servers';
-import { pageContext } from './access';
 import { errorPage } from './views';
 
 export interface HubDeps {
   users: UserStore;
   sessions: SessionStore;
+  tokens: TokenStore;
+  groups: GroupStore;
+  routes: RouteStore;
+  state: ServerStore;
+  activity: ActivityStore;
   servers: Servers;
+  spawner: Spawner;
   catalogue: Catalogue;
+  metrics: Metrics;
   redis: RedisClient;
   docker: Docker;
   log: Logger;
@@ -33,6 +49,8 @@ export interface HubDeps {
 
 export interface HubConfig {
   secret: string;
+  /** HUB_DELETE_HOME */
+  deleteHome: 'keep' | 'delete';
 }
 
 const CSP = [
@@ -62,6 +80,19 @@ function securityHeaders() {
 
 const GENERIC_500 = 'Something went wrong in the hub. An admin can find the detail in its log.';
 
+/** Every hub request's duration, by method, route and status (JupyterHub's request metric). */
+function timing(metrics: Metrics) {
+  return async (ctx: Context, next: Next) => {
+    const begun = process.hrtime.bigint();
+    try {
+      await next();
+    } finally {
+      const route = (ctx as Context & { _matchedRoute?: string })._matchedRoute;
+      metrics.requestDuration.observe({ method: ctx.method, handler: typeof route === 'string' ? route : 'unknown', code: String(ctx.status) }, Number(process.hrtime.bigint() - begun) / 1e9);
+    }
+  };
+}
+
 /** Errors become `{status, message}` for the API and an error page otherwise; details go to the log. */
 function errors(log: Logger) {
   return async (ctx: Context, next: Next) => {
@@ -82,7 +113,8 @@ function errors(log: Logger) {
       else log.debug('request refused', { method: ctx.method, path: ctx.path, status, message, ...(known ? err.detail : {}) });
       ctx.status = status;
       if (known) ctx.set(err.headers);
-      if (ctx.path.startsWith('/hub/api/') || ctx.path === '/hub/api') {
+      const api = ctx.path.startsWith('/hub/api/') || ctx.path === '/hub/api';
+      if (api || ctx.accepts('html', 'json') !== 'html') {
         ctx.body = { status, message };
       } else {
         ctx.type = 'html';
@@ -95,8 +127,11 @@ function errors(log: Logger) {
 export function createHub(config: HubConfig, deps: HubDeps): Koa {
   const app = new Koa({ keys: [config.secret] });
   const passport = createPassport(deps.users);
+  const access = new Access(deps);
+  const directory = new Directory(deps);
   app.silent = true; // errors() logs what matters
 
+  app.use(timing(deps.metrics));
   app.use(errors(deps.log));
   app.use(securityHeaders());
   app.use(
@@ -123,8 +158,10 @@ export function createHub(config: HubConfig, deps: HubDeps): Koa {
   app.use(passport.session());
 
   const pages = pagesRouter({ ...deps, passport });
-  const api = apiRouter(deps);
+  const api = apiRouter({ ...deps, access, directory, deleteHome: config.deleteHome });
+  const ops = opsRouter(deps, access);
   app.use(pages.routes()).use(pages.allowedMethods());
   app.use(api.routes()).use(api.allowedMethods());
+  app.use(ops.routes()).use(ops.allowedMethods());
   return app;
 }

@@ -1,8 +1,13 @@
 /**
- * JupyterHub's REST models, with its field names: what `/hub/api/users/<name>` returns.
+ * JupyterHub's REST models, with its field names, and which fields a caller may see: the
+ * fields each read scope reveals (JupyterHub's access map) are unioned over the scopes the
+ * caller holds for that user.
  */
+import type { ScopeSet, Target } from '../auth/scopes';
+import type { Group } from '../store/groups';
+import type { ServerRecord } from '../store/servers';
+import type { TokenRecord } from '../store/tokens';
 import type { User } from '../store/users';
-import type { ServerView } from './servers';
 
 export interface ServerModel {
   name: string;
@@ -20,6 +25,7 @@ export interface UserModel {
   kind: 'user';
   name: string;
   admin: boolean;
+  roles: string[];
   groups: string[];
   server: string | null;
   pending: 'spawn' | 'stop' | null;
@@ -28,38 +34,79 @@ export interface UserModel {
   servers: Record<string, ServerModel>;
 }
 
-function latest(...times: Array<string | undefined>): string | null {
+/** Everything the hub knows of one user, gathered before a model is cut from it. */
+export interface UserFacts {
+  user: User;
+  server?: ServerRecord;
+  /** Last activity of their server, ms since the epoch. */
+  activity?: number;
+  groups: string[];
+}
+
+const FIELDS_BY_SCOPE: Array<[string, Array<keyof UserModel>]> = [
+  ['read:users', ['kind', 'name', 'admin', 'roles', 'groups', 'server', 'pending', 'created', 'last_activity']],
+  ['read:users:name', ['kind', 'name', 'admin']],
+  ['read:users:groups', ['kind', 'name', 'groups']],
+  ['read:users:activity', ['kind', 'name', 'last_activity']],
+  ['read:servers', ['kind', 'name', 'servers']],
+];
+
+const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+
+function latest(...times: Array<string | null | undefined>): string | null {
   const known = times.filter((t): t is string => Boolean(t)).sort();
   return known.length ? known[known.length - 1] : null;
 }
 
-export function userModel(user: User, view: ServerView): UserModel {
+function pendingOf(server: ServerRecord | undefined): ServerModel['pending'] {
+  return server?.state === 'starting' ? 'spawn' : server?.state === 'stopping' ? 'stop' : null;
+}
+
+export function fullUserModel(facts: UserFacts): UserModel {
+  const { user, server } = facts;
   const url = `/user/${user.name}/`;
   const servers: Record<string, ServerModel> = {};
-  let pending: UserModel['pending'] = null;
-  if (view.state !== 'stopped') {
-    pending = view.state === 'starting' ? 'spawn' : view.state === 'stopping' ? 'stop' : null;
+  if (server) {
     servers[''] = {
       name: '',
-      ready: view.state === 'running',
-      pending,
+      ready: server.state === 'running',
+      pending: pendingOf(server),
       stopped: false,
       url,
       progress_url: `/hub/api/users/${user.name}/server/progress`,
-      started: view.record.started,
-      last_activity: view.lastActivity ?? null,
-      user_options: { image: view.record.image },
+      started: server.started,
+      last_activity: iso(facts.activity),
+      user_options: server.image ? { image: server.image } : {},
     };
   }
   return {
     kind: 'user',
     name: user.name,
     admin: user.admin,
-    groups: [],
-    server: view.state === 'running' ? url : null,
-    pending,
+    roles: user.admin ? ['admin', 'user'] : ['user'],
+    groups: facts.groups,
+    server: server?.state === 'running' ? url : null,
+    pending: pendingOf(server),
     created: user.created,
-    last_activity: latest(view.state === 'stopped' ? undefined : view.lastActivity, user.lastLogin),
+    last_activity: latest(server ? iso(facts.activity) : null, user.lastLogin),
     servers,
   };
+}
+
+/** The model cut to what `scopes` may read of this user; undefined when they may read nothing. */
+export function userModelFor(scopes: ScopeSet, facts: UserFacts): Partial<UserModel> | undefined {
+  const target: Target = { user: facts.user.name, groups: facts.groups };
+  const allowed = new Set<keyof UserModel>();
+  for (const [scope, fields] of FIELDS_BY_SCOPE) if (scopes.can(scope, target)) fields.forEach((f) => allowed.add(f));
+  if (allowed.size === 0) return undefined;
+  const full = fullUserModel(facts);
+  return Object.fromEntries(Object.entries(full).filter(([k]) => allowed.has(k as keyof UserModel))) as Partial<UserModel>;
+}
+
+export function groupModel(group: Group): { kind: 'group'; name: string; users: string[]; roles: string[]; properties: Record<string, never> } {
+  return { kind: 'group', name: group.name, users: group.users, roles: [], properties: {} };
+}
+
+export function tokenModel(t: TokenRecord) {
+  return { kind: 'api_token', id: t.id, user: t.user, note: t.note, scopes: t.scopes, roles: [], created: t.created, expires_at: t.expires_at, last_activity: t.last_activity, session_id: null, oauth_client: 'JupyterHub' };
 }

@@ -15,7 +15,7 @@ import { STATIC_DIR } from '../paths';
 import { mayActOn, pageCaller, pageContext } from './access';
 import type { HubDeps } from './app';
 import { formBody } from './body';
-import { homePage, loginPage, pendingPage, spawnPage } from './views';
+import { adminPage, homePage, loginPage, pendingPage, spawnPage, tokenPage } from './views';
 
 const HOME = '/hub/home';
 const STATIC_TYPES: Record<string, string> = { '.js': 'application/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
@@ -35,11 +35,6 @@ function loadStatic(): Map<string, { type: string; body: Buffer }> {
     if (type) files.set(name, { type, body: fs.readFileSync(path.join(STATIC_DIR, name)) });
   }
   return files;
-}
-
-async function healthy<T>(check: Promise<T>): Promise<boolean> {
-  const timeout = new Promise<false>((r) => setTimeout(() => r(false), 2000).unref());
-  return Promise.race([check.then(() => true, () => false), timeout]);
 }
 
 export function pagesRouter(deps: HubDeps & { passport: Passport }): Router {
@@ -161,10 +156,15 @@ export function pagesRouter(deps: HubDeps & { passport: Passport }): Router {
     render(ctx, pendingPage(pageContext(ctx), { name, lastError: view.state === 'stopped' ? view.lastError : undefined }));
   });
 
-  router.get('/hub/health', async (ctx) => {
-    const [redis, docker] = await Promise.all([healthy(deps.redis.ping()), healthy(deps.docker.ping())]);
-    ctx.status = redis && docker ? 200 : 503;
-    ctx.body = { status: redis && docker ? 'ok' : 'unhealthy', redis: redis ? 'ok' : 'unreachable', docker: docker ? 'ok' : 'unreachable' };
+  router.get('/hub/admin', async (ctx) => {
+    const caller = pageCaller(ctx);
+    if (!caller.admin) throw forbidden('Only admins can use the admin page.');
+    render(ctx, adminPage(pageContext(ctx), await catalogue.list(), catalogue.defaultId));
+  });
+
+  router.get('/hub/token', (ctx) => {
+    pageCaller(ctx);
+    render(ctx, tokenPage(pageContext(ctx)));
   });
 
   router.get('/hub/static/:file', (ctx) => {

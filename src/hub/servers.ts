@@ -16,6 +16,7 @@ import type { ActivityStore } from '../store/activity';
 import type { RouteStore } from '../store/routes';
 import type { ServerRecord, ServerStore } from '../store/servers';
 import type { UserStore } from '../store/users';
+import type { Metrics } from './metrics';
 import { ProgressTracker } from './progress';
 import { SpawnSlots } from './slots';
 
@@ -35,6 +36,8 @@ export interface ServersDeps {
   activeServerLimit: number;
   /** How long a start or stop request waits before answering "pending" (JupyterHub: 10 s). */
   slowMs?: number;
+  /** Where start and stop durations are counted. */
+  metrics?: Metrics;
 }
 
 export type ServerView =
@@ -106,6 +109,8 @@ export class Servers {
     const { spawner, catalogue, routes, state, users, activity, log } = this.deps;
     this.progress.begin(user);
     const report = (progress: number, message: string) => this.progress.report(user, { progress, message });
+    const begun = Date.now();
+    const seconds = () => (Date.now() - begun) / 1000;
     let recorded = false;
     try {
       const existing = await state.get(user);
@@ -131,7 +136,9 @@ export class Servers {
       }
       await activity.reset(user);
       this.progress.ready(user, `/user/${user}/`);
+      this.deps.metrics?.spawnDuration.observe({ status: 'success' }, seconds());
     } catch (err) {
+      if (recorded) this.deps.metrics?.spawnDuration.observe({ status: 'failure' }, seconds());
       const message = err instanceof BerthError ? err.message : 'Your server could not be started; an admin can find why in the hub log.';
       if (recorded) await state.delete(user);
       if (!(err instanceof BerthError && err.status < 500 && !recorded)) await users.setLastError(user, message);
@@ -189,6 +196,7 @@ export class Servers {
 
   private async halt(user: string): Promise<void> {
     const { spawner, routes, state, users, activity, log } = this.deps;
+    const begun = Date.now();
     const start = this.starting.get(user);
     if (start) {
       start.abort.abort();
@@ -200,6 +208,7 @@ export class Servers {
     await state.delete(user);
     await activity.forget(user);
     await users.setLastError(user, undefined);
+    this.deps.metrics?.stopDuration.observe({ status: 'success' }, (Date.now() - begun) / 1000);
     log.info('server stopped', { user });
   }
 

@@ -11,7 +11,7 @@ export interface PageContext {
   user?: { name: string; admin: boolean };
 }
 
-export function layout(title: string, page: PageContext, body: Html): Html {
+export function layout(title: string, page: PageContext, body: Html, script?: 'admin' | 'token'): Html {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -21,11 +21,16 @@ export function layout(title: string, page: PageContext, body: Html): Html {
 <title>${title} · Berth</title>
 <link rel="stylesheet" href="/hub/static/berth.css">
 <script src="/hub/static/berth.js" defer></script>
+${script ? html`<script src="/hub/static/${script}.js" defer></script>` : ''}
 </head>
 <body>
 <header>
   <a class="brand" href="/hub/home">Berth</a>
-  ${page.user ? html`<nav><span class="who">${page.user.name}</span> <a href="/hub/logout" id="logout">Log out</a></nav>` : ''}
+  ${
+    page.user
+      ? html`<nav><a href="/hub/home">Home</a> <a href="/hub/token" id="nav-token">Token</a> ${page.user.admin ? html`<a href="/hub/admin" id="nav-admin">Admin</a> ` : ''}<span class="who">${page.user.name}</span> <a href="/hub/logout" id="logout">Log out</a></nav>`
+      : ''
+  }
 </header>
 <main>
 ${body}
@@ -165,5 +170,73 @@ ${
   <div class="actions"><button type="submit" class="primary" id="start">Start</button> <a class="button" href="/hub/home">Cancel</a></div>
 </form>`
 }`,
+  );
+}
+
+export function adminPage(page: PageContext, images: CatalogueImage[], defaultImage: string): Html {
+  return layout(
+    'Admin',
+    page,
+    html`<h1>Admin</h1>
+<section class="card admin" id="admin" data-images="${JSON.stringify(images.map((i) => ({ id: i.id, title: i.title })))}" data-default-image="${defaultImage}">
+  <div class="toolbar">
+    <label>Filter <input id="filter" type="search" placeholder="name contains"></label>
+    <label>Sort <select id="sort">
+      <option value="name">name (A–Z)</option>
+      <option value="-name">name (Z–A)</option>
+      <option value="-last_activity">last activity (latest first)</option>
+      <option value="last_activity">last activity (oldest first)</option>
+    </select></label>
+    <button id="stop-all">Stop all servers</button>
+  </div>
+  <p class="notice" id="notice" role="status" hidden></p>
+  <table id="users">
+    <thead><tr><th>User</th><th>Admin</th><th>Server</th><th>Last activity</th><th>Actions</th></tr></thead>
+    <tbody></tbody>
+  </table>
+  <div class="pager"><button id="prev">Previous</button> <span id="page-info"></span> <button id="next">Next</button></div>
+</section>
+<section class="card">
+  <h2>Add users</h2>
+  <form id="add-users">
+    <label>Usernames, one per line <textarea id="add-names" rows="3" required></textarea></label>
+    <label class="inline"><input type="checkbox" id="add-admin"> admin</label>
+    <button type="submit" class="primary">Add users</button>
+  </form>
+  <p class="hint">New users have no password yet: use <em>Reset password</em> to give them one.</p>
+</section>`,
+    'admin',
+  );
+}
+
+export function tokenPage(page: PageContext): Html {
+  return layout(
+    'API tokens',
+    page,
+    html`<h1>API tokens</h1>
+<section class="card" id="tokens" data-user="${page.user?.name ?? ''}">
+  <form id="new-token-form">
+    <label>Note <input id="token-note" maxlength="500" placeholder="what the token is for"></label>
+    <label>Expires <select id="token-expires">
+      <option value="">never</option>
+      <option value="3600">in an hour</option>
+      <option value="86400">in a day</option>
+      <option value="604800">in a week</option>
+      <option value="2592000">in 30 days</option>
+    </select></label>
+    <label>Scopes <input id="token-scopes" placeholder="empty: all of yours; or e.g. read:users servers"></label>
+    <button type="submit" class="primary" id="create-token">Request new API token</button>
+  </form>
+  <div id="new-token-box" hidden>
+    <p>Your new token, shown only this once; copy it now:</p>
+    <pre id="new-token"></pre>
+  </div>
+  <p class="error" id="token-error" role="alert" hidden></p>
+  <table id="token-list">
+    <thead><tr><th>Id</th><th>Note</th><th>Scopes</th><th>Created</th><th>Expires</th><th>Last used</th><th></th></tr></thead>
+    <tbody></tbody>
+  </table>
+</section>`,
+    'token',
   );
 }

@@ -23,6 +23,19 @@ export class ActivityStore {
     return score === null ? undefined : Number(score);
   }
 
+  /** Every user's last activity, in one round trip. */
+  async all(): Promise<Map<string, number>> {
+    const flat = await this.redis.zrange(keys.activity, 0, -1, 'WITHSCORES');
+    const out = new Map<string, number>();
+    for (let i = 0; i < flat.length; i += 2) out.set(flat[i], Number(flat[i + 1]));
+    return out;
+  }
+
+  /** How many users were active since `since` (ms since the epoch). */
+  async countSince(since: number): Promise<number> {
+    return this.redis.zcount(keys.activity, since, '+inf');
+  }
+
   /** Users whose last activity is older than `before` (ms since the epoch). */
   async idleSince(before: number): Promise<string[]> {
     return this.redis.zrangebyscore(keys.activity, '-inf', `(${before}`);

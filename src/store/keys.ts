@@ -21,4 +21,18 @@ export const keys = {
   servers: 'berth:servers',
   /** Sorted set: username → last activity on their server (ms since the epoch). */
   activity: 'berth:activity',
+  /** Hash of an API token, under the SHA-256 of the token (the token itself is never stored). */
+  token: (digest: string) => `berth:token:${digest}`,
+  /** String: token id (a1, a2 ...) → the digest its hash is stored under. */
+  tokenId: (id: string) => `berth:token-id:${id}`,
+  /** Set: ids of a user's tokens. */
+  userTokens: (name: string) => `berth:user-tokens:${name}`,
+  /** Counter for token ids. */
+  tokenSeq: 'berth:token-seq',
+  /** Set: the members of a group. */
+  group: (name: string) => `berth:group:${name}`,
+  /** Sorted set of group names, scored by creation time. */
+  groups: 'berth:groups',
+  /** Set: the groups a user is in. */
+  userGroups: (name: string) => `berth:user-groups:${name}`,
 } as const;

@@ -79,6 +79,10 @@ export class UserStore {
     await this.redis.hset(keys.user(name), 'admin', admin ? '1' : '0');
   }
 
+  async count(): Promise<number> {
+    return this.redis.zcard(keys.users);
+  }
+
   async list(): Promise<User[]> {
     const names = await this.redis.zrange(keys.users, 0, -1);
     const hashes = await hgetallMany(this.redis, names.map(keys.user));

@@ -25,6 +25,12 @@ export function artifactPath(name: string): string {
  * run it, and resolve the notebook page with the text of the cell's output.
  */
 export async function runInNewNotebook(tree: Page, kernel: string, code: string, screenshot: string): Promise<string> {
+  // The tree page fills its New menu once it has loaded the kernel specs.
+  await tree.waitForSelector('#notebook_list', { timeout: 60_000 });
+  await tree.waitForSelector(`#kernel-${kernel}`, { state: 'attached', timeout: 60_000 }).catch(async (err) => {
+    await tree.screenshot({ path: artifactPath(`failed-${screenshot}`) });
+    throw err;
+  });
   await tree.click('#new-dropdown-button');
   const [notebook] = await Promise.all([tree.context().waitForEvent('page'), tree.click(`#kernel-${kernel} a`)]);
   await notebook.waitForSelector('.CodeMirror', { timeout: 60_000 });

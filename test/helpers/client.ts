@@ -80,3 +80,14 @@ export async function signedIn(base: string, username: string, password: string)
   if (res.status !== 302) throw new Error(`login as ${username} answered ${res.status}`);
   return client;
 }
+
+/** Calls the hub's REST API with an API token, as scripts and services do. */
+export function tokenApi(base: string, token: string) {
+  return (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> =>
+    fetch(`${base}/hub/api${path}`, {
+      method,
+      headers: { authorization: `token ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      redirect: 'manual',
+    });
+}

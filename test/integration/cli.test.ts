@@ -96,6 +96,32 @@ t('user rm removes the user', async (ctx) => {
   assert.is(await ctx.redis.client().exists(keys.user('carol')), 0);
 });
 
+t('token create prints the token alone on its last line; it works with the API and holds only its scopes', async (ctx) => {
+  const r = await berth(['token', 'create', 'alice', '--scopes', 'read:users!user=alice', '--note', 'for a script'], ctx.env);
+  assert.is(r.code, 0, r.stderr);
+  const token = r.stdout.trim().split('\n').pop()!;
+  assert.match(token, /^[0-9a-f]{64}$/);
+  const stored = await ctx.redis.client().keys('berth:token:*');
+  assert.is(stored.length, 1);
+  assert.not.ok(stored[0].includes(token));
+  const record = await ctx.redis.client().hgetall(stored[0]);
+  assert.is(record.note, 'for a script');
+  assert.equal(JSON.parse(record.scopes), ['read:users!user=alice']);
+});
+
+t('token create refuses unknown users, unknown scopes and scopes the user does not hold', async (ctx) => {
+  for (const [args, message] of [
+    [['token', 'create', 'nobody'], /No such user/],
+    [['token', 'create', 'alice', '--scopes', 'fly:away'], /Unknown scope 'fly:away'/],
+    [['token', 'create', 'alice', '--scopes', 'admin:users'], /alice does not hold admin:users/],
+    [['token', 'create', 'alice', '--note'], /--note needs a value/],
+  ] as Array<[string[], RegExp]>) {
+    const r = await berth(args, ctx.env);
+    assert.ok(r.code === 1 || r.code === 2, `${args.join(' ')}: ${r.code}`);
+    assert.match(r.stderr, message);
+  }
+});
+
 t('images list shows the catalogue: id, title, kernels, status, size', async (ctx) => {
   const r = await berth(['images', 'list'], ctx.env);
   assert.is(r.code, 0, r.stderr);

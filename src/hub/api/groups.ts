@@ -1,0 +1,92 @@
+/**
+ * /hub/api/groups: groups of users, which scopes can name (`read:users!group=class1`).
+ */
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { normaliseUsername } from '../../auth/username';
+import { BerthError, badRequest, forbidden, notFound } from '../../errors';
+import { jsonBody } from '../body';
+import { groupModel } from '../models';
+import type { ApiDeps } from './context';
+import { pageOf, readPage } from './paging';
+import { objectBody } from './users';
+
+const GROUP_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+export function groupsApi(router: Router, deps: ApiDeps): void {
+  const { access, groups, users, log } = deps;
+
+  function groupName(raw: string): string {
+    if (!GROUP_NAME.test(raw)) throw notFound(`No such group: ${raw.slice(0, 64)}`);
+    return raw;
+  }
+
+  /** The caller must hold `scope` for group `name` (unfiltered, or with !group=name). */
+  async function allowGroup(ctx: Context, scope: string, name: string) {
+    const caller = await access.require(ctx);
+    if (!caller.scopes.can(scope) && !caller.scopes.can(scope, { user: '', groups: [name] })) {
+      throw forbidden(`Action is not authorized with current scopes; requires ${scope}.`);
+    }
+    return caller;
+  }
+
+  /** `body.users`, each a user that exists. */
+  async function members(body: Record<string, unknown>, required: boolean): Promise<string[]> {
+    if (body.users === undefined && !required) return [];
+    if (!Array.isArray(body.users)) throw badRequest('users must be a list of usernames.');
+    const names: string[] = [];
+    for (const raw of body.users) {
+      const name = typeof raw === 'string' ? normaliseUsername(raw) : undefined;
+      if (!name || !(await users.get(name))) throw badRequest(`No such user: ${String(raw).slice(0, 64)}`);
+      names.push(name);
+    }
+    return [...new Set(names)];
+  }
+
+  router.get('/groups', async (ctx) => {
+    const caller = await access.require(ctx);
+    if (!caller.scopes.any('list:groups')) throw forbidden('Action is not authorized with current scopes; requires list:groups.');
+    const all = (await groups.list()).filter((g) => caller.scopes.can('list:groups') || caller.scopes.can('list:groups', { user: '', groups: [g.name] }));
+    ctx.body = pageOf(ctx, readPage(ctx), all.map(groupModel));
+  });
+
+  router.get('/groups/:group', async (ctx) => {
+    const name = groupName(ctx.params.group);
+    await allowGroup(ctx, 'read:groups', name);
+    const group = await groups.get(name);
+    if (!group) throw notFound(`No such group: ${name}`);
+    ctx.body = groupModel(group);
+  });
+
+  router.post('/groups/:group', jsonBody, async (ctx) => {
+    const name = ctx.params.group;
+    if (!GROUP_NAME.test(name)) throw badRequest('A group name is 1 to 64 characters: lowercase letters, digits, ".", "_" or "-".');
+    const caller = await allowGroup(ctx, 'admin:groups', name);
+    const body = objectBody(ctx);
+    const list = await members(body, false);
+    if (!(await groups.create(name, list))) throw new BerthError(409, `Group ${name} already exists`);
+    log.info('group created', { group: name, by: caller.name });
+    ctx.status = 201;
+    ctx.body = groupModel((await groups.get(name))!);
+  });
+
+  router.delete('/groups/:group', async (ctx) => {
+    const name = groupName(ctx.params.group);
+    const caller = await allowGroup(ctx, 'delete:groups', name);
+    if (!(await groups.delete(name))) throw notFound(`No such group: ${name}`);
+    log.info('group deleted', { group: name, by: caller.name });
+    ctx.status = 204;
+  });
+
+  for (const [method, change] of [['post', 'add'], ['delete', 'remove']] as const) {
+    router[method]('/groups/:group/users', jsonBody, async (ctx) => {
+      const name = groupName(ctx.params.group);
+      const caller = await allowGroup(ctx, 'groups', name);
+      if (!(await groups.exists(name))) throw notFound(`No such group: ${name}`);
+      const list = await members(objectBody(ctx), true);
+      await groups[change](name, list);
+      log.info(change === 'add' ? 'group members added' : 'group members removed', { group: name, users: list, by: caller.name });
+      ctx.body = groupModel((await groups.get(name))!);
+    });
+  }
+}

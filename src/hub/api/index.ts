@@ -1,0 +1,22 @@
+/**
+ * The REST API under /hub/api, JupyterHub's: one router, its parts mounted in order.
+ */
+import Router from '@koa/router';
+import type { ApiDeps } from './context';
+import { groupsApi } from './groups';
+import { hubApi } from './hub';
+import { serversApi } from './servers';
+import { tokensApi } from './tokens';
+import { usersApi } from './users';
+
+export type { ApiDeps };
+
+export function apiRouter(deps: ApiDeps): Router {
+  const router = new Router({ prefix: '/hub/api' });
+  hubApi(router, deps);
+  usersApi(router, deps);
+  serversApi(router, deps);
+  tokensApi(router, deps);
+  groupsApi(router, deps);
+  return router;
+}

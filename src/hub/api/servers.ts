@@ -1,0 +1,84 @@
+/**
+ * /hub/api/users/<name>/server: start (201 ready / 202 pending; body = user options such as
+ * {"image": id}), stop (204 stopped / 202 stopping) and the start's progress as an event stream.
+ */
+import { PassThrough } from 'node:stream';
+import type Router from '@koa/router';
+import { badRequest, notFound } from '../../errors';
+import { jsonBody } from '../body';
+import type { ProgressEvent } from '../progress';
+import type { ApiDeps } from './context';
+import { objectBody } from './users';
+
+const KEEPALIVE_MS = 8000;
+
+export function serversApi(router: Router, deps: ApiDeps): void {
+  const { access, users, servers } = deps;
+
+  /** The user named in the path, when the caller holds `scope` for them (404 / 403 otherwise). */
+  async function target(name: string, scope: string, ctx: Parameters<Router.Middleware>[0]): Promise<string> {
+    await access.allow(ctx, scope, name);
+    if (!(await users.get(name))) throw notFound(`No such user: ${name}`);
+    return name;
+  }
+
+  /** JupyterHub answers start and stop with a status and an empty text body. */
+  function emptyAnswer(ctx: Parameters<Router.Middleware>[0], status: number): void {
+    ctx.status = status;
+    ctx.type = 'text/plain';
+    ctx.body = '';
+  }
+
+  router.post('/users/:name/server', jsonBody, async (ctx) => {
+    const name = await target(ctx.params.name, 'start:servers', ctx);
+    const { image } = objectBody(ctx);
+    emptyAnswer(ctx, (await servers.start(name, image)) === 'ready' ? 201 : 202);
+  });
+
+  router.delete('/users/:name/server', async (ctx) => {
+    const name = await target(ctx.params.name, 'delete:servers', ctx);
+    emptyAnswer(ctx, (await servers.stop(name)) === 'stopped' ? 204 : 202);
+  });
+
+  /**
+   * The start's progress as an event stream (JupyterHub's): the events so far, then each new one,
+   * ending with `ready` or `failed`. A running server gets `ready` at once; a failed start its
+   * failure; a server that is not starting, 400.
+   */
+  router.get('/users/:name/server/progress', async (ctx) => {
+    const name = await target(ctx.params.name, 'read:servers', ctx);
+    const view = await servers.view(name);
+    const last = servers.progress.last(name);
+    if (view.state === 'stopping' || (view.state === 'stopped' && !last?.failed && !view.lastError)) throw badRequest(`${name}'s server is not starting.`);
+    const stream = new PassThrough();
+    let ended = false;
+    const cleanups: Array<() => void> = [];
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      cleanups.forEach((c) => c());
+      stream.end();
+    };
+    const send = (event: ProgressEvent) => {
+      if (ended) return;
+      stream.write(`data: ${JSON.stringify(event)}\n\n`);
+      if (event.ready || event.failed) end();
+    };
+    ctx.req.socket.setTimeout(0);
+    ctx.req.socket.setNoDelay(true);
+    ctx.set({ 'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no' });
+    ctx.type = 'text/event-stream';
+    ctx.body = stream;
+    ctx.req.on('close', end);
+    const keepalive = setInterval(() => stream.write(':\n\n'), KEEPALIVE_MS);
+    cleanups.push(() => clearInterval(keepalive));
+    const url = `/user/${name}/`;
+    if (view.state === 'running') send({ progress: 100, ready: true, message: `Server ready at ${url}`, url });
+    else if (view.state === 'stopped') send(last?.failed ? last : { progress: 100, failed: true, message: `Spawn failed: ${view.lastError}` });
+    else {
+      const unfollow = servers.progress.follow(name, send);
+      if (unfollow) cleanups.push(unfollow);
+      else send({ progress: 50, message: `Your server is ${view.state}` });
+    }
+  });
+}

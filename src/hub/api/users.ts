@@ -1,0 +1,162 @@
+/**
+ * /hub/api/users: the user list (state filter, name filter, sort, paging), and creating,
+ * reading, changing and deleting users, as JupyterHub does (see the README for where Berth
+ * differs).
+ */
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { hashPassword } from '../../auth/password';
+import { isUsername, normaliseUsername } from '../../auth/username';
+import { BerthError, badRequest, forbidden, notFound } from '../../errors';
+import { deleteUser } from '../accounts';
+import { jsonBody } from '../body';
+import { fullUserModel, userModelFor, type UserFacts } from '../models';
+import type { ApiDeps } from './context';
+import { paged, readPage } from './paging';
+
+const STATES = ['active', 'ready', 'inactive'] as const;
+const SORTS = ['id', 'name', 'last_activity'];
+
+/** A JSON object body, or {} for none; anything else is a 400. */
+export function objectBody(ctx: Context): Record<string, unknown> {
+  const body = ctx.request.body ?? {};
+  if (typeof body !== 'object' || Array.isArray(body)) throw badRequest('The body must be a JSON object.');
+  return body as Record<string, unknown>;
+}
+
+function onlyKeys(body: Record<string, unknown>, allowed: string[]): void {
+  const extra = Object.keys(body).filter((k) => !allowed.includes(k));
+  if (extra.length) throw badRequest(`Unexpected field(s) ${extra.join(', ')}; allowed: ${allowed.join(', ')}.`);
+}
+
+function byState(state: string | undefined) {
+  if (state === undefined) return () => true;
+  if (!(STATES as readonly string[]).includes(state)) throw badRequest(`Unrecognized state filter: ${state.slice(0, 40)}`);
+  return (f: UserFacts) => (state === 'ready' ? f.server?.state === 'running' : state === 'active' ? f.server !== undefined : f.server === undefined);
+}
+
+function sorter(raw: string | undefined): (a: UserFacts, b: UserFacts) => number {
+  const sort = raw ?? 'id';
+  const key = sort.replace(/^-/, '');
+  if (!SORTS.includes(key)) throw badRequest(`sort must be 'id', 'name', or 'last_activity', not '${sort.slice(0, 40)}'`);
+  const dir = sort.startsWith('-') ? -1 : 1;
+  return (a, b) => {
+    if (key === 'name') return dir * a.user.name.localeCompare(b.user.name);
+    if (key === 'id') return dir * (a.user.created.localeCompare(b.user.created) || a.user.name.localeCompare(b.user.name));
+    // last_activity: users without any come last, whichever the direction
+    const x = a.activity ?? (a.user.lastLogin ? Date.parse(a.user.lastLogin) : undefined);
+    const y = b.activity ?? (b.user.lastLogin ? Date.parse(b.user.lastLogin) : undefined);
+    if (x === undefined || y === undefined) return x === y ? 0 : x === undefined ? 1 : -1;
+    return dir * (x - y);
+  };
+}
+
+function query(ctx: Context, name: string): string | undefined {
+  const v = ctx.query[name];
+  if (Array.isArray(v)) throw badRequest(`Give '${name}' once.`);
+  return v;
+}
+
+export function usersApi(router: Router, deps: ApiDeps): void {
+  const { access, directory, users, servers, log } = deps;
+
+  /** The named user's facts when the caller may at least know they exist; 404 otherwise. */
+  async function visible(ctx: Context, name: string): Promise<UserFacts> {
+    const caller = await access.require(ctx);
+    const facts = isUsername(name) ? await directory.facts(name) : undefined;
+    if (!facts || !userModelFor(caller.scopes, facts)) throw notFound(`No such user: ${name.slice(0, 64)}`);
+    return facts;
+  }
+
+  router.get('/users', async (ctx) => {
+    const caller = await access.require(ctx);
+    if (!caller.scopes.any('list:users')) throw forbidden('Action is not authorized with current scopes; requires list:users.');
+    const page = readPage(ctx);
+    const stateFilter = byState(query(ctx, 'state'));
+    const nameFilter = query(ctx, 'name_filter')?.toLowerCase();
+    const sort = sorter(query(ctx, 'sort'));
+    let all = await directory.all();
+    if (!caller.scopes.can('list:users')) all = (await directory.withGroups(all)).filter((f) => caller.scopes.can('list:users', { user: f.user.name, groups: f.groups }));
+    const matching = all.filter((f) => stateFilter(f) && (!nameFilter || f.user.name.includes(nameFilter))).sort(sort);
+    const window = await directory.withGroups(matching.slice(page.offset, page.offset + page.limit));
+    const models = window.map((f) => userModelFor(caller.scopes, f) ?? { kind: 'user', name: f.user.name });
+    ctx.body = paged(ctx, page, models, matching.length);
+  });
+
+  router.post('/users', jsonBody, async (ctx) => {
+    const caller = await access.allowAll(ctx, 'admin:users');
+    const body = objectBody(ctx);
+    onlyKeys(body, ['usernames', 'admin']);
+    const { usernames, admin } = body as { usernames?: unknown; admin?: unknown };
+    if (!Array.isArray(usernames) || usernames.length === 0) throw badRequest('Must specify at least one user to create');
+    if (admin !== undefined && typeof admin !== 'boolean') throw badRequest('admin must be true or false.');
+    if (admin && !caller.admin) throw forbidden('Only admins can grant admin permissions');
+    const names = usernames.map((u) => (typeof u === 'string' ? normaliseUsername(u) : undefined));
+    const bad = usernames.filter((_, i) => names[i] === undefined).map((u) => String(u).slice(0, 64));
+    if (bad.length) throw badRequest(`Invalid username${bad.length > 1 ? 's' : ''}: ${bad.join(', ')}`);
+    const created: UserFacts[] = [];
+    for (const name of new Set(names as string[])) {
+      if (await users.create(name, { admin: admin === true })) {
+        log.info('user created', { user: name, by: caller.name });
+        created.push((await directory.facts(name))!);
+      }
+    }
+    if (created.length === 0) throw new BerthError(409, `All ${new Set(names).size} users already exist`);
+    ctx.status = 201;
+    ctx.body = created.map(fullUserModel);
+  });
+
+  router.get('/users/:name', async (ctx) => {
+    const caller = await access.require(ctx);
+    ctx.body = userModelFor(caller.scopes, await visible(ctx, ctx.params.name));
+  });
+
+  router.post('/users/:name', jsonBody, async (ctx) => {
+    const caller = await access.allowAll(ctx, 'admin:users');
+    const name = normaliseUsername(ctx.params.name);
+    if (!name) throw badRequest(`Invalid username: ${ctx.params.name.slice(0, 64)}`);
+    const body = objectBody(ctx);
+    onlyKeys(body, ['admin']);
+    if (body.admin !== undefined && typeof body.admin !== 'boolean') throw badRequest('admin must be true or false.');
+    if (body.admin && !caller.admin) throw forbidden('Only admins can grant admin permissions');
+    if (!(await users.create(name, { admin: body.admin === true }))) throw new BerthError(409, `User ${name} already exists`);
+    log.info('user created', { user: name, by: caller.name });
+    ctx.status = 201;
+    ctx.body = fullUserModel((await directory.facts(name))!);
+  });
+
+  router.patch('/users/:name', jsonBody, async (ctx) => {
+    const facts = await visible(ctx, ctx.params.name);
+    const name = facts.user.name;
+    const caller = await access.allow(ctx, 'admin:users', name);
+    const body = objectBody(ctx);
+    onlyKeys(body, ['name', 'admin', 'password']);
+    if (body.name !== undefined && body.name !== name) {
+      throw badRequest('Berth does not rename users: their home volume and container are named after them. Create a new user instead.');
+    }
+    if (body.admin !== undefined) {
+      if (typeof body.admin !== 'boolean') throw badRequest('admin must be true or false.');
+      if (!caller.admin) throw forbidden(facts.user.admin ? 'Only admins can modify other admins' : 'Only admins can grant admin permissions');
+      await users.setAdmin(name, body.admin);
+      log.info(body.admin ? 'admin granted' : 'admin revoked', { user: name, by: caller.name });
+    }
+    if (body.password !== undefined) {
+      if (typeof body.password !== 'string' || body.password.length < 8 || body.password.length > 1024) throw badRequest('A password needs 8 to 1024 characters.');
+      await users.setPassword(name, await hashPassword(body.password));
+      await deps.sessions.destroyAllOf(name); // a new password ends every old session
+      log.info('password reset', { user: name, by: caller.name });
+    }
+    ctx.body = fullUserModel((await directory.facts(name))!);
+  });
+
+  router.delete('/users/:name', async (ctx) => {
+    const facts = await visible(ctx, ctx.params.name);
+    const name = facts.user.name;
+    const caller = await access.allow(ctx, 'delete:users', name);
+    if (name === caller.name) throw badRequest('Cannot delete yourself!');
+    if ((await servers.view(name)).state === 'stopping') throw badRequest(`${name}'s server is in the process of stopping, please wait.`);
+    await deleteUser(deps, name, deps.deleteHome);
+    log.info('user deleted', { user: name, by: caller.name, home: deps.deleteHome });
+    ctx.status = 204;
+  });
+}

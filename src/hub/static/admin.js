@@ -1,0 +1,127 @@
+// The admin page: the users table (paged, filtered, sorted) and its actions, all through the
+// REST API with the session cookie and the XSRF token (api() from berth.js). Text goes into the
+// page with textContent only.
+'use strict';
+
+const PAGE_SIZE = 50;
+
+function el(tag, attrs = {}, text) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function adminPage(section) {
+  const images = JSON.parse(section.dataset.images);
+  const body = section.querySelector('#users tbody');
+  const notice = document.getElementById('notice');
+  const state = { offset: 0, total: 0 };
+
+  const say = (message, bad = false) => {
+    notice.textContent = message;
+    notice.className = bad ? 'notice error' : 'notice';
+    notice.hidden = false;
+  };
+
+  async function act(work, done) {
+    try {
+      await work();
+      if (done) say(done);
+      await load();
+    } catch (err) {
+      say(err.message, true);
+    }
+  }
+
+  function serverText(user) {
+    const server = user.servers && user.servers[''];
+    if (!server) return 'stopped';
+    const image = server.user_options && server.user_options.image ? ` (${server.user_options.image})` : '';
+    return (server.ready ? 'running' : server.pending === 'stop' ? 'stopping' : 'starting') + image;
+  }
+
+  function row(user) {
+    const tr = el('tr', { 'data-user': user.name });
+    tr.appendChild(el('td', { class: 'name' }, user.name));
+    tr.appendChild(el('td', { class: 'admin-flag' }, user.admin ? 'admin' : ''));
+    tr.appendChild(el('td', { class: 'server' }, serverText(user)));
+    tr.appendChild(el('td', { class: 'activity' }, user.last_activity ? new Date(user.last_activity).toLocaleString() : 'never'));
+    const actions = el('td', { class: 'actions' });
+    const name = encodeURIComponent(user.name);
+    if (user.servers && user.servers['']) {
+      const stop = el('button', { class: 'stop' }, 'Stop');
+      stop.onclick = () => act(() => api('DELETE', `/users/${name}/server`), `Stopping ${user.name}'s server.`);
+      actions.appendChild(stop);
+    } else {
+      const pick = el('select', { class: 'image', 'aria-label': `image for ${user.name}` });
+      for (const image of images) pick.appendChild(el('option', { value: image.id }, image.title));
+      pick.value = section.dataset.defaultImage;
+      const start = el('button', { class: 'start' }, 'Start');
+      start.onclick = () => act(() => api('POST', `/users/${name}/server`, { image: pick.value }), `Starting ${user.name}'s server with ${pick.value}.`);
+      actions.append(pick, start);
+    }
+    const toggle = el('button', { class: 'toggle-admin' }, user.admin ? 'Revoke admin' : 'Make admin');
+    toggle.onclick = () => act(() => api('PATCH', `/users/${name}`, { admin: !user.admin }));
+    const reset = el('button', { class: 'reset-password' }, 'Reset password');
+    reset.onclick = () => {
+      const bytes = crypto.getRandomValues(new Uint8Array(12));
+      const password = Array.from(bytes, (b) => 'abcdefghjkmnpqrstuvwxyz23456789'[b % 31]).join('');
+      act(() => api('PATCH', `/users/${name}`, { password }), `New password for ${user.name}: ${password}`);
+    };
+    const remove = el('button', { class: 'delete' }, 'Delete');
+    remove.onclick = () => {
+      if (confirm(`Delete ${user.name}? Their server stops and their sessions and tokens end.`)) act(() => api('DELETE', `/users/${name}`), `Deleted ${user.name}.`);
+    };
+    actions.append(toggle, reset, remove);
+    tr.appendChild(actions);
+    return tr;
+  }
+
+  async function load() {
+    const params = new URLSearchParams({ offset: String(state.offset), limit: String(PAGE_SIZE), sort: document.getElementById('sort').value });
+    const filter = document.getElementById('filter').value.trim();
+    if (filter) params.set('name_filter', filter);
+    const res = await fetch(`/hub/api/users?${params}`, { headers: { Accept: 'application/jupyterhub-pagination+json' }, credentials: 'same-origin' });
+    if (!res.ok) return say(`Could not load users: ${res.status}`, true);
+    const data = await res.json();
+    state.total = data._pagination.total;
+    body.replaceChildren(...data.items.map(row));
+    const last = Math.min(state.offset + PAGE_SIZE, state.total);
+    document.getElementById('page-info').textContent = state.total ? `${state.offset + 1}–${last} of ${state.total}` : 'no users';
+    document.getElementById('prev').disabled = state.offset === 0;
+    document.getElementById('next').disabled = !data._pagination.next;
+  }
+
+  document.getElementById('prev').onclick = () => ((state.offset = Math.max(0, state.offset - PAGE_SIZE)), load());
+  document.getElementById('next').onclick = () => ((state.offset += PAGE_SIZE), load());
+  document.getElementById('sort').onchange = () => ((state.offset = 0), load());
+  let typing;
+  document.getElementById('filter').oninput = () => {
+    clearTimeout(typing);
+    typing = setTimeout(() => ((state.offset = 0), load()), 250);
+  };
+  document.getElementById('stop-all').onclick = () => {
+    if (!confirm('Stop every running server?')) return;
+    act(async () => {
+      const res = await fetch('/hub/api/users?state=active&limit=200', { credentials: 'same-origin' });
+      const users = await res.json();
+      await Promise.all(users.map((u) => api('DELETE', `/users/${encodeURIComponent(u.name)}/server`)));
+    }, 'Stopping every server.');
+  };
+  document.getElementById('add-users').onsubmit = (event) => {
+    event.preventDefault();
+    const usernames = document.getElementById('add-names').value.split(/\s+/).filter(Boolean);
+    const admin = document.getElementById('add-admin').checked;
+    act(async () => {
+      await api('POST', '/users', { usernames, admin });
+      document.getElementById('add-names').value = '';
+    }, `Added ${usernames.join(', ')}.`);
+  };
+  load();
+}
+
+document.addEventListener('DOMContentLoaded', () => {
+  const section = document.getElementById('admin');
+  if (section) adminPage(section);
+});

@@ -1,0 +1,78 @@
+/**
+ * Groups in Redis: each group's members, and each user's groups, kept in step in one
+ * transaction per change.
+ */
+import { keys } from './keys';
+import type { RedisClient } from './redis';
+
+export interface Group {
+  name: string;
+  users: string[];
+}
+
+export class GroupStore {
+  constructor(private readonly redis: RedisClient) {}
+
+  /** Creates a group; resolves false when the name is taken. */
+  async create(name: string, users: string[]): Promise<boolean> {
+    if ((await this.redis.zadd(keys.groups, 'NX', Date.now(), name)) === 0) return false;
+    await this.add(name, users);
+    return true;
+  }
+
+  async exists(name: string): Promise<boolean> {
+    return (await this.redis.zscore(keys.groups, name)) !== null;
+  }
+
+  async get(name: string): Promise<Group | undefined> {
+    if (!(await this.exists(name))) return undefined;
+    return { name, users: (await this.redis.smembers(keys.group(name))).sort() };
+  }
+
+  async list(): Promise<Group[]> {
+    const names = await this.redis.zrange(keys.groups, 0, -1);
+    const groups = await Promise.all(names.map((n) => this.get(n)));
+    return groups.filter((g): g is Group => g !== undefined).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async add(name: string, users: string[]): Promise<void> {
+    if (users.length === 0) return;
+    const tx = this.redis.multi().sadd(keys.group(name), ...users);
+    for (const u of users) tx.sadd(keys.userGroups(u), name);
+    await tx.exec();
+  }
+
+  async remove(name: string, users: string[]): Promise<void> {
+    if (users.length === 0) return;
+    const tx = this.redis.multi().srem(keys.group(name), ...users);
+    for (const u of users) tx.srem(keys.userGroups(u), name);
+    await tx.exec();
+  }
+
+  async delete(name: string): Promise<boolean> {
+    const members = await this.redis.smembers(keys.group(name));
+    const tx = this.redis.multi().zrem(keys.groups, name).del(keys.group(name));
+    for (const u of members) tx.srem(keys.userGroups(u), name);
+    const [[, removed]] = (await tx.exec()) as [[unknown, number]];
+    return removed === 1;
+  }
+
+  async groupsOf(user: string): Promise<string[]> {
+    return (await this.redis.smembers(keys.userGroups(user))).sort();
+  }
+
+  /** The groups of many users, in one round trip. */
+  async groupsOfMany(users: string[]): Promise<Map<string, string[]>> {
+    if (users.length === 0) return new Map();
+    const pipeline = this.redis.pipeline();
+    for (const u of users) pipeline.smembers(keys.userGroups(u));
+    const results = (await pipeline.exec()) ?? [];
+    return new Map(users.map((u, i) => [u, ((results[i]?.[1] as string[]) ?? []).sort()]));
+  }
+
+  /** Takes a deleted user out of every group. */
+  async forgetUser(user: string): Promise<void> {
+    for (const g of await this.groupsOf(user)) await this.remove(g, [user]);
+    await this.redis.del(keys.userGroups(user));
+  }
+}
