@@ -77,6 +77,20 @@ function oneOf<T extends string>(...values: T[]) {
   };
 }
 
+function yesNo(raw: string): boolean {
+  if (/^(yes|true|1)$/i.test(raw)) return true;
+  if (/^(no|false|0)$/i.test(raw)) return false;
+  throw new Error('must be yes or no');
+}
+
+function publicUrl(raw: string): URL | undefined {
+  if (raw === '') return undefined;
+  const url = new URL(raw);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('must be an http:// or https:// URL');
+  if (url.pathname !== '/' || url.search || url.hash) throw new Error('must be the origin only, e.g. https://hub.example.org');
+  return url;
+}
+
 function list(raw: string): string[] {
   return raw.split(',').map((s) => s.trim()).filter(Boolean);
 }
@@ -136,7 +150,17 @@ export const SETTINGS = {
   }),
   dataDir: setting('HUB_DATA_DIR', './berth-data', "Hub state on disk: the embedded Redis's data and the generated secret.", (raw) => path.resolve(raw)),
   secret: setting('HUB_SECRET', '', 'Signs cookies; at least 32 random characters. Unset: generated once into HUB_DATA_DIR/secret (mode 0600).', secret),
+  publicUrl: setting('HUB_PUBLIC_URL', '', 'The URL people use, e.g. https://hub.example.org. With https, cookies are Secure and the session cookie is __Host- prefixed.', publicUrl),
+  trustForwarded: setting('HUB_TRUST_X_FORWARDED', 'no', 'yes: take the client address and scheme from X-Forwarded-For/-Proto (only behind a proxy that sets them).', yesNo),
+  adminAccess: setting('HUB_ADMIN_ACCESS', 'no', "yes: admins may use other users' servers. Their code then runs in the hub's origin with an admin's session; keep it no.", yesNo),
   redisUrl: setting('REDIS_URL', '', 'Redis to use, e.g. redis://:password@redis:6379/0. Unset: the hub runs its own redis-server under HUB_DATA_DIR.', redisUrl),
+  proxyRedisUrl: setting('PROXY_REDIS_URL', '', "Redis for the proxy, ideally with a read-only account. Unset: REDIS_URL, or the embedded Redis's read-only proxy account.", redisUrl),
+  proxyPort: setting('PROXY_PORT', '8000', 'Port of `berth proxy`, the proxy run as its own process.', integer(0, 65535)),
+  proxyHubUrl: setting('PROXY_HUB_URL', 'http://127.0.0.1:8081', 'Where `berth proxy` sends what is not a user server: the hub.', (raw) => {
+    const url = new URL(raw);
+    if (url.protocol !== 'http:') throw new Error('must be an http:// URL');
+    return url.origin;
+  }),
   adminUsers: setting('HUB_ADMIN_USERS', '', 'Comma-separated usernames made admins at start.', list),
   hubName: setting('HUB_NAME', 'berth', 'Names this hub: prefixes its containers and volumes and fills their berth.hub label.', name),
   dockerHost: setting('DOCKER_HOST', '', 'Docker engine to use. Unset: unix:///var/run/docker.sock.', dockerHost),

@@ -16,7 +16,7 @@ import { IMAGES_DIR, VERSION } from './paths';
 import { DockerSpawner } from './spawner/docker';
 import { connectDocker, type Docker } from './spawner/engine';
 import { ActivityStore } from './store/activity';
-import { EmbeddedRedis, answers, embeddedRedisFiles } from './store/embedded-redis';
+import { EmbeddedRedis, answers, embeddedRedisFiles, proxyAddress } from './store/embedded-redis';
 import { connectRedis, type RedisAddress, type RedisClient } from './store/redis';
 import { RedisRouteStore } from './store/routes';
 import { GroupStore } from './store/groups';
@@ -29,6 +29,8 @@ export interface Runtime {
   config: Config;
   log: Logger;
   redis: RedisClient;
+  /** The proxy's own connection: PROXY_REDIS_URL, or the embedded Redis's read-only proxy account. */
+  proxyRedis: RedisClient;
   docker: Docker;
   users: UserStore;
   sessions: SessionStore;
@@ -53,25 +55,35 @@ export interface RuntimeOptions {
   embeddedRedis: 'own' | 'shared';
 }
 
+interface RedisAddresses {
+  address: RedisAddress;
+  /** Where the proxy connects. */
+  proxy: RedisAddress;
+  stop(): Promise<void>;
+}
+
 /** The Redis to use, starting the embedded one when needed; `stop` undoes what was started. */
-async function openRedisAddress(config: Config, log: Logger, mode: RuntimeOptions['embeddedRedis']): Promise<{ address: RedisAddress; stop(): Promise<void> }> {
-  if (config.redisUrl) return { address: { url: config.redisUrl }, stop: async () => undefined };
+async function openRedisAddress(config: Config, log: Logger, mode: RuntimeOptions['embeddedRedis']): Promise<RedisAddresses> {
+  const proxyUrl = config.proxyRedisUrl && { url: config.proxyRedisUrl };
+  if (config.redisUrl) return { address: { url: config.redisUrl }, proxy: proxyUrl || { url: config.redisUrl }, stop: async () => undefined };
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   if (mode === 'shared') {
     const files = embeddedRedisFiles(config.dataDir);
     if (fs.existsSync(files.passwordFile)) {
       const address = { socket: files.socket, password: fs.readFileSync(files.passwordFile, 'utf8').trim() };
-      if (await answers(address)) return { address, stop: async () => undefined };
+      if (await answers(address)) return { address, proxy: proxyUrl || proxyAddress(config.dataDir), stop: async () => undefined };
     }
   }
   const embedded = await EmbeddedRedis.start(config.dataDir, log);
-  return { address: embedded.address, stop: () => embedded.stop() };
+  return { address: embedded.address, proxy: proxyUrl || proxyAddress(config.dataDir), stop: () => embedded.stop() };
 }
 
 export async function openRuntime(config: Config, log: Logger, options: RuntimeOptions): Promise<Runtime> {
   const redisAddress = await openRedisAddress(config, log, options.embeddedRedis);
   const redis = connectRedis(redisAddress.address);
   redis.on('error', (err) => log.warn('redis connection problem', { err: err.message }));
+  const proxyRedis = connectRedis(redisAddress.proxy, 'berth-proxy');
+  proxyRedis.on('error', (err) => log.warn('proxy redis connection problem', { err: err.message }));
   const docker = connectDocker(config.dockerHost);
   const routes = new RedisRouteStore(redis);
   const state = new ServerStore(redis);
@@ -116,6 +128,7 @@ export async function openRuntime(config: Config, log: Logger, options: RuntimeO
     config,
     log,
     redis,
+    proxyRedis,
     docker,
     users,
     sessions: new SessionStore(redis),
@@ -130,6 +143,7 @@ export async function openRuntime(config: Config, log: Logger, options: RuntimeO
     servers,
     metrics,
     async close() {
+      await proxyRedis.quit().catch(() => proxyRedis.disconnect());
       await redis.quit().catch(() => redis.disconnect());
       await redisAddress.stop();
     },

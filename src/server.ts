@@ -5,10 +5,8 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { sessionCookieReader } from './auth/session-cookie';
 import { createHub } from './hub/app';
-import { activityDebounce, activityRecorder } from './proxy/activity';
-import { createProxy } from './proxy/proxy';
+import { proxyFromConfig, secureCookies } from './proxy/from-config';
 import type { Runtime } from './runtime';
 
 export interface RunningHub {
@@ -19,15 +17,12 @@ export interface RunningHub {
 }
 
 export function listen(runtime: Runtime, secret: string, port: number, bind: string): Promise<RunningHub> {
-  const hub = createHub({ secret, deleteHome: runtime.config.deleteHome }, runtime).callback();
-  const log = runtime.log.child({ component: 'proxy' });
-  const proxy = createProxy({
-    routes: runtime.routes,
-    sessions: runtime.sessions,
-    cookies: sessionCookieReader(secret),
-    activity: activityRecorder(runtime.activity, activityDebounce(runtime.config.idleTimeout), log),
-    log,
-  });
+  const { config } = runtime;
+  const hub = createHub(
+    { secret, deleteHome: config.deleteHome, secureCookies: secureCookies(config), trustForwarded: config.trustForwarded, adminAccess: config.adminAccess },
+    runtime,
+  ).callback();
+  const proxy = proxyFromConfig(config, runtime.proxyRedis, secret, runtime.log.child({ component: 'proxy' }));
   const server = http.createServer({ maxHeaderSize: 16 * 1024 }, (req, res) => (proxy.owns(req) ? proxy.http(req, res) : hub(req, res)));
   server.on('upgrade', (req, socket, head) => proxy.upgrade(req, socket, head));
   server.on('clientError', (_err, socket) => {

@@ -39,8 +39,13 @@ const IMPLIES: Record<string, readonly string[]> = {
 
 export const KNOWN_SCOPES = Object.keys(IMPLIES);
 
-/** What an admin may do: everything, for everyone. */
-export const ADMIN_SCOPES = ['admin:users', 'admin:servers', 'access:servers', 'tokens', 'admin:groups', 'read:hub', 'proxy', 'read:metrics'];
+/**
+ * What an admin may do: everything, for everyone, except use other users' servers, which needs
+ * HUB_ADMIN_ACCESS (their pages would run in the hub's origin with an admin's session).
+ */
+export function adminScopes(adminAccess: boolean): string[] {
+  return ['admin:users', 'admin:servers', 'tokens', 'admin:groups', 'read:hub', 'proxy', 'read:metrics', ...(adminAccess ? ['access:servers'] : [])];
+}
 
 /** What `self` means for user `name`: everything about themselves and their own server. */
 export function selfScopes(name: string): string[] {

@@ -5,13 +5,19 @@
  */
 import Keygrip from 'keygrip';
 
-export const SESSION_COOKIE = 'berth-session';
+const SESSION_COOKIE = 'berth-session';
 /** How long a login lasts (JupyterHub's default cookie age). */
 export const SESSION_MAX_AGE_MS = 14 * 24 * 3600 * 1000;
 
+/** The session cookie's name: `__Host-` prefixed over HTTPS, so no subdomain can set or shadow it. */
+export function sessionCookieName(secure: boolean): string {
+  return secure ? `__Host-${SESSION_COOKIE}` : SESSION_COOKIE;
+}
+
 /** Cookie names the hub owns; the proxy removes them before a request reaches a user's server. */
 export function isHubCookie(name: string): boolean {
-  return name === SESSION_COOKIE || name === `${SESSION_COOKIE}.sig`;
+  const base = name.replace(/^__Host-/, '').replace(/\.sig$/, '');
+  return base === SESSION_COOKIE;
 }
 
 /** Splits a Cookie header into name/value pairs (first value wins, as in the `cookies` package). */
@@ -42,15 +48,16 @@ export interface SessionCookieReader {
   sessionId(cookieHeader: string | undefined): string | undefined;
 }
 
-export function sessionCookieReader(secret: string): SessionCookieReader {
+export function sessionCookieReader(secret: string, secure = false): SessionCookieReader {
   const keygrip = new Keygrip([secret]);
+  const name = sessionCookieName(secure);
   return {
     sessionId(cookieHeader) {
       const cookies = parseCookies(cookieHeader);
-      const id = cookies.get(SESSION_COOKIE);
-      const sig = cookies.get(`${SESSION_COOKIE}.sig`);
+      const id = cookies.get(name);
+      const sig = cookies.get(`${name}.sig`);
       if (!id || !sig || id.length > 128) return undefined;
-      return keygrip.verify(`${SESSION_COOKIE}=${id}`, sig) ? id : undefined;
+      return keygrip.verify(`${name}=${id}`, sig) ? id : undefined;
     },
   };
 }

@@ -18,7 +18,7 @@ export function xsrfToken(ctx: Context): string {
   let token = ctx.cookies.get(XSRF_COOKIE, { signed: true });
   if (!token || !/^[A-Za-z0-9_-]{43}$/.test(token)) {
     token = randomBytes(32).toString('base64url');
-    ctx.cookies.set(XSRF_COOKIE, token, { signed: true, httpOnly: true, sameSite: 'lax', path: '/hub/', secure: ctx.secure, overwrite: true });
+    ctx.cookies.set(XSRF_COOKIE, token, { signed: true, httpOnly: true, sameSite: 'lax', path: '/hub/', secure: Boolean(ctx.cookies.secure), overwrite: true });
   }
   ctx.state.xsrf = token;
   return token;

@@ -9,6 +9,7 @@ import { VERSION } from '../paths';
 import { openRuntime, type Runtime } from '../runtime';
 import { connectDocker } from '../spawner/engine';
 import { buildCommand, listImages } from './images';
+import { proxyCommand } from './proxy';
 import { serve } from './serve';
 import { createToken } from './token';
 import { addUser, listUsers, removeUser, setPassword } from './user';
@@ -17,6 +18,7 @@ export const HELP = `berth ${VERSION}: a notebook hub; each user gets their own 
 
 Usage:
   berth serve                          run the hub and its proxy (npm start)
+  berth proxy                          run another proxy, in front of the hub at PROXY_HUB_URL
   berth user add <name> [--admin]      add a user; password: first line of stdin, or prompted
   berth user list                      list users and their servers
   berth user rm <name>                 remove a user (stops their server, keeps their home volume)
@@ -89,6 +91,10 @@ async function run(argv: string[]): Promise<string | undefined> {
     case 'serve':
       expect(parsed, 1);
       await serve(config, createLogger(config.logLevel));
+      return undefined;
+    case 'proxy':
+      expect(parsed, 1);
+      await proxyCommand(config, createLogger(config.logLevel));
       return undefined;
     case 'user add':
       expect(parsed, 3, ['admin']);

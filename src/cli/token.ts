@@ -5,7 +5,7 @@
 import { ScopeSet } from '../auth/scopes';
 import { parseUsername } from '../auth/username';
 import { BerthError } from '../errors';
-import { roleScopes } from '../hub/access';
+import { roleScopes } from '../auth/roles';
 import type { Runtime } from '../runtime';
 
 export async function createToken(rt: Runtime, rawName: string, opts: { scopes: string[]; note?: string; expiresIn?: string }): Promise<string> {
@@ -15,7 +15,7 @@ export async function createToken(rt: Runtime, rawName: string, opts: { scopes: 
   const scopes = opts.scopes.length ? opts.scopes : ['inherit'];
   if (!scopes.includes('inherit')) {
     new ScopeSet(scopes); // a 400 naming an unknown scope
-    const missing = roleScopes(user).holds(scopes);
+    const missing = roleScopes(user, rt.config.adminAccess).holds(scopes);
     if (missing.length) throw new BerthError(400, `${name} does not hold ${missing.join(', ')}${user.admin ? '' : ' (only admins hold hub-wide scopes)'}.`);
   }
   let expiresInSeconds: number | undefined;

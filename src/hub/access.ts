@@ -7,7 +7,8 @@
  */
 import type { Context } from 'koa';
 import { safeNext } from '../auth/next';
-import { ADMIN_SCOPES, ScopeSet, selfScopes, type Target } from '../auth/scopes';
+import { roleScopes, tokenScopes } from '../auth/roles';
+import type { ScopeSet, Target } from '../auth/scopes';
 import { XSRF_HEADER, xsrfMatches, xsrfToken } from '../auth/xsrf';
 import { Redirect, forbidden, notFound } from '../errors';
 import type { GroupStore } from '../store/groups';
@@ -26,18 +27,6 @@ export interface Caller {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** What a user may do by their role: admins everything, others everything about themselves. */
-export function roleScopes(user: { name: string; admin: boolean }): ScopeSet {
-  return new ScopeSet(user.admin ? [...ADMIN_SCOPES, ...selfScopes(user.name)] : selfScopes(user.name));
-}
-
-/** A token's scopes as issued, with "inherit" standing for all of its owner's. */
-export function tokenScopes(issued: readonly string[], owner: { name: string; admin: boolean }): ScopeSet {
-  const role = roleScopes(owner);
-  if (issued.includes('inherit')) return role;
-  return new ScopeSet(issued).intersect(role);
-}
-
 export interface AccessDeps {
   users: UserStore;
   tokens: TokenStore;
@@ -45,7 +34,16 @@ export interface AccessDeps {
 }
 
 export class Access {
-  constructor(private readonly deps: AccessDeps) {}
+  constructor(
+    private readonly deps: AccessDeps,
+    /** HUB_ADMIN_ACCESS: admins may use other users' servers. */
+    readonly adminAccess: boolean,
+  ) {}
+
+  /** What `user` may do by their role. */
+  roleScopes(user: { name: string; admin: boolean }): ScopeSet {
+    return roleScopes(user, this.adminAccess);
+  }
 
   /** The caller of an API request, or undefined when it carries no credentials. */
   async caller(ctx: Context): Promise<Caller | undefined> {
@@ -57,14 +55,14 @@ export class Access {
       const record = m ? await this.deps.tokens.lookup(m[1]) : undefined;
       const owner = record ? await this.deps.users.get(record.user) : undefined;
       if (!record || !owner) throw forbidden('Invalid or expired API token.');
-      caller = { name: owner.name, admin: owner.admin, scopes: tokenScopes(record.scopes, owner), via: 'token', tokenId: record.id };
+      caller = { name: owner.name, admin: owner.admin, scopes: tokenScopes(record.scopes, owner, this.adminAccess), via: 'token', tokenId: record.id };
     } else {
       const user = ctx.state.user as User | undefined;
       if (user) {
         if (!SAFE_METHODS.has(ctx.method) && !xsrfMatches(ctx, ctx.get(XSRF_HEADER))) {
           throw forbidden(`'${XSRF_HEADER}' header is missing or does not match the _xsrf cookie; reload the page and try again.`);
         }
-        caller = { name: user.name, admin: user.admin, scopes: roleScopes(user), via: 'session' };
+        caller = { name: user.name, admin: user.admin, scopes: this.roleScopes(user), via: 'session' };
       }
     }
     ctx.state.caller = caller;

@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import Koa, { type Context, type Next } from 'koa';
 import session from 'koa-session';
 import { createPassport } from '../auth/passport';
-import { SESSION_COOKIE, SESSION_MAX_AGE_MS } from '../auth/session-cookie';
+import { SESSION_MAX_AGE_MS, sessionCookieName } from '../auth/session-cookie';
+import { LoginThrottle } from '../auth/throttle';
 import type { Catalogue } from '../catalogue/catalogue';
 import { BerthError, Redirect } from '../errors';
 import type { Logger } from '../log';
@@ -51,6 +52,12 @@ export interface HubConfig {
   secret: string;
   /** HUB_DELETE_HOME */
   deleteHome: 'keep' | 'delete';
+  /** Cookies are Secure (and the session cookie __Host-): the hub is served over HTTPS (HUB_PUBLIC_URL). */
+  secureCookies: boolean;
+  /** Client address and scheme come from X-Forwarded-* (HUB_TRUST_X_FORWARDED). */
+  trustForwarded: boolean;
+  /** HUB_ADMIN_ACCESS */
+  adminAccess: boolean;
 }
 
 const CSP = [
@@ -125,23 +132,31 @@ function errors(log: Logger) {
 }
 
 export function createHub(config: HubConfig, deps: HubDeps): Koa {
-  const app = new Koa({ keys: [config.secret] });
+  const app = new Koa({ keys: [config.secret], proxy: config.trustForwarded });
   const passport = createPassport(deps.users);
-  const access = new Access(deps);
+  const access = new Access(deps, config.adminAccess);
   const directory = new Directory(deps);
   app.silent = true; // errors() logs what matters
 
   app.use(timing(deps.metrics));
   app.use(errors(deps.log));
   app.use(securityHeaders());
+  if (config.secureCookies) {
+    // TLS ends in front of the hub: mark cookies Secure without trusting a request header for it.
+    app.use(async (ctx, next) => {
+      ctx.cookies.secure = true;
+      await next();
+    });
+  }
   app.use(
     session(
       {
-        key: SESSION_COOKIE,
+        key: sessionCookieName(config.secureCookies),
         maxAge: SESSION_MAX_AGE_MS,
         httpOnly: true,
         signed: true,
         sameSite: 'lax',
+        secure: config.secureCookies,
         rolling: false,
         renew: true,
         genid: () => randomBytes(32).toString('base64url'),
@@ -157,7 +172,7 @@ export function createHub(config: HubConfig, deps: HubDeps): Koa {
   app.use(passport.initialize());
   app.use(passport.session());
 
-  const pages = pagesRouter({ ...deps, passport });
+  const pages = pagesRouter({ ...deps, passport, throttle: new LoginThrottle(deps.redis) });
   const api = apiRouter({ ...deps, access, directory, deleteHome: config.deleteHome });
   const ops = opsRouter(deps, access);
   app.use(pages.routes()).use(pages.allowedMethods());

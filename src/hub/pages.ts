@@ -8,6 +8,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { safeNext } from '../auth/next';
 import type { Passport } from '../auth/passport';
+import type { LoginThrottle } from '../auth/throttle';
 import { xsrfMatches, XSRF_FIELD } from '../auth/xsrf';
 import { isUsername } from '../auth/username';
 import { BerthError, forbidden } from '../errors';
@@ -15,7 +16,7 @@ import { STATIC_DIR } from '../paths';
 import { mayActOn, pageCaller, pageContext } from './access';
 import type { HubDeps } from './app';
 import { formBody } from './body';
-import { adminPage, homePage, loginPage, pendingPage, spawnPage, tokenPage } from './views';
+import { adminPage, homePage, loginPage, logoutPage, pendingPage, spawnPage, tokenPage } from './views';
 
 const HOME = '/hub/home';
 const STATIC_TYPES: Record<string, string> = { '.js': 'application/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
@@ -37,8 +38,8 @@ function loadStatic(): Map<string, { type: string; body: Buffer }> {
   return files;
 }
 
-export function pagesRouter(deps: HubDeps & { passport: Passport }): Router {
-  const { users, sessions, servers, catalogue, passport, log } = deps;
+export function pagesRouter(deps: HubDeps & { passport: Passport; throttle: LoginThrottle }): Router {
+  const { users, sessions, servers, catalogue, passport, throttle, log } = deps;
   const router = new Router();
   const staticFiles = loadStatic();
 
@@ -58,22 +59,40 @@ export function pagesRouter(deps: HubDeps & { passport: Passport }): Router {
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
     if (!xsrfMatches(ctx, body[XSRF_FIELD])) throw forbidden('This sign-in form has expired. Reload the page and sign in again.');
     const next = safeNext(ctx.query.next, HOME);
+    const username = typeof body.username === 'string' ? body.username : '';
+    const wait = await throttle.wait(username, ctx.ip);
+    if (wait > 0) {
+      const seconds = Math.ceil(wait / 1000);
+      log.warn('login throttled', { username, address: ctx.ip, seconds });
+      ctx.set('Retry-After', String(seconds));
+      render(ctx, loginPage(pageContext(ctx), { next, username: username.slice(0, 64), error: `Too many failed sign-ins. Try again in ${seconds} s.` }), 429);
+      return;
+    }
     await passport.authenticate('local', async (err: unknown, user: Express.User | false) => {
       if (err) throw err;
       if (!user) {
-        log.info('login failed', { username: typeof body.username === 'string' ? body.username : '' });
-        const username = typeof body.username === 'string' ? body.username.slice(0, 64) : '';
-        render(ctx, loginPage(pageContext(ctx), { next, username, error: 'Invalid username or password.' }), 403);
+        await throttle.failed(username, ctx.ip);
+        log.info('login failed', { username, address: ctx.ip });
+        render(ctx, loginPage(pageContext(ctx), { next, username: username.slice(0, 64), error: 'Invalid username or password.' }), 403);
         return;
       }
+      await throttle.succeeded(username, ctx.ip);
       await ctx.login(user);
       await users.recordLogin(user.name);
-      log.info('login', { user: user.name });
+      log.info('login', { user: user.name, address: ctx.ip });
       ctx.redirect(next);
     })(ctx, nextMiddleware);
   });
 
-  router.get('/hub/logout', async (ctx) => {
+  // Logging out changes state, so it is a form with the XSRF token; GET shows that form.
+  router.get('/hub/logout', (ctx) => {
+    if (!ctx.state.user) return ctx.redirect('/hub/login');
+    render(ctx, logoutPage(pageContext(ctx)));
+  });
+
+  router.post('/hub/logout', formBody, async (ctx) => {
+    const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+    if (!xsrfMatches(ctx, body[XSRF_FIELD])) throw forbidden('This form has expired. Reload the page and try again.');
     const user = ctx.state.user as Express.User | undefined;
     if (user) {
       await ctx.logout();

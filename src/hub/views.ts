@@ -11,6 +11,10 @@ export interface PageContext {
   user?: { name: string; admin: boolean };
 }
 
+function logoutForm(page: PageContext, id: string): Html {
+  return html`<form method="post" action="/hub/logout" class="logout"><input type="hidden" name="_xsrf" value="${page.xsrf}"><button type="submit" id="${id}">Log out</button></form>`;
+}
+
 export function layout(title: string, page: PageContext, body: Html, script?: 'admin' | 'token'): Html {
   return html`<!doctype html>
 <html lang="en">
@@ -28,7 +32,7 @@ ${script ? html`<script src="/hub/static/${script}.js" defer></script>` : ''}
   <a class="brand" href="/hub/home">Berth</a>
   ${
     page.user
-      ? html`<nav><a href="/hub/home">Home</a> <a href="/hub/token" id="nav-token">Token</a> ${page.user.admin ? html`<a href="/hub/admin" id="nav-admin">Admin</a> ` : ''}<span class="who">${page.user.name}</span> <a href="/hub/logout" id="logout">Log out</a></nav>`
+      ? html`<nav><a href="/hub/home">Home</a> <a href="/hub/token" id="nav-token">Token</a> ${page.user.admin ? html`<a href="/hub/admin" id="nav-admin">Admin</a> ` : ''}<span class="who">${page.user.name}</span> ${logoutForm(page, 'logout')}</nav>`
       : ''
   }
 </header>
@@ -109,6 +113,11 @@ export function pendingPage(page: PageContext, view: { name: string; lastError?:
   }
 </section>`,
   );
+}
+
+export function logoutPage(page: PageContext): Html {
+  return layout('Log out', page, html`<h1>Log out</h1>
+<section class="card"><p>Log out of Berth, on this device and every other?</p>${logoutForm(page, 'confirm-logout')}</section>`);
 }
 
 export function errorPage(page: PageContext, status: number, message: string): Html {

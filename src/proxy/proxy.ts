@@ -1,14 +1,16 @@
 /**
  * The proxy: one decision path for HTTP requests and WebSocket upgrades to `/user/<name>/...`.
- * On every request it reads the route and the caller's session from Redis, lets only the owner
- * through, refuses cross-site state changes, strips the hub's cookies, injects the server's
- * token and forwards. Nothing is forwarded unless every check passed; Redis down = 503.
+ * On every request it reads the route and the caller's session (or API token) from Redis, lets
+ * only the owner through (or an admin, where configured), refuses cross-site state changes,
+ * strips the hub's cookies, injects the server's token and forwards. Nothing is forwarded
+ * unless every check passed; Redis down = 503. Credentials in query strings count for nothing.
  *
  *   const proxy = createProxy({ routes, sessions, cookies, log });
  *   server.on('request', (req, res) => proxy.owns(req) ? proxy.http(req, res) : hub(req, res));
  *   server.on('upgrade', (req, socket, head) => proxy.upgrade(req, socket, head));
  */
 import http, { type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import { forwardedHeaders, pipeHttp } from './forward';
 import type { Duplex } from 'node:stream';
 import { withoutHubCookies, type SessionCookieReader } from '../auth/session-cookie';
 import type { Logger } from '../log';
@@ -21,6 +23,10 @@ export interface ProxyDeps {
   routes: RouteStore;
   sessions: { get(id: string): Promise<SessionData | undefined> };
   cookies: SessionCookieReader;
+  /** Hub API tokens (`Authorization: token <t>`): may the holder use `owner`'s server? */
+  tokens?: { mayUse(token: string, owner: string): Promise<'yes' | 'no' | 'invalid'> };
+  /** Given only with HUB_ADMIN_ACCESS: admins may then use other users' servers. */
+  admins?: { isAdmin(name: string): Promise<boolean> };
   /** Told of real traffic to each server (requests and WebSocket frames), for the idle culler. */
   activity?: ActivityRecorder;
   log: Logger;
@@ -44,7 +50,6 @@ interface Refusal {
 
 type Decision = { route: Route } | { refusal: Refusal };
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** A page load (redirect to login) as opposed to an API call (403): JupyterHub's distinction. */
@@ -73,29 +78,13 @@ function crossSite(req: IncomingMessage): boolean {
   return foreignOrigin(req.headers);
 }
 
+/** Headers for the user's server: the hub's cookies out, the server's own token in. */
 function upstreamHeaders(req: IncomingMessage, token: string, websocket: boolean): OutgoingHttpHeaders {
-  const out: OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (!HOP_BY_HOP.has(name) && name !== 'cookie' && name !== 'authorization') out[name] = value;
-  }
+  const out = forwardedHeaders(req, websocket);
+  delete out.cookie;
   const cookie = withoutHubCookies(req.headers.cookie);
   if (cookie) out.cookie = cookie;
   out.authorization = `token ${token}`;
-  const client = req.socket.remoteAddress ?? '';
-  const prior = req.headers['x-forwarded-for'];
-  out['x-forwarded-for'] = prior ? `${prior}, ${client}` : client;
-  out['x-forwarded-proto'] ??= 'encrypted' in req.socket ? 'https' : 'http';
-  out['x-forwarded-host'] ??= req.headers.host;
-  if (websocket) {
-    out.connection = 'Upgrade';
-    out.upgrade = req.headers.upgrade;
-  }
-  return out;
-}
-
-function responseHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
-  const out: OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(headers)) if (!HOP_BY_HOP.has(name)) out[name] = value;
   return out;
 }
 
@@ -108,22 +97,42 @@ export function createProxy(deps: ProxyDeps): Proxy {
   const touch = deps.activity ? (user: string) => deps.activity!.touch(user) : () => undefined;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, scheduling: 'lifo' });
 
-  /** The one authorization path for HTTP and WebSocket. */
+  /**
+   * Who is calling and may they use this server: a hub API token with access:servers, or the
+   * session cookie of the owner (or of an admin, with HUB_ADMIN_ACCESS). Resolves the route only
+   * for an allowed caller.
+   */
+  async function authorize(req: IncomingMessage, owner: string): Promise<{ caller: 'none' | 'stranger' | 'allowed'; byToken: boolean; route?: Route }> {
+    const token = /^(?:token|bearer)\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    if (deps.tokens && req.headers.authorization) {
+      const [route, verdict] = await Promise.all([routes.get(owner), token ? deps.tokens.mayUse(token, owner) : ('invalid' as const)]);
+      if (verdict === 'invalid') return { caller: 'none', byToken: true };
+      return verdict === 'yes' ? { caller: 'allowed', byToken: true, route } : { caller: 'stranger', byToken: true };
+    }
+    const sessionId = cookies.sessionId(req.headers.cookie);
+    const [route, session] = await Promise.all([routes.get(owner), sessionId ? sessions.get(sessionId) : undefined]);
+    const user = sessionUser(session);
+    if (user === undefined) return { caller: 'none', byToken: false };
+    if (user === owner || (deps.admins && (await deps.admins.isAdmin(user)))) return { caller: 'allowed', byToken: false, route };
+    return { caller: 'stranger', byToken: false };
+  }
+
+  /** The one decision path for HTTP and WebSocket. */
   async function decide(req: IncomingMessage, websocket: boolean): Promise<Decision> {
     const path = parseUserPath(req.url ?? '/');
     if (!path || path.kind === 'invalid') return { refusal: { status: 404, message: 'Not found' } };
-    const sessionId = cookies.sessionId(req.headers.cookie);
-    const [route, session] = await Promise.all([routes.get(path.user), sessionId ? sessions.get(sessionId) : undefined]);
-    const caller = sessionUser(session);
-    if (caller === undefined) {
+    const { caller, byToken, route } = await authorize(req, path.user);
+    if (caller === 'none') {
+      if (byToken) return { refusal: { status: 403, message: 'Invalid or expired API token.' } };
       if (!websocket && isPageLoad(req, path.user)) {
         return { refusal: { status: 302, message: 'Sign in first', location: `/hub/login?next=${encodeURIComponent(req.url!)}` } };
       }
       return { refusal: { status: 403, message: 'Sign in to use this server.' } };
     }
     // A stranger learns nothing, not even whether the user exists.
-    if (caller !== path.user) return { refusal: { status: 404, message: 'Not found' } };
-    if (websocket ? foreignOrigin(req.headers) : crossSite(req)) {
+    if (caller === 'stranger') return { refusal: { status: 404, message: 'Not found' } };
+    // The session cookie rides along on cross-site requests; a token does not.
+    if (!byToken && (websocket ? foreignOrigin(req.headers) : crossSite(req))) {
       return { refusal: { status: 403, message: 'Cross-site request refused.' } };
     }
     if (path.kind === 'add-slash') return { refusal: { status: 302, message: 'Moved', location: path.location } };
@@ -157,43 +166,18 @@ export function createProxy(deps: ProxyDeps): Proxy {
     );
   }
 
-  /** The request to the user's server; an upgraded connection leaves the pool for good. */
-  function upstreamRequest(req: IncomingMessage, route: Route, websocket: boolean): http.ClientRequest {
-    const target = new URL(route.target);
-    return http.request({
-      host: target.hostname,
-      port: target.port,
-      method: req.method,
-      path: req.url,
-      headers: upstreamHeaders(req, route.token, websocket),
-      agent: websocket ? false : agent,
-    });
-  }
-
   function forwardHttp(req: IncomingMessage, res: ServerResponse, route: Route): void {
     touch(route.user);
-    const upstream = upstreamRequest(req, route, false);
-    upstream.on('response', (up) => {
-      res.writeHead(up.statusCode ?? 502, responseHeaders(up.headers));
-      up.pipe(res);
-      up.on('error', () => res.destroy());
-    });
-    upstream.on('error', (err) => {
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      log.warn('user server did not answer', { user: route.user, code: (err as NodeJS.ErrnoException).code });
+    pipeHttp(req, res, new URL(route.target), upstreamHeaders(req, route.token, false), agent, (err) => {
+      log.warn('user server did not answer', { user: route.user, code: err.code });
       refuseHttp(res, { status: 503, message: `${route.user}'s server is not answering. Try again, or restart it from /hub/home.` });
     });
-    res.on('close', () => {
-      if (!res.writableFinished) upstream.destroy();
-    });
-    req.pipe(upstream);
   }
 
   function forwardUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, route: Route): void {
-    const upstream = upstreamRequest(req, route, true);
+    const target = new URL(route.target);
+    // An upgraded connection leaves the pool for good: no agent.
+    const upstream = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: upstreamHeaders(req, route.token, true), agent: false });
     upstream.on('upgrade', (up, upSocket, upHead) => {
       let reply = `HTTP/1.1 101 Switching Protocols\r\n`;
       for (let i = 0; i < up.rawHeaders.length; i += 2) reply += `${up.rawHeaders[i]}: ${up.rawHeaders[i + 1]}\r\n`;

@@ -105,10 +105,11 @@ export class DockerSpawner implements Spawner {
 
   async prepare(): Promise<void> {
     this.access = this.opts.access === 'auto' ? ((await this.ownContainer()) ? 'network' : 'port') : this.opts.access;
-    this.log.info('user servers are reached by ' + (this.access === 'port' ? 'ports published on 127.0.0.1' : `name on network ${this.opts.network}`));
-    if (this.access !== 'network') return;
-    await this.ensureNetwork();
-    await this.joinNetwork();
+    this.log.info('how user servers are reached', { access: this.access, network: this.opts.network });
+    // On the host, users' containers share a network on which they cannot reach each other
+    // (no inter-container traffic); the hub reaches each through its port on 127.0.0.1.
+    await this.ensureNetwork(this.access === 'port');
+    if (this.access === 'network') await this.joinNetwork();
   }
 
   /** The container this process runs in, if the engine we talk to runs it (its hostname is our id). */
@@ -129,10 +130,11 @@ export class DockerSpawner implements Spawner {
     await this.removeContainer(user);
     await this.ensureVolume(user);
     onProgress({ progress: 30, message: `Creating your container from ${image.title}` });
-    const created = this.create(user, image, token);
+    let created: Docker.Container | undefined;
+    const creating = this.create(user, image, token).then((c) => (created = c));
     try {
       const container = await within(
-        created.then(async (c) => {
+        creating.then(async (c) => {
           onProgress({ progress: 45, message: 'Starting your container' });
           await c.start();
           return c;
@@ -146,10 +148,11 @@ export class DockerSpawner implements Spawner {
       this.log.info('server started', { user, image: image.id, container: container.id.slice(0, 12), ms: Date.now() - started });
       return { target, token, container: container.id };
     } catch (err) {
-      // A create that finishes after the time limit must not leave a container behind: remove it
-      // by id when it lands (by id, so a retry's new container of the same name is safe).
-      created.then((c) => c.remove({ force: true })).catch(() => undefined);
-      await this.removeContainer(user).catch((e) => this.log.warn('could not remove a failed container', { user, err: e }));
+      // Remove the container by id, so a retry's new container of the same name is safe; one
+      // that Docker creates only after the time limit is removed when it lands.
+      const remove = (c: Docker.Container) => c.remove({ force: true }).catch(ignoreStatus(404, 409));
+      if (created) await remove(created).catch((e) => this.log.warn('could not remove a failed container', { user, err: e }));
+      else creating.then(remove).catch(() => undefined);
       throw err;
     }
   }
@@ -275,9 +278,8 @@ export class DockerSpawner implements Spawner {
       HostConfig: {
         Init: true,
         Mounts: [{ Type: 'volume', Source: this.names.volume(user), Target: HOME }],
-        ...(access === 'port'
-          ? { PortBindings: { [`${SERVER_PORT}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: '' }] } }
-          : { NetworkMode: network }),
+        NetworkMode: network,
+        ...(access === 'port' ? { PortBindings: { [`${SERVER_PORT}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: '' }] } } : {}),
         Memory: memory,
         MemorySwap: memory,
         NanoCpus: Math.round(cpu * 1e9),
@@ -347,16 +349,22 @@ export class DockerSpawner implements Spawner {
     }
   }
 
-  private async ensureNetwork(): Promise<void> {
+  private async ensureNetwork(isolated: boolean): Promise<void> {
     const { network } = this.opts;
+    const ICC = 'com.docker.network.bridge.enable_icc';
     try {
-      await this.docker.getNetwork(network).inspect();
+      const info = await this.docker.getNetwork(network).inspect();
+      const blocksTraffic = info.Options?.[ICC] === 'false';
+      if (isolated && !blocksTraffic) this.log.warn('network lets user containers reach each other; they still need each other\'s tokens', { network });
+      if (!isolated && blocksTraffic) {
+        throw new BerthError(500, `Network ${network} blocks traffic between containers, so the hub could not reach user servers on it; set HUB_NETWORK to another name.`);
+      }
     } catch (err) {
       if (statusOf(err) !== 404) throw err;
       await this.docker
-        .createNetwork({ Name: network, Driver: 'bridge', CheckDuplicate: true, Labels: this.names.labels('network') })
+        .createNetwork({ Name: network, Driver: 'bridge', CheckDuplicate: true, Labels: this.names.labels('network'), Options: isolated ? { [ICC]: 'false' } : {} })
         .catch(ignoreStatus(409));
-      this.log.info('created network', { network });
+      this.log.info('created network', { network, isolated });
     }
   }
 

@@ -19,23 +19,45 @@ export interface EmbeddedRedisFiles {
   socket: string;
   config: string;
   passwordFile: string;
+  proxyPasswordFile: string;
 }
 
 export function embeddedRedisFiles(dataDir: string): EmbeddedRedisFiles {
   const dir = path.join(dataDir, 'redis');
-  return { dir, socket: path.join(dir, 'redis.sock'), config: path.join(dir, 'redis.conf'), passwordFile: path.join(dir, 'password') };
+  return {
+    dir,
+    socket: path.join(dir, 'redis.sock'),
+    config: path.join(dir, 'redis.conf'),
+    passwordFile: path.join(dir, 'password'),
+    proxyPasswordFile: path.join(dir, 'proxy-password'),
+  };
 }
 
-/** Reads the embedded server's password, creating it (mode 0600) the first time. */
-function ensurePassword(files: EmbeddedRedisFiles): string {
-  fs.mkdirSync(files.dir, { recursive: true, mode: 0o700 });
+/** The ACL user the proxy connects as: it reads routes, sessions, tokens and users, and writes only activity. */
+export const PROXY_ACCOUNT = 'berth-proxy';
+const PROXY_RULES = [
+  '-@all',
+  ...['get', 'hgetall', 'hget', 'hmget', 'smembers', 'zadd', 'ping', 'info', 'client|setname', 'hello', 'auth'].map((c) => `+${c}`),
+  ...['route', 'session', 'token', 'user', 'user-groups'].map((k) => `%R~berth:${k}:*`),
+  '~berth:activity',
+];
+
+/** Reads a password file, creating it (mode 0600) with a random password the first time. */
+function ensurePassword(dir: string, file: string): string {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   try {
-    return fs.readFileSync(files.passwordFile, 'utf8').trim();
+    return fs.readFileSync(file, 'utf8').trim();
   } catch {
     const password = randomBytes(32).toString('hex');
-    fs.writeFileSync(files.passwordFile, `${password}\n`, { mode: 0o600, flag: 'wx' });
+    fs.writeFileSync(file, `${password}\n`, { mode: 0o600, flag: 'wx' });
     return password;
   }
+}
+
+/** Where the proxy reaches the embedded Redis, as its read-only account. */
+export function proxyAddress(dataDir: string): { socket: string; password: string; username: string } {
+  const files = embeddedRedisFiles(dataDir);
+  return { socket: files.socket, username: PROXY_ACCOUNT, password: ensurePassword(files.dir, files.proxyPasswordFile) };
 }
 
 /** True when a Redis answers on the socket with this password. */
@@ -77,7 +99,7 @@ export class EmbeddedRedis {
     if (files.socket.length > SOCKET_MAX) {
       throw new BerthError(500, `HUB_DATA_DIR is too long a path for Redis's socket (${files.socket}); use a shorter one.`);
     }
-    const password = ensurePassword(files);
+    const password = ensurePassword(files.dir, files.passwordFile);
     fs.writeFileSync(files.config, renderConfig(files, password), { mode: 0o600 });
     const redis = new EmbeddedRedis(files, { socket: files.socket, password }, log.child({ component: 'embedded-redis' }));
     if (await answers(redis.address)) {
@@ -106,8 +128,9 @@ export class EmbeddedRedis {
         this.log.error('embedded redis-server exited; restarting it', { code, signal, stderr });
         setTimeout(() => this.launch().catch((err) => this.log.error('could not restart redis-server', { err })), 500).unref();
       });
-      waitUntil(() => answers(this.address), 10_000).then((ok) => {
+      waitUntil(() => answers(this.address), 10_000).then(async (ok) => {
         if (ok) {
+          await this.createProxyAccount().catch(reject);
           this.log.info('embedded redis-server is up', { socket: this.files.socket, pid: child.pid });
           resolve();
         } else {
@@ -115,6 +138,17 @@ export class EmbeddedRedis {
         }
       });
     });
+  }
+
+  /** (Re)creates the proxy's read-only account with its password from HUB_DATA_DIR. */
+  private async createProxyAccount(): Promise<void> {
+    const { password } = proxyAddress(path.dirname(this.files.dir));
+    const client = connectRedis(this.address, 'berth-acl');
+    try {
+      await client.call('ACL', 'SETUSER', PROXY_ACCOUNT, 'reset', 'on', `>${password}`, ...PROXY_RULES);
+    } finally {
+      client.disconnect();
+    }
   }
 
   /** Stops redis-server (it flushes its append-only file first). */

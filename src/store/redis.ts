@@ -6,8 +6,8 @@ import Redis, { type RedisOptions } from 'ioredis';
 
 export type RedisClient = Redis;
 
-/** Where a Redis is: a URL, or the embedded server's socket and password. */
-export type RedisAddress = { url: string } | { socket: string; password: string };
+/** Where a Redis is: a URL, or the embedded server's socket with a password (and an ACL user). */
+export type RedisAddress = { url: string } | { socket: string; password: string; username?: string };
 
 const COMMON: RedisOptions = {
   // Fail fast while Redis is down instead of queueing commands forever: the proxy must answer 503.
@@ -21,7 +21,7 @@ export function connectRedis(address: RedisAddress, name = 'berth'): RedisClient
   const options: RedisOptions = { ...COMMON, connectionName: name };
   return 'url' in address
     ? new Redis(address.url, options)
-    : new Redis({ ...options, path: address.socket, password: address.password });
+    : new Redis({ ...options, path: address.socket, password: address.password, username: address.username });
 }
 
 /** HGETALL of many keys in one round trip, in order ({} for a missing key). */

@@ -66,6 +66,15 @@ export class Client {
     });
   }
 
+  /** Logs out through the form, as the Log out button does. */
+  async logout(): Promise<Response> {
+    return this.request('/hub/logout', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _xsrf: this.cookie('_xsrf') ?? '' }).toString(),
+    });
+  }
+
   /** A hub API call authenticated by the session cookie and the XSRF header. */
   async api(method: string, path: string, body?: unknown): Promise<Response> {
     const headers: Record<string, string> = { 'x-xsrftoken': this.cookie('_xsrf') ?? '' };

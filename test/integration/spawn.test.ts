@@ -135,7 +135,7 @@ t('stop: 204, container and route gone, the proxy no longer forwards', async (ct
 t('logout removes the session from Redis', async (ctx) => {
   const id = ctx.alice.cookie('berth-session')!;
   assert.ok(await ctx.hub.redis.client().exists(keys.session(id)));
-  const res = await ctx.alice.request('/hub/logout');
+  const res = await ctx.alice.logout();
   assert.is(res.status, 302);
   assert.is(await ctx.hub.redis.client().exists(keys.session(id)), 0);
   assert.is((await ctx.alice.api('GET', '/users/alice')).status, 403);

@@ -6,7 +6,6 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { badRequest, notFound } from '../../errors';
-import { roleScopes } from '../access';
 import { jsonBody } from '../body';
 import { tokenModel } from '../models';
 import type { ApiDeps } from './context';
@@ -43,7 +42,7 @@ export function tokensApi(router: Router, deps: ApiDeps): void {
     if (scopes !== undefined && scopes !== null && (!Array.isArray(scopes) || !scopes.every((s) => typeof s === 'string'))) throw badRequest('scopes must be a list of scope names.');
     const requested = (scopes as string[] | null | undefined)?.length ? (scopes as string[]) : ['inherit'];
     if (!requested.includes('inherit')) {
-      const missing = roleScopes(user).holds(requested);
+      const missing = access.roleScopes(user).holds(requested);
       if (missing.length) throw badRequest(`Not assigning requested scopes ${missing.join(', ')} not held by User ${user.name}`);
     }
     const defaultNote = `Requested via api${caller.name === user.name ? '' : ` by user ${caller.name}`}`;

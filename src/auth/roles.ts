@@ -1,0 +1,36 @@
+/**
+ * What each kind of caller may do: users hold everything about themselves, admins everything
+ * (using others' servers only with HUB_ADMIN_ACCESS), and a token what it was issued with
+ * ("inherit" = all of its owner's) and its owner still holds.
+ */
+import type { GroupStore } from '../store/groups';
+import type { TokenStore } from '../store/tokens';
+import type { UserStore } from '../store/users';
+import { adminScopes, ScopeSet, selfScopes } from './scopes';
+
+export function roleScopes(user: { name: string; admin: boolean }, adminAccess: boolean): ScopeSet {
+  return new ScopeSet(user.admin ? [...adminScopes(adminAccess), ...selfScopes(user.name)] : selfScopes(user.name));
+}
+
+export function tokenScopes(issued: readonly string[], owner: { name: string; admin: boolean }, adminAccess: boolean): ScopeSet {
+  const role = roleScopes(owner, adminAccess);
+  if (issued.includes('inherit')) return role;
+  return new ScopeSet(issued).intersect(role);
+}
+
+/**
+ * May the holder of API token `token` use `owner`'s server (access:servers)? 'invalid' for an
+ * unknown, revoked or expired token, or one whose user is gone.
+ */
+export async function tokenMayUse(
+  stores: { tokens: TokenStore; users: UserStore; groups: GroupStore },
+  token: string,
+  owner: string,
+  adminAccess: boolean,
+): Promise<'yes' | 'no' | 'invalid'> {
+  const record = await stores.tokens.lookup(token);
+  const holder = record && (await stores.users.get(record.user));
+  if (!record || !holder) return 'invalid';
+  const scopes = tokenScopes(record.scopes, holder, adminAccess);
+  return scopes.can('access:servers', { user: owner, groups: await stores.groups.groupsOf(owner) }) ? 'yes' : 'no';
+}

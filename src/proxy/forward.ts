@@ -1,0 +1,59 @@
+/**
+ * Forwarding one HTTP request upstream and its answer back: headers minus the hop-by-hop ones,
+ * plus X-Forwarded-*, bodies piped both ways, and an aborted client aborting the upstream call.
+ * Used for users' servers (proxy.ts) and, in `berth proxy`, for the hub.
+ */
+import http, { type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+
+/** The request's headers as the upstream should see them (WebSocket upgrades keep theirs). */
+export function forwardedHeaders(req: IncomingMessage, websocket: boolean): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(req.headers)) if (!HOP_BY_HOP.has(name)) out[name] = value;
+  const client = req.socket.remoteAddress ?? '';
+  const prior = req.headers['x-forwarded-for'];
+  out['x-forwarded-for'] = prior ? `${prior}, ${client}` : client;
+  out['x-forwarded-proto'] ??= 'encrypted' in req.socket ? 'https' : 'http';
+  out['x-forwarded-host'] ??= req.headers.host;
+  if (websocket) {
+    out.connection = 'Upgrade';
+    out.upgrade = req.headers.upgrade;
+  }
+  return out;
+}
+
+export function responseHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) if (!HOP_BY_HOP.has(name)) out[name] = value;
+  return out;
+}
+
+/** Sends `req` to `target` with `headers` and pipes the answer to `res`; `onUnreachable` answers when nothing does. */
+export function pipeHttp(req: IncomingMessage, res: ServerResponse, target: URL, headers: OutgoingHttpHeaders, agent: http.Agent, onUnreachable: (err: NodeJS.ErrnoException) => void): void {
+  const upstream = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers, agent });
+  upstream.on('response', (up) => {
+    res.writeHead(up.statusCode ?? 502, responseHeaders(up.headers));
+    up.pipe(res);
+    up.on('error', () => res.destroy());
+  });
+  upstream.on('error', (err) => (res.headersSent ? res.destroy() : onUnreachable(err)));
+  res.on('close', () => {
+    if (!res.writableFinished) upstream.destroy();
+  });
+  req.pipe(upstream);
+}
+
+/** A handler that sends every request to the hub at `hubUrl` (for `berth proxy`). */
+export function hubForwarder(hubUrl: string): { handle(req: IncomingMessage, res: ServerResponse): void; close(): void } {
+  const target = new URL(hubUrl);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 128 });
+  return {
+    handle(req, res) {
+      pipeHttp(req, res, target, forwardedHeaders(req, false), agent, () => {
+        res.writeHead(502, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 502, message: 'The hub is not answering.' }));
+      });
+    },
+    close: () => agent.destroy(),
+  };
+}

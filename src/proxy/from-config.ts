@@ -1,0 +1,36 @@
+/**
+ * The proxy as Berth runs it, from the config and the proxy's own Redis connection: in the
+ * hub's process (`berth serve`) and on its own (`berth proxy`) alike.
+ */
+import { tokenMayUse } from '../auth/roles';
+import { sessionCookieReader } from '../auth/session-cookie';
+import type { Config } from '../config';
+import type { Logger } from '../log';
+import { ActivityStore } from '../store/activity';
+import { GroupStore } from '../store/groups';
+import type { RedisClient } from '../store/redis';
+import { RedisRouteStore } from '../store/routes';
+import { SessionStore } from '../store/sessions';
+import { TokenStore } from '../store/tokens';
+import { UserStore } from '../store/users';
+import { activityDebounce, activityRecorder } from './activity';
+import { createProxy, type Proxy } from './proxy';
+
+/** Cookies are Secure (and the session cookie __Host-) when people reach the hub over HTTPS. */
+export function secureCookies(config: Config): boolean {
+  return config.publicUrl?.protocol === 'https:';
+}
+
+export function proxyFromConfig(config: Config, redis: RedisClient, secret: string, log: Logger): Proxy {
+  const users = new UserStore(redis);
+  const stores = { users, tokens: new TokenStore(redis), groups: new GroupStore(redis) };
+  return createProxy({
+    routes: new RedisRouteStore(redis),
+    sessions: new SessionStore(redis),
+    cookies: sessionCookieReader(secret, secureCookies(config)),
+    tokens: { mayUse: (token, owner) => tokenMayUse(stores, token, owner, config.adminAccess) },
+    admins: config.adminAccess ? { isAdmin: async (name) => (await users.get(name))?.admin === true } : undefined,
+    activity: activityRecorder(new ActivityStore(redis), activityDebounce(config.idleTimeout), log),
+    log,
+  });
+}
