@@ -25,9 +25,12 @@ export function listen(runtime: Runtime, secret: string, port: number, bind: str
   const proxy = proxyFromConfig(config, runtime.proxyRedis, secret, runtime.log.child({ component: 'proxy' }));
   const server = http.createServer({ maxHeaderSize: 16 * 1024 }, (req, res) => (proxy.owns(req) ? proxy.http(req, res) : hub(req, res)));
   server.on('upgrade', (req, socket, head) => proxy.upgrade(req, socket, head));
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-    else socket.destroy();
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) {
+      socket.destroy();
+      return;
+    }
+    socket.end(err.code === 'HPE_HEADER_OVERFLOW' ? 'HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n' : 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);

@@ -49,7 +49,11 @@ t('picking R and pressing Start lands in the R environment, where R code runs', 
   await page.waitForURL('**/user/rita/tree', { timeout: 60_000 });
   const [container] = await containersOf(hub.hubName);
   assert.is(container.Labels['berth.image'], 'r');
-  assert.is(await runInNewNotebook(page, 'ir', 'cat("R says", 6*7, R.version$language)', 'catalogue-r-notebook.png'), 'R says 42 R');
+  const traffic = (page as typeof page & { traffic: string[] }).traffic;
+  const out = await runInNewNotebook(page, 'ir', 'cat("R says", 6*7, R.version$language)', 'catalogue-r-notebook.png').catch((err: Error) => {
+    throw new Error(`${err.message}\nproblems: ${traffic.join('\n')}`);
+  });
+  assert.is(out, 'R says 42 R');
 });
 
 t('the choice is remembered on the home page and the spawn page', async ({ hub, page }) => {

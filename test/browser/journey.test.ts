@@ -6,7 +6,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { keys } from '../../src/store/keys';
-import { artifactPath, launchChromium, runInNewNotebook } from '../helpers/browser';
+import { artifactPath, launchChromium, recordTraffic, runInNewNotebook, settled, treeReady } from '../helpers/browser';
 import { containersOf } from '../helpers/docker';
 import { startHub, type TestHub } from '../helpers/hub';
 
@@ -15,6 +15,7 @@ interface Ctx {
   browser: Browser;
   context: BrowserContext;
   page: Page;
+  traffic: string[];
 }
 
 const t = suite<Ctx>('browser journey');
@@ -26,6 +27,7 @@ t.before(async (ctx) => {
   ctx.context = await ctx.browser.newContext();
   ctx.context.setDefaultTimeout(30_000);
   ctx.page = await ctx.context.newPage();
+  ctx.traffic = recordTraffic(ctx.page);
 });
 
 t.after(async (ctx) => {
@@ -53,10 +55,12 @@ t('signing in lands on the home page', async ({ page }) => {
   assert.match(await page.textContent('#server-state') ?? '', /not running/);
 });
 
-t('Start my server lands in the notebook UI at /user/alice/tree', async ({ hub, page }) => {
+t('Start my server lands in the notebook UI at /user/alice/tree', async ({ hub, page, traffic }) => {
   await page.click('#start');
   await page.waitForURL('**/user/alice/tree', { timeout: 60_000 });
-  await page.waitForSelector('#notebook_list');
+  await settled(page, treeReady('python3')).catch((err: Error) => {
+    throw new Error(`${err.message}\nproblems: ${traffic.join('\n')}`);
+  });
   assert.is((await containersOf(hub.hubName)).length, 1);
 });
 

@@ -6,7 +6,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { artifactPath, launchChromium, signedInPage } from '../helpers/browser';
+import { artifactPath, launchChromium, settled, signedInPage, treeReady } from '../helpers/browser';
 import { startHub, type TestHub } from '../helpers/hub';
 import { testImages, type TestImages } from '../helpers/images';
 
@@ -47,7 +47,7 @@ t('a start shows live progress, then lands in the notebook UI', async ({ hub, im
   assert.match((await page.textContent('#progress-log')) ?? '', /Building Test slow: step \d+ of \d+/);
   await page.screenshot({ path: artifactPath('pending-progress.png') });
   await page.waitForURL(/\/user\/pat\/tree/);
-  await page.waitForSelector('#notebook_list');
+  await settled(page, treeReady('python3'));
 });
 
 t('a failed start shows why, with the last log lines, and home offers a retry', async ({ hub, images, page }) => {

@@ -11,6 +11,7 @@ import { ROOT } from '../../src/paths';
 import { docker, removeHubObjects } from '../helpers/docker';
 import { freePort } from '../helpers/redis';
 import { mustRun, run } from '../helpers/run';
+import { runCode } from '../helpers/kernel';
 import { journey, waitForHealth } from './journey';
 
 const t = suite('demo: docker compose up --build');
@@ -45,7 +46,12 @@ t('redis + hub + notebook image serve the journey', async () => {
   const hubLogs = await compose(['logs', 'hub']);
   assert.not.match(hubLogs, /embedded redis-server/, 'the hub uses the redis service');
   await compose(['exec', '-T', 'hub', 'berth', 'user', 'add', 'alice'], 'alice-password\n');
-  await journey(url, project);
+  await journey(url, project, async (alice) => {
+    // Redis is on a network user containers are not on: its name does not even resolve.
+    const probe = ['import socket', 'try:', '    socket.create_connection(("redis", 6379), timeout=3)', '    print("reached")', 'except Exception as e:', '    print(type(e).__name__)'].join('\n');
+    const out = await runCode(alice, 'alice', probe);
+    assert.is.not(out.stdout.trim(), 'reached');
+  });
 });
 
 t.run();

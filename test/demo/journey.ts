@@ -4,7 +4,7 @@
  */
 import http from 'node:http';
 import * as assert from 'uvu/assert';
-import { signedIn } from '../helpers/client';
+import { signedIn, type Client } from '../helpers/client';
 import { containersOf } from '../helpers/docker';
 import { runCode } from '../helpers/kernel';
 
@@ -29,7 +29,8 @@ export async function waitForHealth(url: string, timeoutMs = 60_000): Promise<vo
   }
 }
 
-export async function journey(url: string, hubName: string): Promise<void> {
+/** Signs in as alice, starts, runs code, runs `inside` (checks from within her server), stops. */
+export async function journey(url: string, hubName: string, inside?: (alice: Client) => Promise<void>): Promise<void> {
   const alice = await signedIn(url, 'alice', 'alice-password');
   const start = await alice.api('POST', '/users/alice/server');
   assert.ok(start.status === 201 || start.status === 202, `start answered ${start.status}`);
@@ -39,6 +40,7 @@ export async function journey(url: string, hubName: string): Promise<void> {
   assert.equal(container.Ports.filter((p) => p.PublicPort), [], 'reached over the Berth network, no published port');
   const out = await runCode(alice, 'alice', 'print(6*7)');
   assert.is(out.stdout, '42\n');
+  if (inside) await inside(alice);
   assert.is((await alice.api('DELETE', '/users/alice/server')).status, 204);
   assert.not.ok((await containersOf(hubName)).some((c) => c.Labels['berth.user'] === 'alice'));
 }

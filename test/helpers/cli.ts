@@ -30,13 +30,18 @@ export function berth(args: string[], env: Record<string, string>, input = ''): 
 
 /** Starts `berth serve` and resolves once it says it is running (or rejects with its output). */
 export function serveProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<{ child: ChildProcess; output: () => string }> {
+  return berthProcess(['serve'], 'Berth is running at', env, timeoutMs);
+}
+
+/** Starts `berth <args>` and resolves once its standard output says `ready`. */
+export function berthProcess(args: string[], ready: string, env: Record<string, string>, timeoutMs = 60_000): Promise<{ child: ChildProcess; output: () => string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BERTH, 'serve'], { cwd: os.tmpdir(), env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BERTH, ...args], { cwd: os.tmpdir(), env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`berth serve did not start: ${out}`)), timeoutMs);
+    const timer = setTimeout(() => reject(new Error(`berth ${args.join(' ')} did not start: ${out}`)), timeoutMs);
     child.stdout!.on('data', (d) => {
       out += d;
-      if (out.includes('Berth is running at')) {
+      if (out.includes(ready)) {
         clearTimeout(timer);
         resolve({ child, output: () => out });
       }
@@ -44,7 +49,7 @@ export function serveProcess(env: Record<string, string>, timeoutMs = 60_000): P
     child.stderr!.on('data', (d) => (out += d));
     child.on('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`berth serve exited with ${code}: ${out}`));
+      reject(new Error(`berth ${args.join(' ')} exited with ${code}: ${out}`));
     });
   });
 }

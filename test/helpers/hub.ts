@@ -25,8 +25,11 @@ export interface TestHub {
 
 export const SECRET = 'test-secret-0123456789abcdefghijklmnopqrstuvwxyz';
 
-/** A hub with `env` over the test defaults; `background: false` leaves out events, polls and the culler. */
-export async function startHub(env: Record<string, string> = {}, opts: { background?: boolean } = {}): Promise<TestHub> {
+/**
+ * A hub with `env` over the test defaults; `background: false` leaves out events, polls and the
+ * culler; `logs` collects every log line the hub writes.
+ */
+export async function startHub(env: Record<string, string> = {}, opts: { background?: boolean; logs?: string[] } = {}): Promise<TestHub> {
   const redis = await startRedis();
   const hubName = `bt${randomBytes(4).toString('hex')}`;
   const config = loadConfig({
@@ -40,7 +43,8 @@ export async function startHub(env: Record<string, string> = {}, opts: { backgro
     HUB_BUILD_IMAGES: 'never',
     ...env,
   });
-  const log = process.env.BERTH_TEST_LOG ? createLogger('debug') : silentLogger;
+  const logs = opts.logs;
+  const log = logs ? createLogger('debug', {}, (line) => logs.push(line)) : process.env.BERTH_TEST_LOG ? createLogger('debug') : silentLogger;
   const runtime = await openRuntime(config, log, { embeddedRedis: 'own' });
   await runtime.spawner.prepare();
   await runtime.servers.reconcile();

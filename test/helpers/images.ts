@@ -9,31 +9,35 @@ import os from 'node:os';
 import path from 'node:path';
 import { docker } from './docker';
 
+/** Dockerfile lines after the FROM and the catalogue labels, and files to put beside it. */
+export type ImageDef = string[] | { lines: string[]; files: Record<string, string> };
+
 export interface TestImages {
   dir: string;
   /** Catalogue id of each image, by the name the test gave it. */
   ids: Record<string, string>;
   /** Adds one more image folder (after a hub started, so it finds it unbuilt); resolves its id. */
-  add(name: string, lines: string[]): string;
+  add(name: string, def: ImageDef): string;
   remove(): Promise<void>;
 }
 
-/** `lines` are Dockerfile lines after the FROM and the catalogue labels. */
-export function testImages(defs: Record<string, string[]>): TestImages {
+export function testImages(defs: Record<string, ImageDef>): TestImages {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-test-images-'));
   const suffix = randomBytes(3).toString('hex');
   const ids: Record<string, string> = {};
-  const add = (name: string, lines: string[]): string => {
+  const add = (name: string, def: ImageDef): string => {
+    const { lines, files } = Array.isArray(def) ? { lines: def, files: {} } : def;
     const id = `bt${name}${suffix}`;
     ids[name] = id;
     fs.mkdirSync(path.join(dir, id));
+    for (const [file, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, id, file), text);
     fs.writeFileSync(
       path.join(dir, id, 'Dockerfile'),
       [`FROM berth/python:latest`, `LABEL berth.catalogue.id="${id}" org.opencontainers.image.title="Test ${name}" berth.kernels="python3=Python 3.11"`, ...lines, ''].join('\n'),
     );
     return id;
   };
-  for (const [name, lines] of Object.entries(defs)) add(name, lines);
+  for (const [name, def] of Object.entries(defs)) add(name, def);
   return {
     dir,
     ids,

@@ -57,6 +57,7 @@ export async function startRedis(): Promise<TestRedis> {
     },
     async stop() {
       for (const c of clients) c.disconnect();
+      if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
       await exited;

@@ -34,8 +34,7 @@ async function aliceContainer(ctx: Ctx): Promise<string> {
 
 async function stoppedBecause(ctx: Ctx, pattern: RegExp): Promise<void> {
   const redis = ctx.hub.redis.client();
-  await eventually(async () => (await redis.exists(keys.route('alice'))) === 0, 'the route is gone', 10_000);
-  assert.is(await redis.exists(keys.server('alice')), 0);
+  await eventually(async () => (await redis.exists(keys.route('alice'), keys.server('alice'))) === 0, 'the route and the server record are gone', 10_000);
   const model = await (await ctx.alice.api('GET', '/users/alice')).json();
   assert.is(model.server, null);
   assert.equal(model.servers, {});
