@@ -10,6 +10,7 @@ import { openRuntime, type Runtime } from '../../src/runtime';
 import { listen } from '../../src/server';
 import { hashPassword } from '../../src/auth/password';
 import { startBackground } from '../../src/hub/background';
+import { signedIn, type Client } from './client';
 import { removeHubObjects } from './docker';
 import { startRedis, type TestRedis } from './redis';
 
@@ -67,4 +68,12 @@ export async function startHub(env: Record<string, string> = {}, opts: { backgro
       await redis.stop();
     },
   };
+}
+
+/** A test hub with alice and bob, each signed in (password: "<name>-password"). */
+export async function hubWithAliceAndBob(env: Record<string, string> = {}): Promise<{ hub: TestHub; alice: Client; bob: Client }> {
+  const hub = await startHub(env);
+  await hub.addUser('alice', 'alice-password');
+  await hub.addUser('bob', 'bob-password');
+  return { hub, alice: await signedIn(hub.url, 'alice', 'alice-password'), bob: await signedIn(hub.url, 'bob', 'bob-password') };
 }

@@ -6,9 +6,9 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import WebSocket from 'ws';
 import { keys } from '../../src/store/keys';
-import { signedIn, type Client } from '../helpers/client';
+import type { Client } from '../helpers/client';
 import { containersOf, docker } from '../helpers/docker';
-import { startHub, type TestHub } from '../helpers/hub';
+import { hubWithAliceAndBob, type TestHub } from '../helpers/hub';
 import { runCode } from '../helpers/kernel';
 
 interface Ctx {
@@ -20,11 +20,7 @@ interface Ctx {
 const t = suite<Ctx>('spawn through the hub, real Docker and Redis');
 
 t.before(async (ctx) => {
-  ctx.hub = await startHub();
-  await ctx.hub.addUser('alice', 'alice-password');
-  await ctx.hub.addUser('bob', 'bob-password');
-  ctx.alice = await signedIn(ctx.hub.url, 'alice', 'alice-password');
-  ctx.bob = await signedIn(ctx.hub.url, 'bob', 'bob-password');
+  Object.assign(ctx, await hubWithAliceAndBob());
 });
 
 t.after(async (ctx) => {

@@ -6,9 +6,9 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { signedIn, type Client } from '../helpers/client';
+import type { Client } from '../helpers/client';
 import { containersOf, docker } from '../helpers/docker';
-import { startHub, type TestHub } from '../helpers/hub';
+import { hubWithAliceAndBob, type TestHub } from '../helpers/hub';
 import { execute, runCode, startKernel } from '../helpers/kernel';
 
 interface Ctx {
@@ -21,11 +21,7 @@ interface Ctx {
 const t = suite<Ctx>('security: containers');
 
 t.before(async (ctx) => {
-  ctx.hub = await startHub();
-  await ctx.hub.addUser('alice', 'alice-password');
-  await ctx.hub.addUser('bob', 'bob-password');
-  ctx.alice = await signedIn(ctx.hub.url, 'alice', 'alice-password');
-  ctx.bob = await signedIn(ctx.hub.url, 'bob', 'bob-password');
+  Object.assign(ctx, await hubWithAliceAndBob());
   assert.is((await ctx.alice.api('POST', '/users/alice/server', { image: 'python' })).status, 201);
   assert.is((await ctx.bob.api('POST', '/users/bob/server', { image: 'python' })).status, 201);
   ctx.kernel = await startKernel(ctx.alice, 'alice');
