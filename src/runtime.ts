@@ -82,7 +82,7 @@ export async function openRuntime(config: Config, log: Logger, options: RuntimeO
   const redisAddress = await openRedisAddress(config, log, options.embeddedRedis);
   const redis = connectRedis(redisAddress.address);
   redis.on('error', (err) => log.warn('redis connection problem', { err: err.message }));
-  const proxyRedis = connectRedis(redisAddress.proxy, 'berth-proxy');
+  const proxyRedis = connectRedis(redisAddress.proxy, 'berth-proxy', true);
   proxyRedis.on('error', (err) => log.warn('proxy redis connection problem', { err: err.message }));
   const docker = connectDocker(config.dockerHost);
   const routes = new RedisRouteStore(redis);

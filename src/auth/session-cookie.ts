@@ -48,16 +48,27 @@ export interface SessionCookieReader {
   sessionId(cookieHeader: string | undefined): string | undefined;
 }
 
+/** How many verified (id, signature) pairs the reader remembers, so a busy session costs one HMAC. */
+const VERIFIED_MAX = 10_000;
+
 export function sessionCookieReader(secret: string, secure = false): SessionCookieReader {
   const keygrip = new Keygrip([secret]);
   const name = sessionCookieName(secure);
+  const verified = new Set<string>();
   return {
     sessionId(cookieHeader) {
       const cookies = parseCookies(cookieHeader);
       const id = cookies.get(name);
       const sig = cookies.get(`${name}.sig`);
-      if (!id || !sig || id.length > 128) return undefined;
-      return keygrip.verify(`${name}=${id}`, sig) ? id : undefined;
+      if (!id || !sig || id.length > 128 || sig.length > 128) return undefined;
+      // A pair that verified once verifies forever (the secret does not change while we run);
+      // whether the session is still alive is read from Redis on every request regardless.
+      const pair = `${id} ${sig}`;
+      if (verified.has(pair)) return id;
+      if (!keygrip.verify(`${name}=${id}`, sig)) return undefined;
+      if (verified.size >= VERIFIED_MAX) verified.clear();
+      verified.add(pair);
+      return id;
     },
   };
 }

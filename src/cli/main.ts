@@ -84,8 +84,8 @@ async function withRuntime(config: Config, run: (rt: Runtime) => Promise<string>
 async function run(argv: string[]): Promise<string | undefined> {
   const parsed = parse(argv);
   const [command, sub] = parsed.words;
-  if (parsed.flags.has('help') || command === 'help' || command === undefined) return HELP;
   if (parsed.flags.has('version')) return VERSION;
+  if (parsed.flags.has('help') || command === 'help' || command === undefined) return HELP;
   const config = loadConfig(environment());
   switch (`${command} ${sub ?? ''}`.trim()) {
     case 'serve':

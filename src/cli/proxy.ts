@@ -25,7 +25,7 @@ function sharedSecret(config: Config): string {
 
 export async function proxyCommand(config: Config, log: Logger): Promise<void> {
   const address: RedisAddress = config.proxyRedisUrl ? { url: config.proxyRedisUrl } : config.redisUrl ? { url: config.redisUrl } : proxyAddress(config.dataDir);
-  const redis = connectRedis(address, 'berth-proxy');
+  const redis = connectRedis(address, 'berth-proxy', true);
   redis.on('error', (err) => log.warn('redis connection problem', { err: err.message }));
   const proxy = proxyFromConfig(config, redis, sharedSecret(config), log.child({ component: 'proxy' }));
   const hub = hubForwarder(config.proxyHubUrl);

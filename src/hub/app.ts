@@ -148,29 +148,36 @@ export function createHub(config: HubConfig, deps: HubDeps): Koa {
       await next();
     });
   }
-  app.use(
-    session(
-      {
-        key: sessionCookieName(config.secureCookies),
-        maxAge: SESSION_MAX_AGE_MS,
-        httpOnly: true,
-        signed: true,
-        sameSite: 'lax',
-        secure: config.secureCookies,
-        rolling: false,
-        renew: true,
-        genid: () => randomBytes(32).toString('base64url'),
-        store: {
-          get: (id: string) => deps.sessions.get(id),
-          set: (id: string, data: Record<string, unknown>, maxAge: number | 'session' | undefined) => deps.sessions.set(id, data, maxAge),
-          destroy: (id: string) => deps.sessions.destroy(id),
-        },
+  const cookie = sessionCookieName(config.secureCookies);
+  const sessions = session(
+    {
+      key: cookie,
+      maxAge: SESSION_MAX_AGE_MS,
+      httpOnly: true,
+      signed: true,
+      sameSite: 'lax',
+      secure: config.secureCookies,
+      rolling: false,
+      renew: true,
+      genid: () => randomBytes(32).toString('base64url'),
+      store: {
+        get: (id: string) => deps.sessions.get(id),
+        set: (id: string, data: Record<string, unknown>, maxAge: number | 'session' | undefined) => deps.sessions.set(id, data, maxAge),
+        destroy: (id: string) => deps.sessions.destroy(id),
       },
-      app,
-    ),
+    },
+    app,
   );
-  app.use(passport.initialize());
-  app.use(passport.session());
+  const initialize = passport.initialize();
+  const fromSession = passport.session();
+  // Sessions cost on every request they see (koa-session makes a session id up front, koa-passport
+  // wraps the request object), and only requests that carry a validly signed session cookie, and the
+  // sign-in and sign-out forms, use them: token-authenticated API calls and anonymous ones skip them.
+  app.use((ctx, next) =>
+    ctx.cookies.get(cookie) !== undefined || ctx.path === '/hub/login' || ctx.path === '/hub/logout'
+      ? sessions(ctx, () => initialize(ctx, () => fromSession(ctx, next)))
+      : next(),
+  );
 
   const pages = pagesRouter({ ...deps, passport, throttle: new LoginThrottle(deps.redis) });
   const api = apiRouter({ ...deps, access, directory, deleteHome: config.deleteHome });

@@ -51,6 +51,8 @@ const FIELDS_BY_SCOPE: Array<[string, Array<keyof UserModel>]> = [
   ['read:servers', ['kind', 'name', 'servers']],
 ];
 
+const EVERY_FIELD = new Set(FIELDS_BY_SCOPE.flatMap(([, fields]) => fields));
+
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
 
 function latest(...times: Array<string | null | undefined>): string | null {
@@ -100,6 +102,7 @@ export function userModelFor(scopes: ScopeSet, facts: UserFacts): Partial<UserMo
   for (const [scope, fields] of FIELDS_BY_SCOPE) if (scopes.can(scope, target)) fields.forEach((f) => allowed.add(f));
   if (allowed.size === 0) return undefined;
   const full = fullUserModel(facts);
+  if (allowed.size === EVERY_FIELD.size) return full;
   return Object.fromEntries(Object.entries(full).filter(([k]) => allowed.has(k as keyof UserModel))) as Partial<UserModel>;
 }
 

@@ -3,7 +3,7 @@
  * plus X-Forwarded-*, bodies piped both ways, and an aborted client aborting the upstream call.
  * Used for users' servers (proxy.ts) and, in `berth proxy`, for the hub.
  */
-import http, { type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import http, { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 
@@ -23,17 +23,32 @@ export function forwardedHeaders(req: IncomingMessage, websocket: boolean): Outg
   return out;
 }
 
-export function responseHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
-  const out: OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(headers)) if (!HOP_BY_HOP.has(name)) out[name] = value;
+/** The upstream's response headers as sent (raw name/value pairs), minus the hop-by-hop ones. */
+export function responseHeaders(raw: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) if (!HOP_BY_HOP.has(raw[i].toLowerCase())) out.push(raw[i], raw[i + 1]);
   return out;
 }
 
+/** Where a target URL points, parsed once per distinct target rather than once per request. */
+const parsedTargets = new Map<string, { host: string; port: string }>();
+export function targetOf(url: string): { host: string; port: string } {
+  let target = parsedTargets.get(url);
+  if (!target) {
+    const u = new URL(url);
+    target = { host: u.hostname, port: u.port };
+    if (parsedTargets.size > 10_000) parsedTargets.clear();
+    parsedTargets.set(url, target);
+  }
+  return target;
+}
+
 /** Sends `req` to `target` with `headers` and pipes the answer to `res`; `onUnreachable` answers when nothing does. */
-export function pipeHttp(req: IncomingMessage, res: ServerResponse, target: URL, headers: OutgoingHttpHeaders, agent: http.Agent, onUnreachable: (err: NodeJS.ErrnoException) => void): void {
-  const upstream = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers, agent });
+export function pipeHttp(req: IncomingMessage, res: ServerResponse, target: string, headers: OutgoingHttpHeaders, agent: http.Agent, onUnreachable: (err: NodeJS.ErrnoException) => void): void {
+  const { host, port } = targetOf(target);
+  const upstream = http.request({ host, port, method: req.method, path: req.url, headers, agent });
   upstream.on('response', (up) => {
-    res.writeHead(up.statusCode ?? 502, responseHeaders(up.headers));
+    res.writeHead(up.statusCode ?? 502, up.statusMessage, responseHeaders(up.rawHeaders));
     up.pipe(res);
     up.on('error', () => res.destroy());
   });
@@ -41,12 +56,14 @@ export function pipeHttp(req: IncomingMessage, res: ServerResponse, target: URL,
   res.on('close', () => {
     if (!res.writableFinished) upstream.destroy();
   });
-  req.pipe(upstream);
+  // Most requests have no body: end the upstream request at once rather than wiring up a pipe.
+  if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) upstream.end();
+  else req.pipe(upstream);
 }
 
 /** A handler that sends every request to the hub at `hubUrl` (for `berth proxy`). */
 export function hubForwarder(hubUrl: string): { handle(req: IncomingMessage, res: ServerResponse): void; close(): void } {
-  const target = new URL(hubUrl);
+  const target = hubUrl;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 128 });
   return {
     handle(req, res) {

@@ -10,18 +10,23 @@
  *   server.on('upgrade', (req, socket, head) => proxy.upgrade(req, socket, head));
  */
 import http, { type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
-import { forwardedHeaders, pipeHttp } from './forward';
+import { forwardedHeaders, pipeHttp, targetOf } from './forward';
 import type { Duplex } from 'node:stream';
 import { withoutHubCookies, type SessionCookieReader } from '../auth/session-cookie';
 import type { Logger } from '../log';
 import type { ActivityRecorder } from './activity';
 import { sessionUser, type SessionData } from '../store/sessions';
-import type { Route, RouteStore } from '../store/routes';
-import { parseUserPath } from './paths';
+import type { Route } from '../store/routes';
+import { parseUserPath, USER_PREFIX } from './paths';
+
+/** What the proxy reads on every request. */
+export interface ProxyStore {
+  /** The route to `user`'s server and, given a session id, that session: in one round trip. */
+  routeAndSession(user: string, sessionId: string | undefined): Promise<{ route?: Route; session?: SessionData }>;
+}
 
 export interface ProxyDeps {
-  routes: RouteStore;
-  sessions: { get(id: string): Promise<SessionData | undefined> };
+  store: ProxyStore;
   cookies: SessionCookieReader;
   /** Hub API tokens (`Authorization: token <t>`): may the holder use `owner`'s server? */
   tokens?: { mayUse(token: string, owner: string): Promise<'yes' | 'no' | 'invalid'> };
@@ -93,7 +98,7 @@ function refusalBody(refusal: Refusal): string {
 }
 
 export function createProxy(deps: ProxyDeps): Proxy {
-  const { routes, sessions, cookies, log } = deps;
+  const { store, cookies, log } = deps;
   const touch = deps.activity ? (user: string) => deps.activity!.touch(user) : () => undefined;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, scheduling: 'lifo' });
 
@@ -105,12 +110,11 @@ export function createProxy(deps: ProxyDeps): Proxy {
   async function authorize(req: IncomingMessage, owner: string): Promise<{ caller: 'none' | 'stranger' | 'allowed'; byToken: boolean; route?: Route }> {
     const token = /^(?:token|bearer)\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
     if (deps.tokens && req.headers.authorization) {
-      const [route, verdict] = await Promise.all([routes.get(owner), token ? deps.tokens.mayUse(token, owner) : ('invalid' as const)]);
+      const [{ route }, verdict] = await Promise.all([store.routeAndSession(owner, undefined), token ? deps.tokens.mayUse(token, owner) : ('invalid' as const)]);
       if (verdict === 'invalid') return { caller: 'none', byToken: true };
       return verdict === 'yes' ? { caller: 'allowed', byToken: true, route } : { caller: 'stranger', byToken: true };
     }
-    const sessionId = cookies.sessionId(req.headers.cookie);
-    const [route, session] = await Promise.all([routes.get(owner), sessionId ? sessions.get(sessionId) : undefined]);
+    const { route, session } = await store.routeAndSession(owner, cookies.sessionId(req.headers.cookie));
     const user = sessionUser(session);
     if (user === undefined) return { caller: 'none', byToken: false };
     if (user === owner || (deps.admins && (await deps.admins.isAdmin(user)))) return { caller: 'allowed', byToken: false, route };
@@ -168,22 +172,25 @@ export function createProxy(deps: ProxyDeps): Proxy {
 
   function forwardHttp(req: IncomingMessage, res: ServerResponse, route: Route): void {
     touch(route.user);
-    pipeHttp(req, res, new URL(route.target), upstreamHeaders(req, route.token, false), agent, (err) => {
+    pipeHttp(req, res, route.target, upstreamHeaders(req, route.token, false), agent, (err) => {
       log.warn('user server did not answer', { user: route.user, code: err.code });
       refuseHttp(res, { status: 503, message: `${route.user}'s server is not answering. Try again, or restart it from /hub/home.` });
     });
   }
 
   function forwardUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, route: Route): void {
-    const target = new URL(route.target);
+    const { host, port } = targetOf(route.target);
     // An upgraded connection leaves the pool for good: no agent.
-    const upstream = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: upstreamHeaders(req, route.token, true), agent: false });
+    const upstream = http.request({ host, port, method: req.method, path: req.url, headers: upstreamHeaders(req, route.token, true), agent: false });
     upstream.on('upgrade', (up, upSocket, upHead) => {
       let reply = `HTTP/1.1 101 Switching Protocols\r\n`;
       for (let i = 0; i < up.rawHeaders.length; i += 2) reply += `${up.rawHeaders[i]}: ${up.rawHeaders[i + 1]}\r\n`;
       socket.write(`${reply}\r\n`);
       if (upHead.length) socket.write(upHead);
       if (head.length) upSocket.write(head);
+      // Small frames go out at once (no Nagle delay), in both directions.
+      upSocket.setNoDelay(true);
+      if ('setNoDelay' in socket) (socket as unknown as { setNoDelay(v: boolean): void }).setNoDelay(true);
       upSocket.on('error', () => socket.destroy());
       socket.on('error', () => upSocket.destroy());
       upSocket.on('close', () => socket.destroy());
@@ -208,7 +215,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
   }
 
   return {
-    owns: (req) => parseUserPath(req.url ?? '/') !== undefined,
+    owns: (req) => (req.url ?? '').startsWith(USER_PREFIX),
 
     http(req, res) {
       decideOrFailClosed(req, false).then((d) => ('route' in d ? forwardHttp(req, res, d.route) : refuseHttp(res, d.refusal)));

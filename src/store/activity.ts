@@ -31,6 +31,12 @@ export class ActivityStore {
     return out;
   }
 
+  /** Several users' last activity in one round trip, in order. */
+  async getMany(users: string[]): Promise<Array<number | undefined>> {
+    if (users.length === 0) return [];
+    return (await this.redis.zmscore(keys.activity, ...users)).map((s) => (s === null ? undefined : Number(s)));
+  }
+
   /** How many users were active since `since` (ms since the epoch). */
   async countSince(since: number): Promise<number> {
     return this.redis.zcount(keys.activity, since, '+inf');

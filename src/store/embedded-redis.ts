@@ -37,7 +37,7 @@ export function embeddedRedisFiles(dataDir: string): EmbeddedRedisFiles {
 export const PROXY_ACCOUNT = 'berth-proxy';
 const PROXY_RULES = [
   '-@all',
-  ...['get', 'hgetall', 'hget', 'hmget', 'smembers', 'zadd', 'ping', 'info', 'client|setname', 'hello', 'auth'].map((c) => `+${c}`),
+  ...['get', 'mget', 'hgetall', 'hget', 'hmget', 'smembers', 'zadd', 'ping', 'info', 'client|setname', 'hello', 'auth'].map((c) => `+${c}`),
   ...['route', 'session', 'token', 'user', 'user-groups'].map((k) => `%R~berth:${k}:*`),
   '~berth:activity',
 ];

@@ -3,7 +3,7 @@
  * transaction per change.
  */
 import { keys } from './keys';
-import type { RedisClient } from './redis';
+import { smembersMany, type RedisClient } from './redis';
 
 export interface Group {
   name: string;
@@ -63,11 +63,8 @@ export class GroupStore {
 
   /** The groups of many users, in one round trip. */
   async groupsOfMany(users: string[]): Promise<Map<string, string[]>> {
-    if (users.length === 0) return new Map();
-    const pipeline = this.redis.pipeline();
-    for (const u of users) pipeline.smembers(keys.userGroups(u));
-    const results = (await pipeline.exec()) ?? [];
-    return new Map(users.map((u, i) => [u, ((results[i]?.[1] as string[]) ?? []).sort()]));
+    const members = await smembersMany(this.redis, users.map(keys.userGroups));
+    return new Map(users.map((u, i) => [u, members[i].sort()]));
   }
 
   /** Takes a deleted user out of every group. */

@@ -7,11 +7,13 @@ export const keys = {
   user: (name: string) => `berth:user:${name}`,
   /** Sorted set of usernames, scored by creation time. */
   users: 'berth:users',
+  /** Sorted set: username → time of their last sign-in (ms since the epoch). */
+  logins: 'berth:logins',
   /** String: the session's JSON, expiring with the session. */
   session: (id: string) => `berth:session:${id}`,
   /** Set: ids of a user's sessions, so that all of them can be ended at once. */
   userSessions: (name: string) => `berth:user-sessions:${name}`,
-  /** Hash: the proxy's route to a user's server (target, token, user). */
+  /** String (JSON): the proxy's route to a user's server (target, token, user). */
   route: (name: string) => `berth:route:${name}`,
   /** Sorted set of usernames that have a route. */
   routes: 'berth:routes',

@@ -4,7 +4,7 @@
  * and a memory one (for fast tests); both pass the same contract test.
  */
 import { keys } from './keys';
-import { hgetallMany, type RedisClient } from './redis';
+import type { RedisClient } from './redis';
 
 export interface Route {
   user: string;
@@ -22,22 +22,29 @@ export interface RouteStore {
   all(): Promise<Route[]>;
 }
 
-function toRoute(h: Record<string, string> | null | undefined): Route | undefined {
-  return h && h.user && h.target && h.token ? { user: h.user, target: h.target, token: h.token } : undefined;
+/** A route as stored (one JSON string, so the proxy can fetch it with the session in one MGET). */
+export function parseRoute(raw: string | null | undefined): Route | undefined {
+  if (!raw) return undefined;
+  try {
+    const r = JSON.parse(raw) as Partial<Route>;
+    return typeof r.user === 'string' && typeof r.target === 'string' && typeof r.token === 'string' ? { user: r.user, target: r.target, token: r.token } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export class RedisRouteStore implements RouteStore {
   constructor(private readonly redis: RedisClient) {}
 
   async get(user: string): Promise<Route | undefined> {
-    return toRoute(await this.redis.hgetall(keys.route(user)));
+    return parseRoute(await this.redis.get(keys.route(user)).catch(() => null));
   }
 
   async set(route: Route): Promise<void> {
     await this.redis
       .multi()
       .del(keys.route(route.user))
-      .hset(keys.route(route.user), { user: route.user, target: route.target, token: route.token })
+      .set(keys.route(route.user), JSON.stringify({ user: route.user, target: route.target, token: route.token }))
       .zadd(keys.routes, Date.now(), route.user)
       .exec();
   }
@@ -48,8 +55,10 @@ export class RedisRouteStore implements RouteStore {
 
   async all(): Promise<Route[]> {
     const users = await this.redis.zrange(keys.routes, 0, -1);
-    const hashes = await hgetallMany(this.redis, users.map(keys.route));
-    return hashes.map(toRoute).filter((r): r is Route => r !== undefined);
+    if (users.length === 0) return [];
+    // MGET answers nil for a key of another type (a route stored by an older Berth): it is re-made.
+    const raw = await this.redis.mget(users.map(keys.route));
+    return raw.map(parseRoute).filter((r): r is Route => r !== undefined);
   }
 }
 

@@ -3,7 +3,7 @@
  * The container itself (its labels) stays the truth for what runs; this is the hub's view of it.
  */
 import { keys } from './keys';
-import type { RedisClient } from './redis';
+import { hgetallMany, type RedisClient } from './redis';
 
 export type ServerState = 'starting' | 'running' | 'stopping';
 
@@ -18,13 +18,21 @@ export interface ServerRecord {
   container?: string;
 }
 
+function toRecord(h: Record<string, string>): ServerRecord | undefined {
+  if (!h.user) return undefined;
+  return { user: h.user, state: h.state as ServerState, image: h.image, started: h.started, container: h.container || undefined };
+}
+
 export class ServerStore {
   constructor(private readonly redis: RedisClient) {}
 
   async get(user: string): Promise<ServerRecord | undefined> {
-    const h = await this.redis.hgetall(keys.server(user));
-    if (!h.user) return undefined;
-    return { user: h.user, state: h.state as ServerState, image: h.image, started: h.started, container: h.container || undefined };
+    return toRecord(await this.redis.hgetall(keys.server(user)));
+  }
+
+  /** Several users' records in one round trip, in order. */
+  async getMany(users: string[]): Promise<Array<ServerRecord | undefined>> {
+    return (await hgetallMany(this.redis, users.map(keys.server))).map(toRecord);
   }
 
   async put(record: ServerRecord): Promise<void> {
@@ -50,8 +58,6 @@ export class ServerStore {
   }
 
   async list(): Promise<ServerRecord[]> {
-    const users = await this.redis.zrange(keys.servers, 0, -1);
-    const records = await Promise.all(users.map((u) => this.get(u)));
-    return records.filter((r): r is ServerRecord => r !== undefined);
+    return (await this.getMany(await this.redis.zrange(keys.servers, 0, -1))).filter((r): r is ServerRecord => r !== undefined);
   }
 }

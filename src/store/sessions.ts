@@ -19,7 +19,8 @@ export function sessionUser(data: SessionData | undefined, now = Date.now()): st
   return typeof user === 'string' ? user : undefined;
 }
 
-function parse(raw: string | null): SessionData | undefined {
+/** A session as stored (JSON), or undefined for none or garbage. */
+export function parseSession(raw: string | null | undefined): SessionData | undefined {
   if (!raw) return undefined;
   try {
     const data: unknown = JSON.parse(raw);
@@ -33,7 +34,7 @@ export class SessionStore {
   constructor(private readonly redis: RedisClient) {}
 
   async get(id: string): Promise<SessionData | undefined> {
-    return parse(await this.redis.get(keys.session(id)));
+    return parseSession(await this.redis.get(keys.session(id)));
   }
 
   async set(id: string, data: SessionData, maxAgeMs: number | 'session' | undefined): Promise<void> {

@@ -3,7 +3,7 @@
  * Callers pass normalised usernames (auth/username.ts); this module does not re-validate them.
  */
 import { keys } from './keys';
-import { hgetallMany, type RedisClient } from './redis';
+import { evalJson, listOf, type RedisClient } from './redis';
 
 export interface User {
   name: string;
@@ -16,7 +16,7 @@ export interface User {
   hasPassword: boolean;
 }
 
-function toUser(h: Record<string, string>): User | undefined {
+export function toUser(h: Record<string, string>): User | undefined {
   if (!h.name) return undefined;
   return { name: h.name, admin: h.admin === '1', created: h.created, lastLogin: h.lastLogin || undefined, hasPassword: Boolean(h.password) };
 }
@@ -52,7 +52,43 @@ export class UserStore {
   }
 
   async recordLogin(name: string, at = new Date()): Promise<void> {
-    await this.redis.hset(keys.user(name), 'lastLogin', at.toISOString());
+    await this.redis.multi().hset(keys.user(name), 'lastLogin', at.toISOString()).zadd(keys.logins, at.getTime(), name).exec();
+  }
+
+  /** Every username, oldest account first: cheap, for filtering and sorting before details are read. */
+  async names(): Promise<string[]> {
+    return listOf(await evalJson<string[] | Record<string, never>>(this.redis, "return redis.call('ZRANGE', KEYS[1], 0, -1)", [keys.users]));
+  }
+
+  /** One page of usernames in account order (newest first when `descending`), and how many there are. */
+  async page(offset: number, limit: number, descending: boolean): Promise<{ names: string[]; total: number }> {
+    const [total, names] = await evalJson<[number, string[] | Record<string, never>]>(
+      this.redis,
+      `return { redis.call('ZCARD', KEYS[1]), redis.call('ZRANGE', KEYS[1], ARGV[1], ARGV[2]${descending ? ", 'REV'" : ''}) }`,
+      [keys.users],
+      [String(offset), String(offset + limit - 1)],
+    );
+    return { names: listOf(names), total };
+  }
+
+  /** Each user's last sign-in, ms since the epoch. */
+  async lastLogins(): Promise<Map<string, number>> {
+    const flat = await this.redis.zrange(keys.logins, 0, -1, 'WITHSCORES');
+    const out = new Map<string, number>();
+    for (let i = 0; i < flat.length; i += 2) out.set(flat[i], Number(flat[i + 1]));
+    return out;
+  }
+
+  /** Several users in one round trip, in order (undefined for one that is gone). */
+  async getMany(names: string[]): Promise<Array<User | undefined>> {
+    if (names.length === 0) return [];
+    // The fields of a User only: password hashes are long and only their presence matters here.
+    const rows = await evalJson<Array<Array<string | false>>>(
+      this.redis,
+      "local out = {} for i, key in ipairs(KEYS) do local h = redis.call('HMGET', key, 'name', 'admin', 'created', 'lastLogin', 'password') if h[5] and h[5] ~= '' then h[5] = '1' end out[i] = h end return out",
+      names.map(keys.user),
+    );
+    return rows.map(([name, admin, created, lastLogin, password]) => toUser({ name: name || '', admin: admin || '', created: created || '', lastLogin: lastLogin || '', password: password || '' }));
   }
 
   /** The catalogue id the user last started, to preselect it next time. */
@@ -84,14 +120,12 @@ export class UserStore {
   }
 
   async list(): Promise<User[]> {
-    const names = await this.redis.zrange(keys.users, 0, -1);
-    const hashes = await hgetallMany(this.redis, names.map(keys.user));
-    return hashes.map(toUser).filter((u): u is User => u !== undefined);
+    return (await this.getMany(await this.names())).filter((u): u is User => u !== undefined);
   }
 
   /** Removes a user; resolves false when there was none. */
   async remove(name: string): Promise<boolean> {
-    const [[, deleted]] = (await this.redis.multi().del(keys.user(name)).zrem(keys.users, name).exec()) as [[unknown, number]];
+    const [[, deleted]] = (await this.redis.multi().del(keys.user(name)).zrem(keys.users, name).zrem(keys.logins, name).exec()) as [[unknown, number]];
     return deleted === 1;
   }
 }

@@ -10,6 +10,7 @@ import * as assert from 'uvu/assert';
 import WebSocket, { WebSocketServer } from 'ws';
 import { sessionCookieReader } from '../../src/auth/session-cookie';
 import { silentLogger } from '../../src/log';
+import { redisProxyStore } from '../../src/proxy/from-config';
 import { createProxy, type Proxy } from '../../src/proxy/proxy';
 import { connectRedis } from '../../src/store/redis';
 import { RedisRouteStore } from '../../src/store/routes';
@@ -68,7 +69,7 @@ t.before(async (ctx) => {
   });
   const backendPort = await listen(ctx.backend);
   await ctx.routes.set({ user: 'alice', target: `http://127.0.0.1:${backendPort}`, token: TOKEN });
-  ctx.proxy = createProxy({ routes: ctx.routes, sessions: ctx.sessions, cookies: sessionCookieReader(SECRET), log: silentLogger });
+  ctx.proxy = createProxy({ store: redisProxyStore(ctx.redis.client()), cookies: sessionCookieReader(SECRET), log: silentLogger });
   ctx.front = http.createServer((req, res) => {
     if (ctx.proxy.owns(req)) ctx.proxy.http(req, res);
     else res.writeHead(299).end('hub');
@@ -214,7 +215,7 @@ t('WebSocket: strangers, anonymous callers and foreign origins are refused befor
 t('Redis unreachable: 503, never forwarded', async (ctx) => {
   const deadRedis = connectRedis({ url: 'redis://127.0.0.1:1/0' });
   deadRedis.on('error', () => undefined);
-  const proxy = createProxy({ routes: new RedisRouteStore(deadRedis), sessions: new SessionStore(deadRedis), cookies: sessionCookieReader(SECRET), log: silentLogger });
+  const proxy = createProxy({ store: redisProxyStore(deadRedis), cookies: sessionCookieReader(SECRET), log: silentLogger });
   const server = http.createServer((req, res) => proxy.http(req, res));
   const port = await listen(server);
   const res = await fetch(`http://127.0.0.1:${port}/user/alice/api/status`, { headers: { cookie: ctx.cookieFor.alice } });

@@ -8,11 +8,12 @@ import type { Context } from 'koa';
 import { hashPassword } from '../../auth/password';
 import { isUsername, normaliseUsername } from '../../auth/username';
 import { BerthError, badRequest, forbidden, notFound } from '../../errors';
+import type { Caller } from '../access';
 import { deleteUser } from '../accounts';
 import { jsonBody } from '../body';
 import { fullUserModel, userModelFor, type UserFacts } from '../models';
 import type { ApiDeps } from './context';
-import { paged, readPage } from './paging';
+import { paged, readPage, type Page } from './paging';
 
 const STATES = ['active', 'ready', 'inactive'] as const;
 const SORTS = ['id', 'name', 'last_activity'];
@@ -29,26 +30,19 @@ function onlyKeys(body: Record<string, unknown>, allowed: string[]): void {
   if (extra.length) throw badRequest(`Unexpected field(s) ${extra.join(', ')}; allowed: ${allowed.join(', ')}.`);
 }
 
-function byState(state: string | undefined) {
-  if (state === undefined) return () => true;
-  if (!(STATES as readonly string[]).includes(state)) throw badRequest(`Unrecognized state filter: ${state.slice(0, 40)}`);
-  return (f: UserFacts) => (state === 'ready' ? f.server?.state === 'running' : state === 'active' ? f.server !== undefined : f.server === undefined);
+type ListState = (typeof STATES)[number];
+
+function stateOf(raw: string | undefined): ListState | undefined {
+  if (raw === undefined) return undefined;
+  if (!(STATES as readonly string[]).includes(raw)) throw badRequest(`Unrecognized state filter: ${raw.slice(0, 40)}`);
+  return raw as ListState;
 }
 
-function sorter(raw: string | undefined): (a: UserFacts, b: UserFacts) => number {
+function sortOf(raw: string | undefined): { key: string; descending: boolean } {
   const sort = raw ?? 'id';
   const key = sort.replace(/^-/, '');
   if (!SORTS.includes(key)) throw badRequest(`sort must be 'id', 'name', or 'last_activity', not '${sort.slice(0, 40)}'`);
-  const dir = sort.startsWith('-') ? -1 : 1;
-  return (a, b) => {
-    if (key === 'name') return dir * a.user.name.localeCompare(b.user.name);
-    if (key === 'id') return dir * (a.user.created.localeCompare(b.user.created) || a.user.name.localeCompare(b.user.name));
-    // last_activity: users without any come last, whichever the direction
-    const x = a.activity ?? (a.user.lastLogin ? Date.parse(a.user.lastLogin) : undefined);
-    const y = b.activity ?? (b.user.lastLogin ? Date.parse(b.user.lastLogin) : undefined);
-    if (x === undefined || y === undefined) return x === y ? 0 : x === undefined ? 1 : -1;
-    return dir * (x - y);
-  };
+  return { key, descending: sort.startsWith('-') };
 }
 
 function query(ctx: Context, name: string): string | undefined {
@@ -68,19 +62,45 @@ export function usersApi(router: Router, deps: ApiDeps): void {
     return facts;
   }
 
+  /** The names on the requested page of users and how many match; filters and sorts read names and sorted sets only. */
+  async function matching(caller: Caller, page: Page, state: ListState | undefined, nameFilter: string | undefined, sort: { key: string; descending: boolean }): Promise<{ names: string[]; total: number }> {
+    // The usual call, everyone in account order, reads only the page from the sorted set.
+    if (sort.key === 'id' && !state && !nameFilter && caller.scopes.can('list:users')) return deps.users.page(page.offset, page.limit, sort.descending);
+    let names = await deps.users.names();
+    if (!caller.scopes.can('list:users')) {
+      const groups = await deps.groups.groupsOfMany(names);
+      names = names.filter((user) => caller.scopes.can('list:users', { user, groups: groups.get(user) }));
+    }
+    if (nameFilter) names = names.filter((n) => n.includes(nameFilter));
+    if (state) {
+      const running = new Map((await deps.state.list()).map((r) => [r.user, r.state]));
+      names = names.filter((n) => (state === 'inactive' ? !running.has(n) : state === 'ready' ? running.get(n) === 'running' : running.has(n)));
+    }
+    if (sort.key === 'name') names.sort();
+    if (sort.key === 'last_activity') {
+      const [activity, logins] = await Promise.all([deps.activity.all(), deps.users.lastLogins()]);
+      const last = (n: string) => Math.max(activity.get(n) ?? -1, logins.get(n) ?? -1);
+      // Users never active come last, whichever the direction.
+      names.sort((a, b) => {
+        const [x, y] = [last(a), last(b)];
+        if (x < 0 || y < 0) return x === y ? 0 : x < 0 ? 1 : -1;
+        return sort.descending ? y - x : x - y;
+      });
+    } else if (sort.descending) names.reverse();
+    return { names: names.slice(page.offset, page.offset + page.limit), total: names.length };
+  }
+
   router.get('/users', async (ctx) => {
     const caller = await access.require(ctx);
     if (!caller.scopes.any('list:users')) throw forbidden('Action is not authorized with current scopes; requires list:users.');
     const page = readPage(ctx);
-    const stateFilter = byState(query(ctx, 'state'));
+    const state = stateOf(query(ctx, 'state'));
     const nameFilter = query(ctx, 'name_filter')?.toLowerCase();
-    const sort = sorter(query(ctx, 'sort'));
-    let all = await directory.all();
-    if (!caller.scopes.can('list:users')) all = (await directory.withGroups(all)).filter((f) => caller.scopes.can('list:users', { user: f.user.name, groups: f.groups }));
-    const matching = all.filter((f) => stateFilter(f) && (!nameFilter || f.user.name.includes(nameFilter))).sort(sort);
-    const window = await directory.withGroups(matching.slice(page.offset, page.offset + page.limit));
+    const sort = sortOf(query(ctx, 'sort'));
+    const { names, total } = await matching(caller, page, state, nameFilter, sort);
+    const window = await directory.factsMany(names);
     const models = window.map((f) => userModelFor(caller.scopes, f) ?? { kind: 'user', name: f.user.name });
-    ctx.body = paged(ctx, page, models, matching.length);
+    ctx.body = paged(ctx, page, models, total);
   });
 
   router.post('/users', jsonBody, async (ctx) => {

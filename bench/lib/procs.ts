@@ -1,0 +1,64 @@
+/**
+ * The processes a benchmark runs: started detached from the terminal, awaited until they say
+ * they are ready, and all stopped at the end.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+
+const running = new Set<ChildProcess>();
+
+/** Starts `cmd` and resolves once its output contains `ready`. */
+export function startProcess(cmd: string, args: string[], ready: string | RegExp, env: Record<string, string> = {}, timeoutMs = 60_000): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    running.add(child);
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`${cmd} ${args.join(' ')} did not get ready: ${out.slice(-2000)}`)), timeoutMs);
+    const onData = (d: Buffer) => {
+      out = (out + d.toString()).slice(-20_000);
+      if (typeof ready === 'string' ? out.includes(ready) : ready.test(out)) {
+        clearTimeout(timer);
+        resolve(child);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => {
+      running.delete(child);
+      clearTimeout(timer);
+      reject(new Error(`${cmd} exited with ${code}: ${out.slice(-2000)}`));
+    });
+  });
+}
+
+/** Runs `cmd` to the end; resolves its standard output. */
+export function runProcess(cmd: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} exited with ${code}: ${err.slice(-2000)}`))));
+  });
+}
+
+export async function stop(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+  if (child.exitCode === null) child.kill('SIGKILL');
+  running.delete(child);
+}
+
+export async function stopAll(): Promise<void> {
+  await Promise.all([...running].map(stop));
+}
+
+/** Resident memory of a process, in MiB. */
+export function rssMiB(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return kb / 1024;
+}

@@ -1,0 +1,92 @@
+/**
+ * `npm run bench` (or `npm run bench -- --quick`): Berth's whole benchmark in one go. Proxy
+ * and WebSocket throughput beside configurable-http-proxy and the backend directly; the hub's
+ * API, sign-ins and memory; spawning and stopping beside the Docker-API floor. Prints a table
+ * of absolute numbers, ratios and targets with a note on the machine, and writes the same as
+ * JSON to bench/results/. Targets are reported, not enforced: the exit code says only whether
+ * the benchmark ran.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Docker from 'dockerode';
+import { ROOT } from '../src/paths';
+import { removeHubObjects } from '../test/helpers/docker';
+import { freePort, startRedis, type TestRedis } from '../test/helpers/redis';
+import { hubBench } from './hub';
+import { startProcess, stopAll } from './lib/procs';
+import { machineNote, table, write, type Row } from './lib/report';
+import { proxyBench } from './proxy';
+import { spawnBench } from './spawn';
+
+const quick = process.argv.includes('--quick');
+/** `--only=proxy,hub,spawn` runs some sections, for reruns while working on one. */
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const runs = (section: string): boolean => !only || only.includes(section);
+const SECRET = 'bench-secret-0123456789abcdefghijklmnopqrstuvwxyz';
+const HUB_NAME = 'berthbench';
+const plan = quick
+  ? { seconds: 2, concurrencies: [10], counts: [1, 3], rounds: 1, stopCount: 3, users: 1000 }
+  : { seconds: 8, concurrencies: [1, 10, 50], counts: [1, 10, 20], rounds: 2, stopCount: 10, users: 1000 };
+
+async function main(): Promise<void> {
+  const docker = new Docker({ socketPath: '/var/run/docker.sock' });
+  await docker.getImage('berth/python:latest').inspect().catch(() => {
+    throw new Error('berth/python is not built: run `npx berth images build` first');
+  });
+  const redises: TestRedis[] = [];
+  const rows: Row[] = [];
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bench-'));
+  try {
+    if (runs('proxy')) {
+      const proxyRedis = await startRedis();
+      redises.push(proxyRedis);
+      process.stderr.write('proxy and websocket ...\n');
+      rows.push(...(await proxyBench({ redis: proxyRedis, docker, secret: SECRET, seconds: plan.seconds, concurrencies: plan.concurrencies, quick })));
+    }
+
+    const hubRedis = await startRedis();
+    redises.push(hubRedis);
+    const port = await freePort();
+    // Run as people run it: the bin, with the Node flags its first line sets.
+    const hub = await startProcess(path.join(ROOT, 'dist', 'src', 'main.js'), ['serve'], 'Berth is running at', {
+      REDIS_URL: hubRedis.url,
+      HUB_SECRET: SECRET,
+      HUB_PORT: String(port),
+      HUB_NAME,
+      HUB_NETWORK: HUB_NAME,
+      HUB_SERVER_ACCESS: 'port',
+      HUB_BUILD_IMAGES: 'never',
+      HUB_IMAGES: 'python',
+      HUB_LOG_LEVEL: 'warn',
+      HUB_DATA_DIR: dataDir,
+    });
+    const url = `http://127.0.0.1:${port}`;
+    if (runs('hub')) {
+      process.stderr.write('hub ...\n');
+      rows.push(...(await hubBench({ hub, url, redis: hubRedis.client(), seconds: plan.seconds, users: plan.users })));
+    }
+    if (runs('spawn')) {
+      process.stderr.write('spawn ...\n');
+      rows.push(...(await spawnBench({ url, redis: hubRedis.client(), docker, hubName: HUB_NAME, counts: plan.counts, rounds: plan.rounds, stopCount: plan.stopCount })));
+    }
+  } finally {
+    await stopAll();
+    await removeHubObjects(HUB_NAME);
+    for (const r of redises) await r.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+  const note = machineNote();
+  process.stdout.write(`\nBerth benchmark${quick ? ' (--quick)' : ''}: ${note.cpus} × ${note.cpu}, ${note.memoryGiB} GiB, Node ${note.node}, ${note.date}\n\n`);
+  process.stdout.write(`${table(rows)}\n\n`);
+  const missed = rows.filter((r) => r.met === false);
+  process.stdout.write(missed.length ? `Targets missed: ${missed.length} of ${rows.filter((r) => r.met !== undefined).length}.\n` : 'Every target met.\n');
+  process.stdout.write(`JSON: ${write(rows, quick, path.join(ROOT, 'bench', 'results'))}\n`);
+}
+
+main().catch(async (err) => {
+  process.stderr.write(`bench failed: ${(err as Error).stack ?? err}\n`);
+  await stopAll();
+  await removeHubObjects(HUB_NAME).catch(() => undefined);
+  process.exit(1);
+});
