@@ -1,6 +1,7 @@
 /**
- * The spawn benchmark: N users start at once through Berth (POST .../server, then
- * /user/<name>/api/status through the proxy until 200), beside the floor: the same containers
+ * The spawn benchmark: N users start at once through Berth (POST .../server; for a 202 the progress
+ * stream until ready, as the pending page waits; then /user/<name>/api/status through the proxy
+ * until 200), beside the floor: the same containers
  * (image, limits, volume, network, published port) made straight through the Docker API and
  * polled directly. Stops likewise (Berth's DELETE vs Docker's stop + remove). Berth and the
  * floor take turns, so both see the same machine.
@@ -30,9 +31,29 @@ function sleep(ms: number) {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/** Resolves once `url` answers 200 (with `headers`), polling every 20 ms. */
+const READY_WITHIN_MS = 300_000;
+
+/** Resolves once `url` answers 200 (with `headers`), polling every 20 ms; fails after 5 minutes. */
 async function until200(url: string, headers: Record<string, string>): Promise<void> {
-  while ((await request(url, { headers }, 2000)).status !== 200) await sleep(POLL_MS);
+  const deadline = performance.now() + READY_WITHIN_MS;
+  for (;;) {
+    const res = await request(url, { headers }, 2000);
+    if (res.status === 200) return;
+    if (performance.now() > deadline) throw new Error(`${url} did not answer 200 within ${READY_WITHIN_MS / 1000} s (last: ${res.status} ${res.body.slice(0, 300)})`);
+    await sleep(POLL_MS);
+  }
+}
+
+/**
+ * Waits on the start's progress stream, as the pending page does, until its last event: ready, or
+ * failed (thrown). Polling the server through the proxy meanwhile would spend the hub's CPU, which
+ * the starting servers need, on answering "not yet".
+ */
+async function untilReadyEvent(url: string, headers: Record<string, string>): Promise<void> {
+  const { status, body } = await request(url, { headers: { ...headers, accept: 'text/event-stream' } }, READY_WITHIN_MS);
+  const events = body.split('\n').filter((l) => l.startsWith('data: '));
+  const last = events.length ? (JSON.parse(events[events.length - 1].slice('data: '.length)) as { ready?: boolean; message?: string }) : undefined;
+  if (!last?.ready) throw new Error(`${url}: ${status} ${last?.message ?? body.slice(0, 300)}`);
 }
 
 function median(xs: number[]): number {
@@ -52,6 +73,7 @@ async function berthRound(opts: SpawnBenchOptions, users: Array<{ name: string; 
       const headers = { authorization: `token ${token}` };
       const res = await request(`${opts.url}/hub/api/users/${name}/server`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: '{"image":"python"}' }, 120_000);
       if (res.status !== 201 && res.status !== 202) throw new Error(`start ${name}: ${res.status} ${res.body}`);
+      if (res.status === 202) await untilReadyEvent(`${opts.url}/hub/api/users/${name}/server/progress`, headers);
       await until200(`${opts.url}/user/${name}/api/status`, headers);
     }),
   );

@@ -34,7 +34,8 @@ const SERVER_USER = '1000:100';
 const SERVER_PORT = 8888;
 const HOME = '/home/jovyan';
 const STOP_GRACE_SECONDS = 5;
-const READY_POLL_MS = 50;
+/** How often a starting server is asked whether it answers: a refused connection costs little, and a late look is time the user waits. */
+const READY_POLL_MS = 20;
 
 function ignoreStatus(...codes: number[]) {
   return (err: unknown) => {
@@ -127,8 +128,7 @@ export class DockerSpawner implements Spawner {
     const token = randomBytes(32).toString('hex');
     const started = Date.now();
     onProgress({ progress: 10, message: 'Clearing away any old container' });
-    await this.removeContainer(user);
-    await this.ensureVolume(user);
+    await Promise.all([this.removeContainer(user), this.ensureVolume(user)]);
     onProgress({ progress: 30, message: `Creating your container from ${image.title}` });
     let created: Docker.Container | undefined;
     const creating = this.create(user, image, token).then((c) => (created = c));
@@ -320,7 +320,7 @@ export class DockerSpawner implements Spawner {
     for (let attempt = 0; ; attempt++) {
       if (signal?.aborted) throw new BerthError(409, 'The start was cancelled.');
       if ((await httpStatus(url, { authorization: `token ${token}` })) === 200) return;
-      if (attempt % 10 === 9) await this.failIfDead(user, container);
+      if (attempt % 25 === 24) await this.failIfDead(user, container); // about every half second
       const waited = Date.now() - begun;
       if (Date.now() > deadline) {
         throw new BerthError(500, `Your server did not answer within ${this.opts.httpTimeoutMs / 1000} s (HUB_HTTP_TIMEOUT). Its last log lines:\n${await this.lastLogs(container)}`, { user });
