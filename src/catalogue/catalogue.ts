@@ -96,19 +96,19 @@ export class Catalogue {
     return this.options.defaultId;
   }
 
-  /** `preferred` when it is still an allowed catalogue image, else the default id. */
-  async choose(preferred: string | undefined): Promise<string> {
-    if (preferred && (await this.list()).some((i) => i.id === preferred)) return preferred;
-    return this.defaultId;
+  /** `preferred` when it is among `images` (a listing already read), else the default id. */
+  pick(images: CatalogueImage[], preferred: string | undefined): string {
+    return preferred && images.some((i) => i.id === preferred) ? preferred : this.defaultId;
   }
 
   /**
-   * The catalogue image for `requested` (the default when undefined). Anything that is not the
-   * id of an allowed catalogue image is a 400 that says what may be picked.
+   * The catalogue image for `requested`; when none is requested, `preferred` if it is still
+   * offered, else the default. Anything that is not the id of an allowed catalogue image is a 400
+   * that says what may be picked. One listing of Docker's images serves both steps.
    */
-  async resolve(requested: unknown): Promise<CatalogueImage> {
-    const id = requested === undefined || requested === null || requested === '' ? this.defaultId : requested;
+  async resolve(requested: unknown, preferred?: string): Promise<CatalogueImage> {
     const images = await this.list();
+    const id = requested === undefined || requested === null ? this.pick(images, preferred) : requested === '' ? this.defaultId : requested;
     const found = typeof id === 'string' ? images.find((i) => i.id === id) : undefined;
     if (found) return found;
     const shown = typeof id === 'string' ? id.slice(0, 64) : typeof id;

@@ -104,21 +104,18 @@ export function pagesRouter(deps: HubDeps & { passport: Passport; throttle: Logi
     ctx.redirect('/hub/login');
   });
 
-  /** The title of a catalogue id, for people (the id itself when the image is gone). */
-  async function imageTitle(id: string): Promise<string> {
-    return (await catalogue.list()).find((i) => i.id === id)?.title ?? id;
-  }
-
   router.get(HOME, async (ctx) => {
     const caller = pageCaller(ctx);
     const view = await servers.view(caller.name);
-    const image = view.state === 'stopped' ? await catalogue.choose(await users.lastImage(caller.name)) : view.record.image;
+    const images = await catalogue.list();
+    const image = view.state === 'stopped' ? catalogue.pick(images, await users.lastImage(caller.name)) : view.record.image;
     render(
       ctx,
       homePage(pageContext(ctx), {
         name: caller.name,
         state: view.state,
-        image: await imageTitle(image),
+        // The title, for people (the id itself when the image is gone).
+        image: images.find((i) => i.id === image)?.title ?? image,
         lastError: view.state === 'stopped' ? view.lastError : undefined,
       }),
     );
@@ -136,7 +133,7 @@ export function pagesRouter(deps: HubDeps & { passport: Passport; throttle: Logi
 
   async function renderSpawn(ctx: Context, name: string, error?: { status: number; message: string; image?: string }): Promise<void> {
     const images = await catalogue.list();
-    const selected = error?.image ?? (await catalogue.choose(await users.lastImage(name)));
+    const selected = error?.image ?? catalogue.pick(images, await users.lastImage(name));
     render(ctx, spawnPage(pageContext(ctx), { name, images, selected, error: error?.message }), error?.status ?? 200);
   }
 

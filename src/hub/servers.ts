@@ -119,7 +119,7 @@ export class Servers {
         if (status.running && existing.state === 'running') throw badRequest(`${user}'s server is already running.`);
         await this.forget(user, `found ${existing.state} but ${status.running ? 'not routed' : status.reason}`);
       }
-      let image = await catalogue.resolve(imageId ?? (await catalogue.choose(await users.lastImage(user))));
+      let image = await catalogue.resolve(imageId, await users.lastImage(user));
       await users.setLastImage(user, image.id);
       await users.setLastError(user, undefined);
       await state.put({ user, state: 'starting', image: image.id, started: new Date().toISOString() });

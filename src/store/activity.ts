@@ -4,7 +4,7 @@
  * each other.
  */
 import { keys } from './keys';
-import type { RedisClient } from './redis';
+import { scoresOf, type RedisClient } from './redis';
 
 export class ActivityStore {
   constructor(private readonly redis: RedisClient) {}
@@ -25,10 +25,7 @@ export class ActivityStore {
 
   /** Every user's last activity, in one round trip. */
   async all(): Promise<Map<string, number>> {
-    const flat = await this.redis.zrange(keys.activity, 0, -1, 'WITHSCORES');
-    const out = new Map<string, number>();
-    for (let i = 0; i < flat.length; i += 2) out.set(flat[i], Number(flat[i + 1]));
-    return out;
+    return scoresOf(this.redis, keys.activity);
   }
 
   /** Several users' last activity in one round trip, in order. */

@@ -75,3 +75,11 @@ export async function hgetallMany(redis: RedisClient, keys: string[]): Promise<A
 export async function smembersMany(redis: RedisClient, keys: string[]): Promise<string[][]> {
   return eachKey(redis, 'SMEMBERS', keys);
 }
+
+/** A whole sorted set as member → score, in one round trip. */
+export async function scoresOf(redis: RedisClient, key: string): Promise<Map<string, number>> {
+  const flat = await redis.zrange(key, 0, -1, 'WITHSCORES');
+  const out = new Map<string, number>();
+  for (let i = 0; i < flat.length; i += 2) out.set(flat[i], Number(flat[i + 1]));
+  return out;
+}

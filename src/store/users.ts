@@ -3,7 +3,7 @@
  * Callers pass normalised usernames (auth/username.ts); this module does not re-validate them.
  */
 import { keys } from './keys';
-import { evalJson, listOf, type RedisClient } from './redis';
+import { evalJson, listOf, scoresOf, type RedisClient } from './redis';
 
 export interface User {
   name: string;
@@ -73,10 +73,7 @@ export class UserStore {
 
   /** Each user's last sign-in, ms since the epoch. */
   async lastLogins(): Promise<Map<string, number>> {
-    const flat = await this.redis.zrange(keys.logins, 0, -1, 'WITHSCORES');
-    const out = new Map<string, number>();
-    for (let i = 0; i < flat.length; i += 2) out.set(flat[i], Number(flat[i + 1]));
-    return out;
+    return scoresOf(this.redis, keys.logins);
   }
 
   /** Several users in one round trip, in order (undefined for one that is gone). */
