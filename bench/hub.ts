@@ -25,14 +25,23 @@ export interface HubBenchOptions {
 
 const PAGE = 'application/jupyterhub-pagination+json';
 
-async function settle(): Promise<void> {
-  await new Promise((r) => setTimeout(r, 2000));
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
 }
+
+/**
+ * Memory is read once the process has been quiet this long: about 10 s after the last burst of
+ * work (start-up, or the load) V8's memory reducer collects and gives back what the burst left.
+ * The reading 2 s after start is kept beside it, in the JSON.
+ */
+const QUIET_MS = 15_000;
 
 export async function hubBench(opts: HubBenchOptions): Promise<Row[]> {
   const rows: Row[] = [];
   const pid = opts.hub.pid!;
-  await settle();
+  await sleep(2000);
+  const justStarted = rssMiB(pid);
+  await sleep(QUIET_MS - 2000);
   const idle = rssMiB(pid);
   const users = new UserStore(opts.redis);
   const hash = await hashPassword('bench-password');
@@ -41,7 +50,7 @@ export async function hubBench(opts: HubBenchOptions): Promise<Row[]> {
   const { token } = await new TokenStore(opts.redis).create('benchadmin', { note: 'bench', scopes: ['inherit'] });
   const auth = { authorization: `token ${token}`, accept: PAGE };
   await request(`${opts.url}/hub/api/users?limit=200`, { headers: auth });
-  await settle();
+  await sleep(QUIET_MS);
   const loaded = rssMiB(pid);
 
   const pageUrl = `${opts.url}/hub/api/users?offset=${Math.floor(opts.users / 2)}&limit=50`;
@@ -77,9 +86,9 @@ export async function hubBench(opts: HubBenchOptions): Promise<Row[]> {
   rows.push({ section: 'hub', case: 'login, scrypt N=2^14, one at a time', unit: 'ms p50', berth: serial.p50Ms, target: 'p50 < 50 ms', met: serial.p50Ms < 50, detail: { p95: serial.p95Ms } });
   rows.push({ section: 'hub', case: 'login, c=10', unit: 'req/s', berth: parallel.requestsPerSecond, detail: { p50: parallel.p50Ms, p95: parallel.p95Ms } });
 
-  await settle();
+  await sleep(QUIET_MS);
   const after = rssMiB(pid);
-  rows.push({ section: 'hub', case: 'memory of hub + proxy, idle', unit: 'MiB', berth: idle, other: { name: 'JupyterHub + CHP (issue)', value: 75 + 58 }, target: '<= 70 MiB', met: idle <= 70 });
+  rows.push({ section: 'hub', case: 'memory of hub + proxy, idle', unit: 'MiB', berth: idle, other: { name: 'JupyterHub + CHP (issue)', value: 75 + 58 }, detail: { twoSecondsAfterStart: justStarted }, target: '<= 70 MiB', met: idle <= 70 });
   rows.push({ section: 'hub', case: `memory, with ${opts.users} users`, unit: 'MiB', berth: loaded });
   rows.push({ section: 'hub', case: 'memory, after the load', unit: 'MiB', berth: after, other: { name: 'JupyterHub + CHP (issue)', value: 84 + 100 }, target: '<= 90 MiB', met: after <= 90 });
   return rows;

@@ -5,6 +5,7 @@
  * `environment()` is the process environment over ./hub.env, when there is one.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 /** A bad setting: the message names the variable and says what it accepts. */
@@ -68,6 +69,19 @@ export function parseBytes(raw: string): number {
   const bytes = Math.round(Number(m[1]) * BYTE_UNITS[m[2].toLowerCase()]);
   if (bytes < 6 * 1024 * 1024) throw new Error('must be at least 6m (Docker refuses less)');
   return bytes;
+}
+
+/** Spawns each CPU can run at once while every server still comes up well inside HUB_HTTP_TIMEOUT. */
+const SPAWNS_PER_CPU = 4;
+
+/**
+ * 'auto' scales with the machine: a notebook server needs about 2.5 CPU-seconds to come up, so
+ * with more at once than the CPUs can carry, every server answers late and all of them time out.
+ */
+function spawnLimit(raw: string): number {
+  if (raw === 'auto') return SPAWNS_PER_CPU * os.availableParallelism();
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 10_000) throw new Error('must be auto or a whole number from 1 to 10000');
+  return Number(raw);
 }
 
 function oneOf<T extends string>(...values: T[]) {
@@ -173,7 +187,7 @@ export const SETTINGS = {
   spawnTimeout: setting('HUB_SPAWN_TIMEOUT', '60', 'Seconds for a container to be created and started.', seconds(false)),
   httpTimeout: setting('HUB_HTTP_TIMEOUT', '30', 'Seconds for a started notebook server to answer.', seconds(false)),
   slowSpawnTimeout: setting('HUB_SLOW_SPAWN_TIMEOUT', '10', 'Seconds a start request waits for the server before answering 202 (pending) and showing the progress page.', seconds(true)),
-  concurrentSpawnLimit: setting('HUB_CONCURRENT_SPAWN_LIMIT', '20', 'Starts that run at once; more wait in line (the pending page shows their place).', integer(1, 10_000)),
+  concurrentSpawnLimit: setting('HUB_CONCURRENT_SPAWN_LIMIT', 'auto', `Starts that run at once; more wait in line (the pending page shows their place). auto: ${SPAWNS_PER_CPU} per CPU.`, spawnLimit),
   activeServerLimit: setting('HUB_ACTIVE_SERVER_LIMIT', '0', 'Servers that may run or start at once; a start beyond it gets 429 with Retry-After. 0: no limit.', integer(0, 1_000_000)),
   idleTimeout: setting('HUB_IDLE_TIMEOUT', '0', 'Seconds without traffic after which a server is stopped by the hub. 0: never.', seconds(true)),
   pollInterval: setting('HUB_POLL_INTERVAL', '30', 'Seconds between checks that every server still runs (Docker events catch most exits sooner).', seconds(false)),

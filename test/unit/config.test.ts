@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -15,6 +16,7 @@ test('defaults', () => {
   assert.equal(c.images, []);
   assert.is(c.spawnTimeout, 60_000);
   assert.is(c.memLimit, 2 * 1024 ** 3);
+  assert.is(c.concurrentSpawnLimit, 4 * os.availableParallelism());
 });
 
 test('values are parsed and typed', () => {
@@ -25,6 +27,7 @@ test('values are parsed and typed', () => {
   assert.is(c.memLimit, 512 * 1024 ** 2);
   assert.is(c.cpuLimit, 0.5);
   assert.is(c.redisUrl, 'redis://:pw@redis:6379/0');
+  assert.is(loadConfig({ HUB_CONCURRENT_SPAWN_LIMIT: '3' }).concurrentSpawnLimit, 3);
 });
 
 test('bad values name the variable', () => {
@@ -37,6 +40,7 @@ test('bad values name the variable', () => {
     REDIS_URL: 'localhost:6379',
     HUB_NAME: 'Bad Name',
     DOCKER_HOST: '/var/run/docker.sock',
+    HUB_CONCURRENT_SPAWN_LIMIT: '0',
   };
   for (const [name, value] of Object.entries(cases)) {
     assert.throws(() => loadConfig({ [name]: value }), (err: Error) => err instanceof ConfigError && err.message.startsWith(`${name}:`), name);
