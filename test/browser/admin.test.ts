@@ -21,7 +21,8 @@ interface Ctx {
 const t = suite<Ctx>('browser: admin and token pages');
 
 t.before(async (ctx) => {
-  ctx.hub = await startHub();
+  // Starts and stops answer 202 at once, so the page must follow them to their end by itself.
+  ctx.hub = await startHub({ HUB_SLOW_SPAWN_TIMEOUT: '0' });
   await ctx.hub.addUser('root', 'root-password', true);
   await ctx.hub.addUser('alice', 'alice-password');
   await ctx.hub.addUser('bob', 'bob-password');
@@ -55,9 +56,10 @@ t('filter by name', async ({ page }) => {
   await page.waitForFunction(() => document.querySelectorAll('#users tbody tr').length === 3);
 });
 
-t("start bob's server with the R image, then stop it", async ({ hub, page }) => {
+t("start bob's server with the R image, then stop it; the table follows both without a reload", async ({ hub, page }) => {
   await page.selectOption('#users tr[data-user="bob"] select.image', 'r');
   await page.click('#users tr[data-user="bob"] button.start');
+  await page.waitForFunction(() => document.querySelector('#users tr[data-user="bob"] td.server')?.textContent === 'starting (r)');
   await page.waitForFunction(() => document.querySelector('#users tr[data-user="bob"] td.server')?.textContent === 'running (r)', undefined, { timeout: 60_000 });
   const [container] = await containersOf(hub.hubName);
   assert.is(container.Labels['berth.user'], 'bob');
@@ -104,7 +106,8 @@ t('pages of 50, and sorting by last activity', async ({ hub, page }) => {
 t('stop all stops every running server', async ({ hub, page }) => {
   for (const name of ['alice', 'bob']) {
     const client = await signedIn(hub.url, name, `${name}-password`);
-    assert.is((await client.api('POST', `/users/${name}/server`)).status, 201);
+    assert.is((await client.api('POST', `/users/${name}/server`)).status, 202);
+    await eventually(async () => (await hub.runtime.servers.view(name)).state === 'running', `${name}'s server runs`, 60_000);
   }
   assert.is((await containersOf(hub.hubName)).length, 2);
   await page.click('#stop-all');

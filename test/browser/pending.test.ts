@@ -9,6 +9,7 @@ import * as assert from 'uvu/assert';
 import { artifactPath, launchChromium, settled, signedInPage, treeReady } from '../helpers/browser';
 import { startHub, type TestHub } from '../helpers/hub';
 import { testImages, type TestImages } from '../helpers/images';
+import { eventually } from '../helpers/wait';
 
 interface Ctx {
   hub: TestHub;
@@ -36,15 +37,15 @@ t.after(async (ctx) => {
 t('a start shows live progress, then lands in the notebook UI', async ({ hub, images, page }) => {
   // Added now, after the hub's background build ran, so that this start is the one that builds it.
   images.add('slow', ['RUN sleep 3 && echo built > /tmp/built']);
-  await new Promise((r) => setTimeout(r, 2100)); // the hub re-reads image folders every 2 s
-  await page.goto(`${hub.url}/hub/spawn`);
+  // The hub re-reads image folders every 2 s; the card shows once it has.
+  await eventually(async () => (await page.goto(`${hub.url}/hub/spawn`), page.$(`#image-${images.ids.slow}`)), 'the new image is offered', 15_000, 500);
   await page.click(`#image-${images.ids.slow}`);
   await page.click('#start');
   await page.waitForURL('**/hub/spawn-pending/pat');
-  await page.waitForFunction(() => document.querySelectorAll('#progress-log li').length >= 2);
+  // Docker's build steps arrive as they run; the build's `sleep 3` keeps the bar short of 100.
+  await page.waitForFunction(() => /Building Test slow: step \d+ of \d+/.test(document.getElementById('progress-log')?.textContent ?? ''));
   const value = await page.$eval('#progress', (el) => (el as HTMLProgressElement).value);
   assert.ok(value > 0 && value < 100, `progress bar at ${value}`);
-  assert.match((await page.textContent('#progress-log')) ?? '', /Building Test slow: step \d+ of \d+/);
   await page.screenshot({ path: artifactPath('pending-progress.png') });
   await page.waitForURL(/\/user\/pat\/tree/);
   await settled(page, treeReady('python3'));

@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT } from '../../src/paths';
+import { SLOW_MACHINE } from './hub';
 
 export const BERTH = path.join(ROOT, 'dist', 'src', 'main.js');
 
@@ -30,7 +31,7 @@ export function berth(args: string[], env: Record<string, string>, input = ''): 
 
 /** Starts `berth serve` and resolves once it says it is running (or rejects with its output). */
 export function serveProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<{ child: ChildProcess; output: () => string }> {
-  return berthProcess(['serve'], 'Berth is running at', env, timeoutMs);
+  return berthProcess(['serve'], 'Berth is running at', { ...SLOW_MACHINE, ...env }, timeoutMs);
 }
 
 /** Starts `berth <args>` and resolves once its standard output says `ready`. */

@@ -20,3 +20,15 @@ export async function removeHubObjects(hubName: string): Promise<void> {
 export async function containersOf(hubName: string): Promise<Docker.ContainerInfo[]> {
   return docker.listContainers({ all: true, filters: JSON.stringify({ label: [`berth.hub=${hubName}`] }) });
 }
+
+/** The `actions` (create, destroy...) Docker reported for this hub's containers from `since` (s) until now. */
+export async function containerEvents(hubName: string, since: number, actions: string[]): Promise<Array<{ Action: string; id: string }>> {
+  const filters = JSON.stringify({ type: ['container'], event: actions, label: [`berth.hub=${hubName}`] });
+  const stream = await docker.getEvents({ since, until: Math.ceil(Date.now() / 1000), filters });
+  let text = '';
+  for await (const chunk of stream as AsyncIterable<Buffer>) text += chunk.toString();
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { Action: string; id: string });
+}

@@ -30,6 +30,13 @@ export const SECRET = 'test-secret-0123456789abcdefghijklmnopqrstuvwxyz';
  * A hub with `env` over the test defaults; `background: false` leaves out events, polls and the
  * culler; `logs` collects every log line the hub writes.
  */
+/**
+ * A start request answers 201 only when the server is ready within HUB_SLOW_SPAWN_TIMEOUT (10 s
+ * by default), and a loaded CI machine can take longer; tests that assert 201 mean "it started".
+ * Tests of the 202 path set 0.
+ */
+export const SLOW_MACHINE = { HUB_SLOW_SPAWN_TIMEOUT: '60' };
+
 export async function startHub(env: Record<string, string> = {}, opts: { background?: boolean; logs?: string[] } = {}): Promise<TestHub> {
   const redis = await startRedis();
   const hubName = `bt${randomBytes(4).toString('hex')}`;
@@ -42,6 +49,7 @@ export async function startHub(env: Record<string, string> = {}, opts: { backgro
     HUB_PORT: '0',
     HUB_MEM_LIMIT: '512m',
     HUB_BUILD_IMAGES: 'never',
+    ...SLOW_MACHINE,
     ...env,
   });
   const logs = opts.logs;

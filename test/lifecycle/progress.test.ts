@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { signedIn, type Client } from '../helpers/client';
 import { startHub, type TestHub } from '../helpers/hub';
 import { testImages, type TestImages } from '../helpers/images';
-import { readEvents } from '../helpers/wait';
+import { eventually, readEvents } from '../helpers/wait';
 
 interface Ctx {
   hub: TestHub;
@@ -54,7 +54,7 @@ t('an image that is not built is offered, and a start builds it with its steps a
   const spawnPage = await (await ctx.alice.request('/hub/spawn')).text();
   assert.match(spawnPage, new RegExp(`id="image-${id}"`));
   const started = ctx.alice.api('POST', '/users/alice/server', { image: id });
-  await new Promise((r) => setTimeout(r, 300));
+  await eventually(async () => (await ctx.hub.runtime.servers.view('alice')).state === 'starting', 'the start is under way');
   const stream = await ctx.alice.request('/hub/api/users/alice/server/progress', { headers: { accept: 'text/event-stream' } });
   assert.is(stream.status, 200);
   assert.match(stream.headers.get('content-type') ?? '', /^text\/event-stream/);
@@ -76,11 +76,12 @@ t('a running server: the stream says ready at once', async ({ alice }) => {
   assert.is((await alice.api('DELETE', '/users/alice/server')).status, 204);
 });
 
-t('a stream opened late replays the start from its beginning', async ({ alice }) => {
+t('a stream opened late replays the start from its beginning', async ({ alice, hub }) => {
   assert.is((await alice.api('POST', '/users/alice/server', { image: 'python' })).status, 201);
   await alice.api('DELETE', '/users/alice/server');
   const started = alice.api('POST', '/users/alice/server', { image: 'python' });
-  await new Promise((r) => setTimeout(r, 800));
+  // Late: once the container is being made, well after the first events and before it is ready.
+  await eventually(async () => /^((Creating|Starting) your container|Container started)/.test(hub.runtime.servers.progress.last('alice')?.message ?? ''), 'the container is being made', 15_000, 10);
   const events = await readEvents(await alice.request('/hub/api/users/alice/server/progress'));
   await started;
   assert.is(events[0].message, 'Server requested');

@@ -16,7 +16,9 @@ function adminPage(section) {
   const images = JSON.parse(section.dataset.images);
   const body = section.querySelector('#users tbody');
   const notice = document.getElementById('notice');
-  const state = { offset: 0, total: 0 };
+  const state = { offset: 0, total: 0, refresh: undefined };
+  /** How often the page looks again while a server on it is starting or stopping. */
+  const PENDING_REFRESH_MS = 2000;
 
   const say = (message, bad = false) => {
     notice.textContent = message;
@@ -91,6 +93,9 @@ function adminPage(section) {
     document.getElementById('page-info').textContent = state.total ? `${state.offset + 1}–${last} of ${state.total}` : 'no users';
     document.getElementById('prev').disabled = state.offset === 0;
     document.getElementById('next').disabled = !data._pagination.next;
+    // A start or stop in progress ends without a click here: look again until none is pending.
+    clearTimeout(state.refresh);
+    if (data.items.some((user) => user.pending)) state.refresh = setTimeout(load, PENDING_REFRESH_MS);
   }
 
   document.getElementById('prev').onclick = () => ((state.offset = Math.max(0, state.offset - PAGE_SIZE)), load());
