@@ -154,7 +154,7 @@ export async function spawnBench(opts: SpawnBenchOptions): Promise<Row[]> {
   for (const count of opts.counts) {
     const berth: number[] = [];
     const floor: number[] = [];
-    // One start takes about 1.5 s and varies by 10 % from run to run, as much as the margin being
+    // One start takes 1 to 1.5 s and varies by 10 % from run to run, as much as the margin being
     // judged; more rounds of it cost little and steady its median.
     const rounds = count === 1 ? SINGLE_START_ROUNDS * opts.rounds : opts.rounds;
     for (let round = 0; round < rounds; round++) {

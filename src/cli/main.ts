@@ -2,8 +2,7 @@
  * The `berth` command: parses the arguments and runs one command. Every command exits non-zero
  * with a one-line reason on bad input; `berth --help` lists them all.
  */
-import { ConfigError, environment, loadConfig, type Config } from '../config';
-import { BerthError } from '../errors';
+import { environment, loadConfig, type Config } from '../config';
 import { createLogger } from '../log';
 import { VERSION } from '../paths';
 import { openRuntime, type Runtime } from '../runtime';
@@ -139,11 +138,9 @@ export async function main(argv: string[]): Promise<void> {
       process.stderr.write(`berth: ${err.message}; see berth --help\n`);
       process.exit(2);
     }
-    if (err instanceof BerthError || err instanceof ConfigError) {
-      process.stderr.write(`berth: ${err.message.split('\n')[0]}\n`);
-      process.exit(1);
-    }
-    process.stderr.write(`berth: ${(err as Error).message ?? String(err)}\n`);
+    // One line of reason; a hub's errors carry their details in its log.
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`berth: ${message.split('\n')[0]}\n`);
     process.exit(1);
   }
 }

@@ -106,6 +106,9 @@ function errors(log: Logger) {
     try {
       await next();
       if (ctx.status === 404 && ctx.body === undefined) throw new BerthError(404, 'Not found');
+      // The routers' answers to a method a path does not take, as errors like every other.
+      if (ctx.status === 405 && ctx.body === undefined) throw new BerthError(405, `${ctx.method} is not allowed here; allowed: ${ctx.response.get('Allow')}.`);
+      if (ctx.status === 501 && ctx.body === undefined) throw new BerthError(501, `${ctx.method} is not supported.`);
     } catch (err) {
       if (err instanceof Redirect) {
         ctx.redirect(err.location);

@@ -259,6 +259,10 @@ t('/hub/metrics: Prometheus text with JupyterHub\'s names, for read:metrics only
 t('errors are {status, message}', async ({ admin }) => {
   const res = await admin('GET', '/users/nobody');
   assert.equal(await res.json(), { status: 404, message: 'No such user: nobody' });
+  const wrongMethod = await admin('PUT', '/users/nobody');
+  assert.is(wrongMethod.status, 405);
+  assert.match(wrongMethod.headers.get('allow') ?? '', /DELETE/);
+  assert.equal(await wrongMethod.json(), { status: 405, message: `PUT is not allowed here; allowed: ${wrongMethod.headers.get('allow')}.` });
 });
 
 t.run();
