@@ -58,6 +58,13 @@ async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boo
   }
 }
 
+/** A point that work reaches (its new state is in Redis), and the function that marks it reached. */
+function milestone(): { reached: Promise<void>; reach: () => void } {
+  let reach!: () => void;
+  const reached = new Promise<void>((r) => (reach = r));
+  return { reached, reach };
+}
+
 /** Share of the progress bar each phase of a start fills. */
 const PHASE = { queued: 2, build: 5, container: 40, done: 95 } as const;
 
@@ -65,7 +72,7 @@ export class Servers {
   readonly progress = new ProgressTracker();
   private readonly slots: SpawnSlots;
   private readonly starting = new Map<string, { done: Promise<void>; abort: AbortController; since: string }>();
-  private readonly stopping = new Map<string, Promise<void>>();
+  private readonly stopping = new Map<string, { done: Promise<void>; recorded: Promise<void> }>();
   private readonly slowMs: number;
 
   constructor(private readonly deps: ServersDeps) {
@@ -101,11 +108,15 @@ export class Servers {
       throw new BerthError(429, `The hub is at its limit of ${limit} active servers (HUB_ACTIVE_SERVER_LIMIT); try again later.`, {}, { 'Retry-After': String(RETRY_AFTER_SECONDS) });
     }
     if (this.starting.has(user)) return 'pending'; // another request got in during the count
-    const done = this.track(user, (signal) => this.spawn(user, imageId, signal));
+    const recorded = milestone();
+    const done = this.track(user, (signal) => this.spawn(user, imageId, signal, recorded.reach));
+    // Answer once the start is in Redis, so that the user's model shows it pending, or once it
+    // failed before that (an image not in the catalogue is a 400, never a 202).
+    await Promise.race([recorded.reached, done]);
     return (await settlesWithin(done, this.slowMs)) ? 'ready' : 'pending';
   }
 
-  private async spawn(user: string, imageId: unknown, signal: AbortSignal): Promise<void> {
+  private async spawn(user: string, imageId: unknown, signal: AbortSignal, onRecorded: () => void): Promise<void> {
     const { spawner, catalogue, routes, state, users, activity, log } = this.deps;
     this.progress.begin(user);
     const report = (progress: number, message: string) => this.progress.report(user, { progress, message });
@@ -124,6 +135,7 @@ export class Servers {
       await users.setLastError(user, undefined);
       await state.put({ user, state: 'starting', image: image.id, started: new Date().toISOString() });
       recorded = true;
+      onRecorded();
       report(1, 'Server requested');
       const release = await this.waitForSlot(user, signal);
       try {
@@ -184,25 +196,31 @@ export class Servers {
 
   /** Stops `user`'s server: 'stopped' when done within the wait, else 'stopping'. Safe when nothing runs. */
   async stop(user: string): Promise<'stopped' | 'stopping'> {
-    let done = this.stopping.get(user);
-    if (!done) {
-      done = this.halt(user);
-      this.stopping.set(user, done);
+    let stop = this.stopping.get(user);
+    if (!stop) {
+      const recorded = milestone();
+      const done = this.halt(user, recorded.reach);
+      // As for a start: answer once the model shows the stop pending, or it is over.
+      stop = { done, recorded: Promise.race([recorded.reached, done]) };
+      this.stopping.set(user, stop);
       const forget = () => this.stopping.delete(user);
       done.then(forget, forget);
     }
-    return (await settlesWithin(done, this.slowMs)) ? 'stopped' : 'stopping';
+    await stop.recorded;
+    return (await settlesWithin(stop.done, this.slowMs)) ? 'stopped' : 'stopping';
   }
 
-  private async halt(user: string): Promise<void> {
+  private async halt(user: string, onRecorded: () => void): Promise<void> {
     const { spawner, routes, state, users, activity, log } = this.deps;
     const begun = Date.now();
     const start = this.starting.get(user);
     if (start) {
+      onRecorded(); // the start is in Redis, so the model shows it pending until this is over
       start.abort.abort();
       await start.done.catch(() => undefined);
     }
     if (await state.get(user)) await state.update(user, { state: 'stopping' });
+    onRecorded();
     await routes.delete(user); // traffic stops before the container does
     await spawner.stop(user);
     await state.delete(user);

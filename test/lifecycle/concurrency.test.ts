@@ -57,8 +57,13 @@ t('with HUB_CONCURRENT_SPAWN_LIMIT=1 the start that comes second waits in line, 
     await hub.addUser('second', 'a-password');
     const first = await signedIn(hub.url, 'first', 'a-password');
     const second = await signedIn(hub.url, 'second', 'a-password');
+    // Answering at once still refuses what cannot start, rather than accepting it.
+    assert.is((await first.api('POST', '/users/first/server', { image: 'alpine' })).status, 400);
     assert.is((await first.api('POST', '/users/first/server')).status, 202);
     assert.is((await second.api('POST', '/users/second/server')).status, 202);
+    // A 202 means the start is recorded: the model already shows it pending.
+    assert.is((await (await first.api('GET', '/users/first')).json()).pending, 'spawn');
+    assert.is((await (await second.api('GET', '/users/second')).json()).pending, 'spawn');
     const runs = await Promise.all([
       readEvents(await first.request('/hub/api/users/first/server/progress')),
       readEvents(await second.request('/hub/api/users/second/server/progress')),
