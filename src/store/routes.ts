@@ -37,13 +37,18 @@ export class RedisRouteStore implements RouteStore {
   constructor(private readonly redis: RedisClient) {}
 
   async get(user: string): Promise<Route | undefined> {
-    return parseRoute(await this.redis.get(keys.route(user)).catch(() => null));
+    // A route stored as a hash by an older Berth is as good as none (it is re-made), as in all();
+    // any other error, Redis being unreachable first of all, is not hidden.
+    const raw = await this.redis.get(keys.route(user)).catch((err: Error) => {
+      if (err.message.startsWith('WRONGTYPE')) return null;
+      throw err;
+    });
+    return parseRoute(raw);
   }
 
   async set(route: Route): Promise<void> {
     await this.redis
       .multi()
-      .del(keys.route(route.user))
       .set(keys.route(route.user), JSON.stringify({ user: route.user, target: route.target, token: route.token }))
       .zadd(keys.routes, Date.now(), route.user)
       .exec();
