@@ -5,6 +5,7 @@
  * hashing.
  */
 import type { ChildProcess } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { hashPassword } from '../src/auth/password';
 import type { RedisClient } from '../src/store/redis';
 import { TokenStore } from '../src/store/tokens';
@@ -24,10 +25,6 @@ export interface HubBenchOptions {
 }
 
 const PAGE = 'application/jupyterhub-pagination+json';
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
 
 /**
  * Memory is read once the process has been quiet this long: about 10 s after the last burst of

@@ -6,6 +6,7 @@
  * polled directly. Stops likewise (Berth's DELETE vs Docker's stop + remove). Berth and the
  * floor take turns, so both see the same machine.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import type { RedisClient } from '../src/store/redis';
 import { TokenStore } from '../src/store/tokens';
@@ -26,10 +27,6 @@ export interface SpawnBenchOptions {
 }
 
 const POLL_MS = 20;
-
-function sleep(ms: number) {
-  return new Promise((r) => setTimeout(r, ms));
-}
 
 const READY_WITHIN_MS = 300_000;
 const SINGLE_START_ROUNDS = 3;

@@ -63,11 +63,10 @@ export function pipeHttp(req: IncomingMessage, res: ServerResponse, target: stri
 
 /** A handler that sends every request to the hub at `hubUrl` (for `berth proxy`). */
 export function hubForwarder(hubUrl: string): { handle(req: IncomingMessage, res: ServerResponse): void; close(): void } {
-  const target = hubUrl;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 128 });
   return {
     handle(req, res) {
-      pipeHttp(req, res, target, forwardedHeaders(req, false), agent, () => {
+      pipeHttp(req, res, hubUrl, forwardedHeaders(req, false), agent, () => {
         res.writeHead(502, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 502, message: 'The hub is not answering.' }));
       });
     },

@@ -16,7 +16,7 @@ export interface User {
   hasPassword: boolean;
 }
 
-export function toUser(h: Record<string, string>): User | undefined {
+function toUser(h: Record<string, string>): User | undefined {
   if (!h.name) return undefined;
   return { name: h.name, admin: h.admin === '1', created: h.created, lastLogin: h.lastLogin || undefined, hasPassword: Boolean(h.password) };
 }
