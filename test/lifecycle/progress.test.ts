@@ -22,7 +22,8 @@ t.before(async (ctx) => {
   ctx.hub = await startHub({ HUB_IMAGES_DIR: ctx.images.dir, HUB_BUILD_IMAGES: 'missing', HUB_DEFAULT_IMAGE: 'python' });
   // Added after the hub's background build ran, so that the start below is the one that builds it.
   ctx.images.add('fresh', ['RUN echo "built for a test" > /tmp/built', 'RUN true']);
-  await new Promise((r) => setTimeout(r, 2100)); // the hub re-reads image folders every 2 s
+  // The hub re-reads image folders every 2 s; the image is offered once it has.
+  await eventually(async () => (await ctx.hub.runtime.catalogue.list()).some((i) => i.id === ctx.images.ids.fresh), 'the new image is offered');
   await ctx.hub.addUser('alice', 'alice-password');
   ctx.alice = await signedIn(ctx.hub.url, 'alice', 'alice-password');
 });
