@@ -15,13 +15,16 @@ import { removeHubObjects } from '../test/helpers/docker';
 import { freePort, startRedis, type TestRedis } from '../test/helpers/redis';
 import { hubBench } from './hub';
 import { startProcess, stopAll } from './lib/procs';
-import { machineNote, table, write, type Row } from './lib/report';
+import { machineNote, type Row, table, write } from './lib/report';
 import { proxyBench } from './proxy';
 import { spawnBench } from './spawn';
 
 const quick = process.argv.includes('--quick');
 /** `--only=proxy,hub,spawn` runs some sections, for reruns while working on one. */
-const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const only = process.argv
+  .find((a) => a.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',');
 const runs = (section: string): boolean => !only || only.includes(section);
 const SECRET = 'bench-secret-0123456789abcdefghijklmnopqrstuvwxyz';
 const HUB_NAME = 'berthbench';
@@ -33,9 +36,12 @@ const redises: TestRedis[] = [];
 
 async function main(): Promise<void> {
   const docker = new Docker({ socketPath: '/var/run/docker.sock' });
-  await docker.getImage('berth/python:latest').inspect().catch(() => {
-    throw new Error('berth/python is not built: run `npx berth images build` first');
-  });
+  await docker
+    .getImage('berth/python:latest')
+    .inspect()
+    .catch(() => {
+      throw new Error('berth/python is not built: run `npx berth images build` first');
+    });
   const rows: Row[] = [];
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bench-'));
   try {
@@ -43,7 +49,16 @@ async function main(): Promise<void> {
       const proxyRedis = await startRedis();
       redises.push(proxyRedis);
       process.stderr.write('proxy and websocket ...\n');
-      rows.push(...(await proxyBench({ redis: proxyRedis, docker, secret: SECRET, seconds: plan.seconds, concurrencies: plan.concurrencies, quick })));
+      rows.push(
+        ...(await proxyBench({
+          redis: proxyRedis,
+          docker,
+          secret: SECRET,
+          seconds: plan.seconds,
+          concurrencies: plan.concurrencies,
+          quick,
+        })),
+      );
     }
 
     const hubRedis = await startRedis();
@@ -69,7 +84,17 @@ async function main(): Promise<void> {
     }
     if (runs('spawn')) {
       process.stderr.write('spawn ...\n');
-      rows.push(...(await spawnBench({ url, redis: hubRedis.client(), docker, hubName: HUB_NAME, counts: plan.counts, rounds: plan.rounds, stopCount: plan.stopCount })));
+      rows.push(
+        ...(await spawnBench({
+          url,
+          redis: hubRedis.client(),
+          docker,
+          hubName: HUB_NAME,
+          counts: plan.counts,
+          rounds: plan.rounds,
+          stopCount: plan.stopCount,
+        })),
+      );
     }
   } finally {
     await stopAll();
@@ -78,10 +103,17 @@ async function main(): Promise<void> {
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
   const note = machineNote();
-  process.stdout.write(`\nBerth benchmark${quick ? ' (--quick)' : ''}: ${note.cpus} × ${note.cpu}, ${note.memoryGiB} GiB, Node ${note.node}, ${note.date}\n\n`);
+  process.stdout.write(
+    `\nBerth benchmark${quick ? ' (--quick)' : ''}: ${note.cpus} × ${note.cpu}, ${note.memoryGiB} GiB, ` +
+      `Node ${note.node}, ${note.date}\n\n`,
+  );
   process.stdout.write(`${table(rows)}\n\n`);
   const missed = rows.filter((r) => r.met === false);
-  process.stdout.write(missed.length ? `Targets missed: ${missed.length} of ${rows.filter((r) => r.met !== undefined).length}.\n` : 'Every target met.\n');
+  process.stdout.write(
+    missed.length
+      ? `Targets missed: ${missed.length} of ${rows.filter((r) => r.met !== undefined).length}.\n`
+      : 'Every target met.\n',
+  );
   process.stdout.write(`JSON: ${write(rows, quick, path.join(ROOT, 'bench', 'results'))}\n`);
 }
 
@@ -94,5 +126,6 @@ async function abandon(why: string): Promise<never> {
 }
 
 // Interrupted (Ctrl-C, or CI's timeout): still stop the processes and remove the containers.
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void abandon(`interrupted (${signal})`));
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => void abandon(`interrupted (${signal})`));
 main().catch((err) => abandon(String((err as Error).stack ?? err)));

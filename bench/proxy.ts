@@ -6,16 +6,16 @@
  * 1, 10 and 50. Then WebSocket echo round trips, small and 1 MiB, 1 and 10 connections.
  */
 import path from 'node:path';
-import Keygrip from 'keygrip';
 import type Docker from 'dockerode';
+import Keygrip from 'keygrip';
 import { ROOT } from '../src/paths';
 import { RedisRouteStore } from '../src/store/routes';
 import { SessionStore } from '../src/store/sessions';
 import { freePort, type TestRedis } from '../test/helpers/redis';
-import { startProcess, stop, runProcess } from './lib/procs';
-import type { Row } from './lib/report';
 import { request } from './lib/http';
-import { wrk, type LoadResult } from './lib/wrk';
+import { runProcess, startProcess, stop } from './lib/procs';
+import type { Row } from './lib/report';
+import { type LoadResult, wrk } from './lib/wrk';
 
 export interface ProxyBenchOptions {
   redis: TestRedis;
@@ -52,7 +52,21 @@ async function startProxies(opts: ProxyBenchOptions, backendUrl: string) {
   });
   const chp = await startProcess(
     process.execPath,
-    [CHP, '--ip', '127.0.0.1', '--port', String(chpPort), '--api-ip', '127.0.0.1', '--api-port', String(chpApi), '--default-target', backendUrl, '--log-level', 'info'],
+    [
+      CHP,
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(chpPort),
+      '--api-ip',
+      '127.0.0.1',
+      '--api-port',
+      String(chpApi),
+      '--default-target',
+      backendUrl,
+      '--log-level',
+      'info',
+    ],
     /Proxying/,
     { CONFIGPROXY_AUTH_TOKEN: 'bench' },
   );
@@ -68,12 +82,19 @@ function cookieOf(secret: string): string {
  * Runs each target in turn for one case, so the three see the same machine state; each gets a
  * short warm-up first (the JIT), which is not counted.
  */
-async function compare(targets: Targets, pathname: string, c: number, seconds: number, headers: { direct: Record<string, string>; chp: Record<string, string>; berth: Record<string, string> }) {
+async function compare(
+  targets: Targets,
+  pathname: string,
+  c: number,
+  seconds: number,
+  headers: { direct: Record<string, string>; chp: Record<string, string>; berth: Record<string, string> },
+) {
   const out: Record<keyof Targets, LoadResult> = {} as Record<keyof Targets, LoadResult>;
   for (const name of ['direct', 'chp', 'berth'] as const) {
     await wrk({ url: `${targets[name]}${pathname}`, connections: c, seconds: 1, headers: headers[name] });
     out[name] = await wrk({ url: `${targets[name]}${pathname}`, connections: c, seconds, headers: headers[name] });
-    if (out[name].errors > 0) throw new Error(`${name} ${pathname} c=${c}: ${out[name].errors} errors of ${out[name].requests} requests`);
+    if (out[name].errors > 0)
+      throw new Error(`${name} ${pathname} c=${c}: ${out[name].errors} errors of ${out[name].requests} requests`);
   }
   return out;
 }
@@ -86,12 +107,20 @@ async function notebookContainer(docker: Docker): Promise<{ container: Docker.Co
     Env: [`BERTH_SERVER_TOKEN=${SERVER_TOKEN}`, 'BERTH_BASE_URL=/user/alice/', 'BERTH_USER=alice'],
     Labels: { 'berth.hub': 'berthbench' },
     User: '1000:100',
-    HostConfig: { PortBindings: { '8888/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] }, Init: true, CapDrop: ['ALL'] },
+    HostConfig: {
+      PortBindings: { '8888/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] },
+      Init: true,
+      CapDrop: ['ALL'],
+    },
   });
   await container.start();
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 300; i++) {
-    if ((await request(`${url}/user/alice/api/status`, { headers: { authorization: `token ${SERVER_TOKEN}` } }, 2000)).status === 200) break;
+    if (
+      (await request(`${url}/user/alice/api/status`, { headers: { authorization: `token ${SERVER_TOKEN}` } }, 2000))
+        .status === 200
+    )
+      break;
     await new Promise((r) => setTimeout(r, 100));
   }
   // A 1 MiB file for the large-body case.
@@ -110,14 +139,22 @@ export async function proxyBench(opts: ProxyBenchOptions): Promise<Row[]> {
   await new SessionStore(opts.redis.client()).set(SESSION_ID, { passport: { user: 'alice' } }, 24 * 3600 * 1000);
   const cookie = cookieOf(opts.secret);
   const backendPort = await freePort();
-  const backend = await startProcess(process.execPath, [path.join(BENCH_DIST, 'backend.js'), String(backendPort)], 'ready');
+  const backend = await startProcess(
+    process.execPath,
+    [path.join(BENCH_DIST, 'backend.js'), String(backendPort)],
+    'ready',
+  );
   const backendUrl = `http://127.0.0.1:${backendPort}`;
   let proxies = await startProxies(opts, backendUrl);
   let notebook: { container: Docker.Container; url: string } | undefined;
   try {
     // The trivial backend.
     await routes.set({ user: 'alice', target: backendUrl, token: SERVER_TOKEN });
-    let targets: Targets = { direct: backendUrl, chp: `http://127.0.0.1:${proxies.chpPort}`, berth: `http://127.0.0.1:${proxies.berthPort}` };
+    let targets: Targets = {
+      direct: backendUrl,
+      chp: `http://127.0.0.1:${proxies.chpPort}`,
+      berth: `http://127.0.0.1:${proxies.berthPort}`,
+    };
     const plain = { direct: {}, chp: {}, berth: { cookie } };
     for (const body of opts.quick ? ['small'] : ['small', 'big']) {
       for (const c of opts.concurrencies) {
@@ -129,11 +166,27 @@ export async function proxyBench(opts: ProxyBenchOptions): Promise<Row[]> {
           unit: 'req/s',
           berth: r.berth.requestsPerSecond,
           other: { name: 'CHP', value: r.chp.requestsPerSecond },
-          detail: { directRps: r.direct.requestsPerSecond, berthP50: r.berth.p50Ms, berthP99: r.berth.p99Ms, chpP50: r.chp.p50Ms, chpP99: r.chp.p99Ms, directP99: r.direct.p99Ms },
+          detail: {
+            directRps: r.direct.requestsPerSecond,
+            berthP50: r.berth.p50Ms,
+            berthP99: r.berth.p99Ms,
+            chpP50: r.chp.p50Ms,
+            chpP99: r.chp.p99Ms,
+            directP99: r.direct.p99Ms,
+          },
           target: gated ? '>= 3x CHP, p99 <= CHP' : undefined,
-          met: gated ? r.berth.requestsPerSecond >= 3 * r.chp.requestsPerSecond && r.berth.p99Ms <= r.chp.p99Ms : undefined,
+          met: gated
+            ? r.berth.requestsPerSecond >= 3 * r.chp.requestsPerSecond && r.berth.p99Ms <= r.chp.p99Ms
+            : undefined,
         });
-        rows.push({ section: 'proxy', case: `  same, p99 latency`, unit: 'ms', berth: r.berth.p99Ms, other: { name: 'CHP', value: r.chp.p99Ms }, detail: { direct: r.direct.p99Ms } });
+        rows.push({
+          section: 'proxy',
+          case: `  same, p99 latency`,
+          unit: 'ms',
+          berth: r.berth.p99Ms,
+          other: { name: 'CHP', value: r.chp.p99Ms },
+          detail: { direct: r.direct.p99Ms },
+        });
       }
     }
     // WebSocket echo round trips on the same backend.
@@ -142,7 +195,14 @@ export async function proxyBench(opts: ProxyBenchOptions): Promise<Row[]> {
       for (const c of [1, 10]) {
         const result: Record<string, number> = {};
         for (const [name, base] of Object.entries(wsTargets)) {
-          const out = await runProcess(process.execPath, [path.join(BENCH_DIST, 'ws-load.js'), `${base.replace('http', 'ws')}/user/alice/ws`, String(c), String(size), String(opts.seconds), name === 'berth' ? cookie : '']);
+          const out = await runProcess(process.execPath, [
+            path.join(BENCH_DIST, 'ws-load.js'),
+            `${base.replace('http', 'ws')}/user/alice/ws`,
+            String(c),
+            String(size),
+            String(opts.seconds),
+            name === 'berth' ? cookie : '',
+          ]);
           const parsed = JSON.parse(out.trim().split('\n').pop()!) as { messagesPerSecond: number; failures: number };
           if (parsed.failures > 0) throw new Error(`websocket ${name}: ${parsed.failures} connections failed`);
           result[name] = parsed.messagesPerSecond;
@@ -164,9 +224,18 @@ export async function proxyBench(opts: ProxyBenchOptions): Promise<Row[]> {
     await routes.set({ user: 'alice', target: notebook.url, token: SERVER_TOKEN });
     await Promise.all([stop(proxies.berth), stop(proxies.chp)]);
     proxies = await startProxies(opts, notebook.url);
-    targets = { direct: notebook.url, chp: `http://127.0.0.1:${proxies.chpPort}`, berth: `http://127.0.0.1:${proxies.berthPort}` };
+    targets = {
+      direct: notebook.url,
+      chp: `http://127.0.0.1:${proxies.chpPort}`,
+      berth: `http://127.0.0.1:${proxies.berthPort}`,
+    };
     const auth = { authorization: `token ${SERVER_TOKEN}` };
-    for (const [label, pathname] of opts.quick ? [['api/status', '/user/alice/api/status']] : [['api/status', '/user/alice/api/status'], ['1 MiB file', '/user/alice/files/big.txt']]) {
+    for (const [label, pathname] of opts.quick
+      ? [['api/status', '/user/alice/api/status']]
+      : [
+          ['api/status', '/user/alice/api/status'],
+          ['1 MiB file', '/user/alice/files/big.txt'],
+        ]) {
       for (const c of opts.concurrencies) {
         const r = await compare(targets, pathname, c, opts.seconds, { direct: auth, chp: auth, berth: { cookie } });
         rows.push({
@@ -175,7 +244,12 @@ export async function proxyBench(opts: ProxyBenchOptions): Promise<Row[]> {
           unit: 'req/s',
           berth: r.berth.requestsPerSecond,
           other: { name: 'direct', value: r.direct.requestsPerSecond },
-          detail: { chpRps: r.chp.requestsPerSecond, berthP99: r.berth.p99Ms, chpP99: r.chp.p99Ms, directP99: r.direct.p99Ms },
+          detail: {
+            chpRps: r.chp.requestsPerSecond,
+            berthP99: r.berth.p99Ms,
+            chpP99: r.chp.p99Ms,
+            directP99: r.direct.p99Ms,
+          },
           target: '>= 0.95x direct',
           met: r.berth.requestsPerSecond >= 0.95 * r.direct.requestsPerSecond,
         });

@@ -37,7 +37,10 @@ async function until200(url: string, headers: Record<string, string>): Promise<v
   for (;;) {
     const res = await request(url, { headers }, 2000);
     if (res.status === 200) return;
-    if (performance.now() > deadline) throw new Error(`${url} did not answer 200 within ${READY_WITHIN_MS / 1000} s (last: ${res.status} ${res.body.slice(0, 300)})`);
+    if (performance.now() > deadline)
+      throw new Error(
+        `${url} did not answer 200 within ${READY_WITHIN_MS / 1000} s (last: ${res.status} ${res.body.slice(0, 300)})`,
+      );
     await sleep(POLL_MS);
   }
 }
@@ -48,9 +51,15 @@ async function until200(url: string, headers: Record<string, string>): Promise<v
  * the starting servers need, on answering "not yet".
  */
 async function untilReadyEvent(url: string, headers: Record<string, string>): Promise<void> {
-  const { status, body } = await request(url, { headers: { ...headers, accept: 'text/event-stream' } }, READY_WITHIN_MS);
+  const { status, body } = await request(
+    url,
+    { headers: { ...headers, accept: 'text/event-stream' } },
+    READY_WITHIN_MS,
+  );
   const events = body.split('\n').filter((l) => l.startsWith('data: '));
-  const last = events.length ? (JSON.parse(events[events.length - 1].slice('data: '.length)) as { ready?: boolean; message?: string }) : undefined;
+  const last = events.length
+    ? (JSON.parse(events[events.length - 1].slice('data: '.length)) as { ready?: boolean; message?: string })
+    : undefined;
   if (!last?.ready) throw new Error(`${url}: ${status} ${last?.message ?? body.slice(0, 300)}`);
 }
 
@@ -69,7 +78,11 @@ async function berthRound(opts: SpawnBenchOptions, users: Array<{ name: string; 
   await Promise.all(
     users.map(async ({ name, token }) => {
       const headers = { authorization: `token ${token}` };
-      const res = await request(`${opts.url}/hub/api/users/${name}/server`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: '{"image":"python"}' }, 120_000);
+      const res = await request(
+        `${opts.url}/hub/api/users/${name}/server`,
+        { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: '{"image":"python"}' },
+        120_000,
+      );
       if (res.status !== 201 && res.status !== 202) throw new Error(`start ${name}: ${res.status} ${res.body}`);
       if (res.status === 202) await untilReadyEvent(`${opts.url}/hub/api/users/${name}/server/progress`, headers);
       await until200(`${opts.url}/user/${name}/api/status`, headers);
@@ -79,7 +92,11 @@ async function berthRound(opts: SpawnBenchOptions, users: Array<{ name: string; 
   const s0 = performance.now();
   await Promise.all(
     users.map(async ({ name, token }) => {
-      const res = await request(`${opts.url}/hub/api/users/${name}/server`, { method: 'DELETE', headers: { authorization: `token ${token}` } }, 120_000);
+      const res = await request(
+        `${opts.url}/hub/api/users/${name}/server`,
+        { method: 'DELETE', headers: { authorization: `token ${token}` } },
+        120_000,
+      );
       if (res.status !== 204) throw new Error(`stop ${name}: ${res.status}`);
     }),
   );
@@ -87,7 +104,11 @@ async function berthRound(opts: SpawnBenchOptions, users: Array<{ name: string; 
 }
 
 /** The same containers as Berth makes for the python image, straight through the Docker API. */
-async function floorRound(opts: SpawnBenchOptions, count: number, image: { imageId: string; memory: number; cpu: number; pids: number }): Promise<Timing> {
+async function floorRound(
+  opts: SpawnBenchOptions,
+  count: number,
+  image: { imageId: string; memory: number; cpu: number; pids: number },
+): Promise<Timing> {
   const token = 'floor-token';
   const t0 = performance.now();
   const containers = await Promise.all(
@@ -143,7 +164,12 @@ export async function spawnBench(opts: SpawnBenchOptions): Promise<Row[]> {
   }
   const info = await opts.docker.getImage('berth/python:latest').inspect();
   const labels = info.Config.Labels ?? {};
-  const image = { imageId: info.Id, memory: 1024 ** 3, cpu: Number(labels['berth.limits.cpu'] ?? 1), pids: Number(labels['berth.limits.pids'] ?? 256) };
+  const image = {
+    imageId: info.Id,
+    memory: 1024 ** 3,
+    cpu: Number(labels['berth.limits.cpu'] ?? 1),
+    pids: Number(labels['berth.limits.pids'] ?? 256),
+  };
   if (labels['berth.limits.memory'] !== '1g') throw new Error('the python image is expected to ask for 1g');
 
   const rows: Row[] = [];

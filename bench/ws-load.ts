@@ -15,20 +15,30 @@ let failures = 0;
 
 function client(): Promise<void> {
   return new Promise((resolve) => {
-    const ws = new WebSocket(url, { headers: cookie ? { cookie } : {}, maxPayload: 8 * 1024 * 1024, perMessageDeflate: false });
+    const ws = new WebSocket(url, {
+      headers: cookie ? { cookie } : {},
+      maxPayload: 8 * 1024 * 1024,
+      perMessageDeflate: false,
+    });
     ws.on('open', () => ws.send(payload));
     ws.on('message', () => {
       messages++;
       if (Date.now() < end) ws.send(payload);
       else ws.close();
     });
-    ws.on('unexpected-response', () => (failures++, resolve()));
-    ws.on('error', () => (failures++, resolve()));
+    const failed = () => {
+      failures++;
+      resolve();
+    };
+    ws.on('unexpected-response', failed);
+    ws.on('error', failed);
     ws.on('close', () => resolve());
   });
 }
 
 const started = Date.now();
 Promise.all(Array.from({ length: Number(connections) }, client)).then(() => {
-  process.stdout.write(`${JSON.stringify({ messagesPerSecond: messages / ((Date.now() - started) / 1000), messages, failures })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ messagesPerSecond: messages / ((Date.now() - started) / 1000), messages, failures })}\n`,
+  );
 });

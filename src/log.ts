@@ -8,6 +8,8 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFields = Record<string, unknown>;
 
 export interface Logger {
+  /** The lowest level written, so that a hot path can skip building what would not be logged. */
+  readonly level: LogLevel;
   debug(msg: string, fields?: LogFields): void;
   info(msg: string, fields?: LogFields): void;
   warn(msg: string, fields?: LogFields): void;
@@ -22,12 +24,17 @@ const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 4
 const MAX_FIELD = 200;
 
 function clean(value: unknown): unknown {
-  if (typeof value === 'string') return value.length > MAX_FIELD ? `${value.slice(0, MAX_FIELD)}…(${value.length} chars)` : value;
+  if (typeof value === 'string')
+    return value.length > MAX_FIELD ? `${value.slice(0, MAX_FIELD)}…(${value.length} chars)` : value;
   if (value instanceof Error) return { name: value.name, message: clean(value.message), stack: value.stack };
   return value;
 }
 
-export function createLogger(level: LogLevel = 'info', base: LogFields = {}, write: (line: string) => void = (l) => process.stderr.write(l)): Logger {
+export function createLogger(
+  level: LogLevel = 'info',
+  base: LogFields = {},
+  write: (line: string) => void = (l) => process.stderr.write(l),
+): Logger {
   const min = RANK[level];
   const emit = (lvl: LogLevel, msg: string, fields?: LogFields) => {
     if (RANK[lvl] < min) return;
@@ -36,6 +43,7 @@ export function createLogger(level: LogLevel = 'info', base: LogFields = {}, wri
     write(`${JSON.stringify(entry)}\n`);
   };
   return {
+    level,
     debug: (m, f) => emit('debug', m, f),
     info: (m, f) => emit('info', m, f),
     warn: (m, f) => emit('warn', m, f),

@@ -15,4 +15,6 @@ function findRoot(start: string): string {
 export const ROOT = findRoot(__dirname);
 export const IMAGES_DIR = path.join(ROOT, 'images');
 export const STATIC_DIR = path.join(ROOT, 'src', 'hub', 'static');
-export const VERSION: string = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+export const VERSION: string = (
+  JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }
+).version;

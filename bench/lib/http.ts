@@ -4,15 +4,23 @@
  */
 import http from 'node:http';
 
-export function request(url: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}, timeoutMs = 10_000): Promise<{ status: number; body: string }> {
+export function request(
+  url: string,
+  opts: { method?: string; headers?: Record<string, string>; body?: string } = {},
+  timeoutMs = 10_000,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve) => {
-    const req = http.request(url, { method: opts.method ?? 'GET', headers: opts.headers, agent: false, timeout: timeoutMs }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      res.on('error', () => resolve({ status: 0, body }));
-    });
+    const req = http.request(
+      url,
+      { method: opts.method ?? 'GET', headers: opts.headers, agent: false, timeout: timeoutMs },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        res.on('error', () => resolve({ status: 0, body }));
+      },
+    );
     req.on('timeout', () => req.destroy());
     req.on('error', () => resolve({ status: 0, body: '' }));
     req.end(opts.body);

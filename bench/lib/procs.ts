@@ -2,18 +2,27 @@
  * The processes a benchmark runs: started detached from the terminal, awaited until they say
  * they are ready, and all stopped at the end.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 
 const running = new Set<ChildProcess>();
 
 /** Starts `cmd` and resolves once its output contains `ready`. */
-export function startProcess(cmd: string, args: string[], ready: string | RegExp, env: Record<string, string> = {}, timeoutMs = 60_000): Promise<ChildProcess> {
+export function startProcess(
+  cmd: string,
+  args: string[],
+  ready: string | RegExp,
+  env: Record<string, string> = {},
+  timeoutMs = 60_000,
+): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     running.add(child);
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`${cmd} ${args.join(' ')} did not get ready: ${out.slice(-2000)}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`${cmd} ${args.join(' ')} did not get ready: ${out.slice(-2000)}`)),
+      timeoutMs,
+    );
     const onData = (d: Buffer) => {
       out = (out + d.toString()).slice(-20_000);
       if (typeof ready === 'string' ? out.includes(ready) : ready.test(out)) {
@@ -39,7 +48,9 @@ export function runProcess(cmd: string, args: string[]): Promise<string> {
     let err = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} exited with ${code}: ${err.slice(-2000)}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`${cmd} exited with ${code}: ${err.slice(-2000)}`)),
+    );
   });
 }
 

@@ -47,11 +47,15 @@ export function table(rows: Row[]): string {
     r.unit,
     fmt(r.berth),
     r.other ? `${r.other.name} ${fmt(r.other.value)}` : '',
-    r.other && r.other.value ? `${(r.berth / r.other.value).toFixed(2)}x` : '',
+    r.other?.value ? `${(r.berth / r.other.value).toFixed(2)}x` : '',
     r.target ?? '',
     r.met === undefined ? '' : r.met ? 'yes' : 'NO',
   ]);
-  const md = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...lines.map((l) => `| ${l.join(' | ')} |`)];
+  const md = [
+    `| ${header.join(' | ')} |`,
+    `|${header.map(() => '---').join('|')}|`,
+    ...lines.map((l) => `| ${l.join(' | ')} |`),
+  ];
   return md.join('\n');
 }
 

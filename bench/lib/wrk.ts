@@ -36,7 +36,8 @@ function script(opts: LoadOptions): string {
   lines.push(
     'done = function(summary, latency, requests)',
     '  local e = summary.errors',
-    `  io.write(string.format("${MARK}{\\"requests\\":%d,\\"duration\\":%d,\\"errors\\":%d,\\"p50\\":%d,\\"p95\\":%d,\\"p99\\":%d}\\n",`,
+    `  io.write(string.format("${MARK}{\\"requests\\":%d,\\"duration\\":%d,\\"errors\\":%d,` +
+      `\\"p50\\":%d,\\"p95\\":%d,\\"p99\\":%d}\\n",`,
     '    summary.requests, summary.duration, e.connect + e.read + e.write + e.timeout + e.status,',
     '    latency:percentile(50), latency:percentile(95), latency:percentile(99)))',
     'end',
@@ -49,19 +50,40 @@ export async function wrk(opts: LoadOptions): Promise<LoadResult> {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'berth-wrk-')), 'script.lua');
   fs.writeFileSync(file, script(opts));
   const threads = Math.min(2, opts.connections);
-  const args = ['-t', String(threads), '-c', String(opts.connections), '-d', `${opts.seconds}s`, '--timeout', '10s', '-s', file, opts.url];
+  const args = [
+    '-t',
+    String(threads),
+    '-c',
+    String(opts.connections),
+    '-d',
+    `${opts.seconds}s`,
+    '--timeout',
+    '10s',
+    '-s',
+    file,
+    opts.url,
+  ];
   const out = await new Promise<string>((resolve, reject) => {
     const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let text = '';
     child.stdout.on('data', (d) => (text += d));
     child.stderr.on('data', (d) => (text += d));
-    child.on('error', (err: NodeJS.ErrnoException) => reject(err.code === 'ENOENT' ? new Error('wrk is not installed (apt-get install wrk)') : err));
+    child.on('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'ENOENT' ? new Error('wrk is not installed (apt-get install wrk)') : err),
+    );
     child.on('close', (code) => (code === 0 ? resolve(text) : reject(new Error(`wrk exited with ${code}: ${text}`))));
   });
   fs.rmSync(path.dirname(file), { recursive: true, force: true });
   const line = out.split('\n').find((l) => l.startsWith(MARK));
   if (!line) throw new Error(`wrk gave no result: ${out}`);
-  const r = JSON.parse(line.slice(MARK.length)) as { requests: number; duration: number; errors: number; p50: number; p95: number; p99: number };
+  const r = JSON.parse(line.slice(MARK.length)) as {
+    requests: number;
+    duration: number;
+    errors: number;
+    p50: number;
+    p95: number;
+    p99: number;
+  };
   return {
     requestsPerSecond: r.requests / (r.duration / 1e6),
     p50Ms: r.p50 / 1000,

@@ -9,6 +9,7 @@ export function safeNext(raw: unknown, fallback: string): string {
   if (typeof raw !== 'string' || raw.length === 0 || raw.length > 2048) return fallback;
   // A single leading slash, then anything but a second slash or backslash; no backslashes or
   // control characters or spaces anywhere, since browsers treat them as slashes or drop them.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses
   if (!/^\/(?![/\\])/.test(raw) || /[\\\x00-\x20\x7f]/.test(raw)) return fallback;
   let url: URL;
   try {

@@ -6,7 +6,7 @@
 import koaPassport from 'koa-passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import type { User, UserStore } from '../store/users';
-import { verifyPassword } from './password';
+import { hashPassword, needsRehash, verifyPassword } from './password';
 import { normaliseUsername } from './username';
 
 declare global {
@@ -19,12 +19,17 @@ declare global {
   }
 }
 
-/** The user whose password this is, or undefined. Costs one scrypt either way. */
+/**
+ * The user whose password this is, or undefined. Costs one scrypt either way; a hash made at a
+ * lower cost than today's is replaced by one at today's, now that the password is known.
+ */
 export async function checkLogin(users: UserStore, rawName: string, password: string): Promise<User | undefined> {
   const name = normaliseUsername(rawName);
   const hash = name === undefined ? undefined : await users.passwordHash(name);
   const ok = await verifyPassword(password, hash || undefined);
-  return ok && name !== undefined ? users.get(name) : undefined;
+  if (!ok || name === undefined || !hash) return undefined;
+  if (needsRehash(hash)) await users.setPassword(name, await hashPassword(password));
+  return users.get(name);
 }
 
 export type Passport = InstanceType<typeof koaPassport.KoaPassport>;

@@ -12,7 +12,11 @@ export function roleScopes(user: { name: string; admin: boolean }, adminAccess: 
   return new ScopeSet(user.admin ? [...adminScopes(adminAccess), ...selfScopes(user.name)] : selfScopes(user.name));
 }
 
-export function tokenScopes(issued: readonly string[], owner: { name: string; admin: boolean }, adminAccess: boolean): ScopeSet {
+export function tokenScopes(
+  issued: readonly string[],
+  owner: { name: string; admin: boolean },
+  adminAccess: boolean,
+): ScopeSet {
   const role = roleScopes(owner, adminAccess);
   if (issued.includes('inherit')) return role;
   return new ScopeSet(issued).intersect(role);

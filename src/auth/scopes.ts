@@ -44,7 +44,16 @@ export const KNOWN_SCOPES = Object.keys(IMPLIES);
  * HUB_ADMIN_ACCESS (their pages would run in the hub's origin with an admin's session).
  */
 export function adminScopes(adminAccess: boolean): string[] {
-  return ['admin:users', 'admin:servers', 'tokens', 'admin:groups', 'read:hub', 'proxy', 'read:metrics', ...(adminAccess ? ['access:servers'] : [])];
+  return [
+    'admin:users',
+    'admin:servers',
+    'tokens',
+    'admin:groups',
+    'read:hub',
+    'proxy',
+    'read:metrics',
+    ...(adminAccess ? ['access:servers'] : []),
+  ];
 }
 
 /** What `self` means for user `name`: everything about themselves and their own server. */
@@ -62,7 +71,8 @@ export interface Target {
 
 function parse(scope: string): { base: string; filter: Filter } {
   const [base, filter, ...rest] = scope.split('!');
-  if (!(base in IMPLIES) || rest.length) throw badRequest(`Unknown scope '${scope.slice(0, 80)}'. Known scopes: ${KNOWN_SCOPES.join(', ')}.`);
+  if (!(base in IMPLIES) || rest.length)
+    throw badRequest(`Unknown scope '${scope.slice(0, 80)}'. Known scopes: ${KNOWN_SCOPES.join(', ')}.`);
   if (filter === undefined) return { base, filter: { kind: 'all' } };
   const m = /^(user|group)=([a-z0-9][a-z0-9._-]{0,63})$/.exec(filter);
   if (!m) throw badRequest(`Unknown scope filter '!${filter.slice(0, 80)}': use !user=<name> or !group=<name>.`);
@@ -96,7 +106,9 @@ export class ScopeSet {
     const filters = this.grants.get(scope);
     if (!filters) return false;
     return filters.some(
-      (f) => f.kind === 'all' || (target !== undefined && (f.kind === 'user' ? f.name === target.user : (target.groups ?? []).includes(f.name))),
+      (f) =>
+        f.kind === 'all' ||
+        (target !== undefined && (f.kind === 'user' ? f.name === target.user : (target.groups ?? []).includes(f.name))),
     );
   }
 
@@ -121,10 +133,11 @@ export class ScopeSet {
     for (const [base, mine] of this.grants) {
       const theirs = other.grants.get(base) ?? [];
       const kept: Filter[] = [];
-      for (const a of mine) for (const b of theirs) {
-        if (covers(a, b)) kept.push(b);
-        else if (covers(b, a)) kept.push(a);
-      }
+      for (const a of mine)
+        for (const b of theirs) {
+          if (covers(a, b)) kept.push(b);
+          else if (covers(b, a)) kept.push(a);
+        }
       if (kept.length) out.grants.set(base, kept);
     }
     return out;
@@ -133,7 +146,8 @@ export class ScopeSet {
   /** Every scope held, filters written out, sorted (for GET /hub/api/user). */
   list(): string[] {
     const out: string[] = [];
-    for (const [base, filters] of this.grants) for (const f of filters) out.push(f.kind === 'all' ? base : `${base}!${f.kind}=${f.name}`);
+    for (const [base, filters] of this.grants)
+      for (const f of filters) out.push(f.kind === 'all' ? base : `${base}!${f.kind}=${f.name}`);
     return out.sort();
   }
 }

@@ -51,8 +51,9 @@ export interface SessionCookieReader {
 /** How many verified (id, signature) pairs the reader remembers, so a busy session costs one HMAC. */
 const VERIFIED_MAX = 10_000;
 
-export function sessionCookieReader(secret: string, secure = false): SessionCookieReader {
-  const keygrip = new Keygrip([secret]);
+/** Reads session cookies signed with any of `keys` (newest first, as the hub signs with the first). */
+export function sessionCookieReader(keys: readonly string[], secure = false): SessionCookieReader {
+  const keygrip = new Keygrip([...keys]);
   const name = sessionCookieName(secure);
   const verified = new Set<string>();
   return {

@@ -6,7 +6,8 @@
  */
 import { badRequest } from '../errors';
 
-export const USERNAME_RULE = 'a username is 1 to 32 characters: lowercase letters, digits, ".", "_" or "-", starting with a letter';
+export const USERNAME_RULE =
+  'a username is 1 to 32 characters: lowercase letters, digits, ".", "_" or "-", starting with a letter';
 
 const GRAMMAR = /^[a-z][a-z0-9._-]{0,31}$/;
 

@@ -6,6 +6,7 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
+import './koa-state';
 
 export const XSRF_COOKIE = '_xsrf';
 export const XSRF_HEADER = 'x-xsrftoken';
@@ -13,12 +14,19 @@ export const XSRF_FIELD = '_xsrf';
 
 /** The request's XSRF token, issuing a cookie with a new one when there is none. */
 export function xsrfToken(ctx: Context): string {
-  const existing = ctx.state.xsrf as string | undefined;
+  const existing = ctx.state.xsrf;
   if (existing) return existing;
   let token = ctx.cookies.get(XSRF_COOKIE, { signed: true });
   if (!token || !/^[A-Za-z0-9_-]{43}$/.test(token)) {
     token = randomBytes(32).toString('base64url');
-    ctx.cookies.set(XSRF_COOKIE, token, { signed: true, httpOnly: true, sameSite: 'lax', path: '/hub/', secure: Boolean(ctx.cookies.secure), overwrite: true });
+    ctx.cookies.set(XSRF_COOKIE, token, {
+      signed: true,
+      httpOnly: true,
+      sameSite: 'lax',
+      path: '/hub/',
+      secure: Boolean(ctx.cookies.secure),
+      overwrite: true,
+    });
   }
   ctx.state.xsrf = token;
   return token;

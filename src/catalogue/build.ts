@@ -2,7 +2,8 @@
  * Building the images in images/: each folder with a Dockerfile becomes `berth/<folder>:latest`,
  * built after the folders it is FROM. The catalogue images (those with a catalogue id label) are
  * what `berth images build` builds by default. A base image that cannot be pulled (no registry
- * here) is made offline: debian:bookworm from debootstrap, imported with `docker import`.
+ * here) is made offline: debian:bookworm or debian:trixie from debootstrap, imported with
+ * `docker import`.
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -38,7 +39,8 @@ export function dockerfileLabels(text: string): Record<string, string> {
   const joined = text.replace(/\\\r?\n/g, ' ');
   for (const line of joined.split('\n')) {
     if (!/^\s*LABEL\s/i.test(line)) continue;
-    for (const m of line.matchAll(/([A-Za-z0-9._-]+)="((?:[^"\\]|\\.)*)"/g)) labels[m[1]] = m[2].replace(/\\(.)/g, '$1');
+    for (const m of line.matchAll(/([A-Za-z0-9._-]+)="((?:[^"\\]|\\.)*)"/g))
+      labels[m[1]] = m[2].replace(/\\(.)/g, '$1');
   }
   return labels;
 }
@@ -47,7 +49,8 @@ export function dockerfileLabels(text: string): Record<string, string> {
 export const SOURCE_LABEL = 'berth.source';
 
 const ROOT_CONTEXT = /^#\s*berth-context:\s*root\s*$/m;
-const OFFLINE_BASE = 'debian:bookworm';
+/** Base images Berth can make without a registry: Debian releases, by their suite names. */
+const OFFLINE_BASE = /^debian:(bookworm|trixie)$/;
 const DEBIAN_MIRROR = 'http://deb.debian.org/debian';
 
 export function tagOf(name: string): string {
@@ -77,17 +80,29 @@ export function readSources(dir = IMAGES_DIR): ImageSource[] {
     const id = labels[IMAGE_LABEL.id];
     const rootContext = ROOT_CONTEXT.test(text);
     const folderHash = hashFolder(path.dirname(dockerfile)).digest('hex');
-    sources.push({ name, tag: tagOf(name), dockerfile, context: rootContext ? ROOT : path.dirname(dockerfile), from, catalogueId: id, sourceHash: folderHash, labels });
+    sources.push({
+      name,
+      tag: tagOf(name),
+      dockerfile,
+      context: rootContext ? ROOT : path.dirname(dockerfile),
+      from,
+      catalogueId: id,
+      sourceHash: folderHash,
+      labels,
+    });
   }
   // An image is stale when its base changed too: fold each base's hash into its children's.
   const byTag = new Map(sources.map((s) => [s.tag, s]));
   const chained = (s: ImageSource, seen: string[] = []): string => {
     const base = byTag.get(s.from);
     if (!base || seen.includes(base.name)) return s.sourceHash;
-    return createHash('sha256').update(s.sourceHash).update(chained(base, [...seen, s.name])).digest('hex');
+    return createHash('sha256')
+      .update(s.sourceHash)
+      .update(chained(base, [...seen, s.name]))
+      .digest('hex');
   };
   const hashes = sources.map((s) => chained(s));
-  sources.forEach((s, i) => (s.sourceHash = hashes[i]));
+  for (const [i, s] of sources.entries()) s.sourceHash = hashes[i];
   return sources;
 }
 
@@ -105,7 +120,8 @@ export function buildOrder(sources: ImageSource[], wanted: string[]): ImageSourc
   };
   for (const name of wanted) {
     const s = byName.get(name) ?? sources.find((x) => x.catalogueId === name);
-    if (!s) throw new BerthError(400, `No image '${name}' in images/. Known: ${sources.map((x) => x.name).join(', ')}.`);
+    if (!s)
+      throw new BerthError(400, `No image '${name}' in images/. Known: ${sources.map((x) => x.name).join(', ')}.`);
     visit(s, []);
   }
   return order;
@@ -171,41 +187,52 @@ function run(cmd: string, args: string[], say: Say): Promise<void> {
     child.on('error', (err: NodeJS.ErrnoException) =>
       reject(err.code === 'ENOENT' ? new Error(`${cmd} is not installed (apt-get install ${cmd})`) : err),
     );
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} exited with ${code}: ${tail.slice(-500)}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${cmd} exited with ${code}: ${tail.slice(-500)}`)),
+    );
   });
 }
 
-/** debian:bookworm without a registry: debootstrap a minimal rootfs and import it. */
-async function debootstrapBase(docker: Docker, progress: BuildProgress): Promise<void> {
+/** debian:<suite> without a registry: debootstrap a minimal rootfs and import it. */
+async function debootstrapBase(docker: Docker, ref: string, progress: BuildProgress): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-rootfs-'));
   const say = progress.detail;
+  const [repo, suite] = ref.split(':');
   try {
-    progress.step(`${OFFLINE_BASE} cannot be pulled; building it with debootstrap (about a minute)`);
-    await run('debootstrap', ['--variant=minbase', 'bookworm', dir, DEBIAN_MIRROR], say);
-    fs.writeFileSync(
-      path.join(dir, 'etc/apt/sources.list'),
-      [`deb ${DEBIAN_MIRROR} bookworm main`, `deb ${DEBIAN_MIRROR} bookworm-updates main`, 'deb http://deb.debian.org/debian-security bookworm-security main', ''].join('\n'),
-    );
+    progress.step(`${ref} cannot be pulled; building it with debootstrap (about a minute)`);
+    await run('debootstrap', ['--variant=minbase', suite, dir, DEBIAN_MIRROR], say);
+    const sources = [
+      `deb ${DEBIAN_MIRROR} ${suite} main`,
+      `deb ${DEBIAN_MIRROR} ${suite}-updates main`,
+      `deb http://deb.debian.org/debian-security ${suite}-security main`,
+    ];
+    fs.writeFileSync(path.join(dir, 'etc/apt/sources.list'), `${sources.join('\n')}\n`);
+    fs.rmSync(path.join(dir, 'etc/apt/sources.list.d/debian.sources'), { force: true });
     fs.rmSync(path.join(dir, 'var/cache/apt/archives'), { recursive: true, force: true });
     const tar = spawn('tar', ['-C', dir, '-c', '.'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const [repo, tag] = OFFLINE_BASE.split(':');
-    const stream = (await docker.importImage(tar.stdout as unknown as string, { repo, tag, changes: ['CMD ["bash"]'] })) as unknown as Readable;
+    const changes = ['CMD ["bash"]'];
+    const stream = (await docker.importImage(tar.stdout as unknown as string, {
+      repo,
+      tag: suite,
+      changes,
+    })) as unknown as Readable;
     await follow(docker, stream, say);
-    say(`imported ${OFFLINE_BASE}`);
+    say(`imported ${ref}`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
-/** Makes `ref` present: pull it, or for debian:bookworm build it offline when the pull fails. */
+/** Makes `ref` present: pull it, or for a Debian release build it offline when the pull fails. */
 async function ensureBase(docker: Docker, ref: string, progress: BuildProgress): Promise<void> {
   if (await imageLabels(docker, ref)) return;
   try {
     progress.step(`pulling ${ref}`);
     await follow(docker, (await docker.pull(ref)) as Readable, progress.detail);
   } catch (err) {
-    if (ref !== OFFLINE_BASE) throw new BerthError(500, `Base image ${ref} is missing and cannot be pulled: ${(err as Error).message}`);
-    await debootstrapBase(docker, progress);
+    if (!OFFLINE_BASE.test(ref))
+      throw new BerthError(500, `Base image ${ref} is missing and cannot be pulled: ${(err as Error).message}`);
+    await debootstrapBase(docker, ref, progress);
   }
 }
 
@@ -241,19 +268,25 @@ export async function buildImages(docker: Docker, options: BuildOptions, sources
   const order = buildOrder(sources, wanted);
   const named = new Set(order.filter((s) => wanted.includes(s.name) || wanted.includes(s.catalogueId ?? '')));
   const todo: ImageSource[] = [];
-  for (const source of order) if ((options.force && named.has(source)) || (await imageState(docker, source)) !== 'current') todo.push(source);
+  for (const source of order)
+    if ((options.force && named.has(source)) || (await imageState(docker, source)) !== 'current') todo.push(source);
   for (const [i, source] of todo.entries()) {
     if (!sources.some((s) => s.tag === source.from)) await ensureBase(docker, source.from, options.progress);
     const started = Date.now();
     options.progress.step(`[${i + 1}/${todo.length}] building ${source.tag} from images/${source.name}`);
     await buildOne(docker, source, options.progress.detail);
-    options.progress.step(`[${i + 1}/${todo.length}] built ${source.tag} in ${Math.round((Date.now() - started) / 1000)} s`);
+    options.progress.step(
+      `[${i + 1}/${todo.length}] built ${source.tag} in ${Math.round((Date.now() - started) / 1000)} s`,
+    );
   }
   return todo.map((s) => s.tag);
 }
 
 /** The catalogue images in images/ that are not current, with their state. */
-export async function outdatedImages(docker: Docker, sources = readSources()): Promise<Array<{ source: ImageSource; state: 'stale' | 'missing' }>> {
+export async function outdatedImages(
+  docker: Docker,
+  sources = readSources(),
+): Promise<Array<{ source: ImageSource; state: 'stale' | 'missing' }>> {
   const out: Array<{ source: ImageSource; state: 'stale' | 'missing' }> = [];
   for (const source of sources.filter((s) => s.catalogueId)) {
     const state = await imageState(docker, source);

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import type Docker from 'dockerode';
 import type { Logger } from '../log';
-import { buildImages, imageState, outdatedImages, readSources, type BuildProgress, type ImageSource } from './build';
+import { type BuildProgress, buildImages, type ImageSource, imageState, outdatedImages, readSources } from './build';
 
 /** Sources are re-read at most this often (each read hashes the folders). */
 const SOURCES_TTL_MS = 2000;
@@ -36,16 +36,23 @@ export class ImageBuilder {
     return this.enabled ? this.sources().find((s) => s.catalogueId === id) : undefined;
   }
 
-  /** Builds catalogue image `id` unless it is current; concurrent callers share the build. */
-  ensure(id: string, progress: BuildProgress): Promise<void> {
+  /**
+   * Builds catalogue image `id` unless it is current, and resolves the engine's id of the built
+   * image; concurrent callers share the build.
+   */
+  async ensure(id: string, progress: BuildProgress): Promise<string> {
     const source = this.source(id);
-    if (!source) return Promise.reject(new Error(`no buildable image '${id}'`));
+    if (!source) throw new Error(`no buildable image '${id}'`);
     let job = this.building.get(source.name);
     if (!job) {
       const listeners = new Set<BuildProgress>();
       const fanout: BuildProgress = {
-        step: (m) => listeners.forEach((l) => l.step(m)),
-        detail: (line) => listeners.forEach((l) => l.detail(line)),
+        step: (m) => {
+          for (const l of listeners) l.step(m);
+        },
+        detail: (line) => {
+          for (const l of listeners) l.detail(line);
+        },
       };
       const done = (async () => {
         if ((await imageState(this.docker, source)) === 'current') return;
@@ -58,14 +65,18 @@ export class ImageBuilder {
     }
     job.listeners.add(progress);
     const current = job;
-    return current.done.finally(() => current.listeners.delete(progress));
+    await current.done.finally(() => current.listeners.delete(progress));
+    return (await this.docker.getImage(source.tag).inspect()).Id;
   }
 
   /** Builds, one after another, every catalogue image that is missing or older than its folder. */
   async buildOutdated(): Promise<void> {
     if (!this.enabled) return;
     for (const { source } of await outdatedImages(this.docker, this.sources())) {
-      await this.ensure(source.catalogueId!, { step: (m) => this.log.info('image build', { step: m }), detail: (line) => this.log.debug('image build', { line }) });
+      await this.ensure(source.catalogueId!, {
+        step: (m) => this.log.info('image build', { step: m }),
+        detail: (line) => this.log.debug('image build', { line }),
+      });
     }
   }
 }

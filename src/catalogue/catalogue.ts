@@ -1,13 +1,10 @@
 /**
- * The image catalogue: the notebook images built on this Docker engine, found by their labels,
- * narrowed by HUB_IMAGES. It is an allowlist: users name a catalogue id, never an image
- * reference, and `resolve` refuses anything else before a container is made.
+ * The image catalogue as the lifecycle and the pages see it: the images users may pick, by
+ * catalogue id. It is an allowlist: users name a catalogue id, never an image reference, and
+ * `resolve` refuses anything else before a server is made. DockerCatalogue (docker-catalogue.ts)
+ * finds them on the Docker engine by their labels.
  */
-import type Docker from 'dockerode';
-import type { ImageLimitOverrides } from '../config';
-import { badRequest } from '../errors';
-import type { ImageBuilder } from './builder';
-import { IMAGE_LABEL, labelLimits, parseKernels, parseList, type Kernel, type Limits } from './labels';
+import type { Kernel, Limits } from './labels';
 
 export type { Kernel, Limits };
 
@@ -22,7 +19,7 @@ export interface CatalogueImage {
   limits: Limits;
   /** False for an image the hub builds on its first start (HUB_BUILD_IMAGES=missing). */
   built: boolean;
-  /** Docker's image id (sha256:...): containers are created from exactly this image. '' until built. */
+  /** The engine's image id (sha256:...): containers are created from exactly this image. '' until built. */
   imageId: string;
   /** Bytes on disk (0 until built). */
   size: number;
@@ -30,92 +27,15 @@ export interface CatalogueImage {
   created: string;
 }
 
-export interface CatalogueOptions {
-  /** Ids users may pick; empty = all. */
-  allowed: readonly string[];
-  defaultId: string;
-  /** Limits for images whose labels set none (HUB_MEM_LIMIT, HUB_CPU_LIMIT, HUB_PIDS_LIMIT). */
-  defaultLimits: Limits;
-  /** Limits that win over an image's labels (HUB_IMAGE_LIMITS). */
-  overrides: ImageLimitOverrides;
-}
-
-const ID = /^[a-z][a-z0-9-]{0,29}$/;
-
-export class Catalogue {
-  constructor(
-    private readonly docker: Docker,
-    private readonly options: CatalogueOptions,
-    /** When given, images it can build but that are not built yet are offered too. */
-    private readonly builder?: ImageBuilder,
-  ) {}
-
-  private describe(id: string, labels: Record<string, string>): Omit<CatalogueImage, 'built' | 'imageId' | 'size' | 'created'> {
-    return {
-      id,
-      title: labels[IMAGE_LABEL.title] ?? id,
-      description: labels[IMAGE_LABEL.description] ?? '',
-      kernels: parseKernels(labels[IMAGE_LABEL.kernels]),
-      packages: parseList(labels[IMAGE_LABEL.packages]),
-      limits: { ...this.options.defaultLimits, ...labelLimits(labels), ...this.options.overrides[id] },
-    };
-  }
-
+export interface Catalogue {
   /** Every catalogue image users may pick, built or buildable, sorted by id. */
-  async list(): Promise<CatalogueImage[]> {
-    const images = await this.docker.listImages({ filters: JSON.stringify({ label: [IMAGE_LABEL.id], dangling: ['false'] }) });
-    const byId = new Map<string, CatalogueImage>();
-    for (const info of images) {
-      const labels = info.Labels ?? {};
-      const id = labels[IMAGE_LABEL.id];
-      if (!id || !ID.test(id) || !this.allows(id)) continue;
-      const entry: CatalogueImage = {
-        ...this.describe(id, labels),
-        built: true,
-        imageId: info.Id,
-        size: info.Size,
-        created: new Date(info.Created * 1000).toISOString(),
-      };
-      // Two builds of one id: the newest is the catalogue's.
-      const seen = byId.get(id);
-      if (!seen || seen.created < entry.created) byId.set(id, entry);
-    }
-    for (const source of this.builder?.enabled ? this.builder.sources() : []) {
-      const id = source.catalogueId;
-      if (!id || !ID.test(id) || byId.has(id) || !this.allows(id)) continue;
-      byId.set(id, { ...this.describe(id, source.labels), built: false, imageId: '', size: 0, created: '' });
-    }
-    return [...byId.values()].sort((a, b) => a.id.localeCompare(b.id));
-  }
-
-  allows(id: string): boolean {
-    return this.options.allowed.length === 0 || this.options.allowed.includes(id);
-  }
-
-  get defaultId(): string {
-    return this.options.defaultId;
-  }
-
+  list(): Promise<CatalogueImage[]>;
   /** `preferred` when it is among `images` (a listing already read), else the default id. */
-  pick(images: CatalogueImage[], preferred: string | undefined): string {
-    return preferred && images.some((i) => i.id === preferred) ? preferred : this.defaultId;
-  }
-
+  pick(images: CatalogueImage[], preferred: string | undefined): string;
   /**
    * The catalogue image for `requested`; when none is requested, `preferred` if it is still
-   * offered, else the default. Anything that is not the id of an allowed catalogue image is a 400
-   * that says what may be picked. One listing of Docker's images serves both steps.
+   * offered, else the default. Anything that is not the id of an offered image is a 400 that
+   * says what may be picked.
    */
-  async resolve(requested: unknown, preferred?: string): Promise<CatalogueImage> {
-    const images = await this.list();
-    const id = requested === undefined || requested === null ? this.pick(images, preferred) : requested === '' ? this.defaultId : requested;
-    const found = typeof id === 'string' ? images.find((i) => i.id === id) : undefined;
-    if (found) return found;
-    const shown = typeof id === 'string' ? id.slice(0, 64) : typeof id;
-    const offered = images.map((i) => i.id).join(', ') || 'none is built yet';
-    if (typeof id === 'string' && ID.test(id) && !this.allows(id)) {
-      throw badRequest(`Image '${shown}' is not offered on this hub (HUB_IMAGES). Pick one of: ${offered}.`, { image: shown });
-    }
-    throw badRequest(`Image '${shown}' is not in the catalogue. Pick one of: ${offered}.`, { image: shown });
-  }
+  resolve(requested: unknown, preferred?: string): Promise<CatalogueImage>;
 }

@@ -59,7 +59,10 @@ export function describeKernels(kernels: Kernel[]): string {
 }
 
 export function parseList(label: string | undefined): string[] {
-  return (label ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return (label ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /** The limits an image's labels ask for; a missing or malformed label leaves that limit out. */

@@ -1,76 +1,90 @@
 /**
- * The `berth` command: parses the arguments and runs one command. Every command exits non-zero
- * with a one-line reason on bad input; `berth --help` lists them all.
+ * The `berth` command: finds the command in the table (commands.ts), parses its options with
+ * `util.parseArgs`, and runs it. Every command exits non-zero with a one-line reason on bad
+ * input (2 for usage, 1 for the rest); `berth --help` lists them all and `berth <command>
+ * --help` explains one.
  */
-import { environment, loadConfig, type Config } from '../config';
+import { parseArgs } from 'node:util';
+import { environment, loadConfig } from '../config';
 import { createLogger } from '../log';
 import { VERSION } from '../paths';
-import { openRuntime, type Runtime } from '../runtime';
-import { connectDocker } from '../spawner/engine';
-import { buildCommand, listImages } from './images';
-import { proxyCommand } from './proxy';
-import { serve } from './serve';
-import { createToken } from './token';
-import { addUser, listUsers, removeUser, setPassword } from './user';
-
-export const HELP = `berth ${VERSION}: a notebook hub; each user gets their own Jupyter server in their own container.
-
-Usage:
-  berth serve                          run the hub and its proxy (npm start)
-  berth proxy                          run another proxy, in front of the hub at PROXY_HUB_URL
-  berth user add <name> [--admin]      add a user; password: first line of stdin, or prompted
-  berth user list                      list users and their servers
-  berth user rm <name>                 remove a user (stops their server, keeps their home volume)
-  berth user set-password <name>       change a password (same input rules as add)
-  berth token create <name> [--scopes s1,s2] [--note text] [--expires-in seconds]
-                                       make an API token for <name>; printed alone on the last line
-  berth images list                    show the image catalogue: built or missing
-  berth images build [--force] [id...] build missing catalogue images (or the named ones)
-  berth --help                         this help
-
-Configuration comes from environment variables; see hub.env.example.`;
+import { COMMANDS, type Command } from './commands';
+import { openRuntime, type Runtime } from './runtime';
 
 class UsageError extends Error {}
 
-interface Parsed {
-  words: string[];
-  flags: Set<string>;
-  /** Options that take a value (--note text, or --note=text); repeated ones collect every value. */
-  values: Map<string, string[]>;
+const WIDTH = 37;
+
+function line(command: Command): string {
+  const usage = `berth ${command.name}${command.usage ? ` ${command.usage}` : ''}`;
+  return usage.length < WIDTH
+    ? `  ${usage.padEnd(WIDTH)}${command.summary}`
+    : `  ${usage}\n  ${' '.repeat(WIDTH)}${command.summary}`;
 }
 
-const VALUED = new Set(['scopes', 'note', 'expires-in']);
+export const HELP = [
+  `berth ${VERSION}: a notebook hub; each user gets their own Jupyter server in their own container.`,
+  '',
+  'Usage:',
+  ...COMMANDS.map(line),
+  `  ${'berth <command> --help'.padEnd(WIDTH)}more about one command`,
+  `  ${'berth --version'.padEnd(WIDTH)}the version (${VERSION})`,
+  '',
+  'Configuration comes from environment variables, over ./hub.env; see `berth config example`.',
+].join('\n');
 
-function parse(argv: string[]): Parsed {
-  const words: string[] = [];
-  const flags = new Set<string>();
-  const values = new Map<string, string[]>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (!arg.startsWith('--')) {
-      words.push(arg);
-      continue;
-    }
-    const [name, inline] = arg.slice(2).split(/=(.*)/s, 2);
-    if (!VALUED.has(name)) {
-      flags.add(name);
-      continue;
-    }
-    const value = inline ?? argv[++i];
-    if (value === undefined) throw new UsageError(`--${name} needs a value`);
-    values.set(name, [...(values.get(name) ?? []), value]);
-    flags.add(name);
+function commandHelp(commands: Command[]): string {
+  const [first] = commands;
+  const heading =
+    commands.length === 1 ? `berth ${first.name}: ${first.summary}` : `berth ${first.name.split(' ')[0]}: commands`;
+  const details = commands.length === 1 && first.details ? ['', first.details] : [];
+  return [heading, '', 'Usage:', ...commands.map(line), ...details].join('\n');
+}
+
+/** The command `words` begin with, and the arguments after its words. */
+function find(words: string[]): { command?: Command; group: Command[]; rest: string[] } {
+  for (const length of [2, 1]) {
+    const command = COMMANDS.find((c) => c.name === words.slice(0, length).join(' '));
+    if (command) return { command, group: [command], rest: words.slice(length) };
   }
-  return { words, flags, values };
+  return { group: COMMANDS.filter((c) => c.name.split(' ')[0] === words[0]), rest: words.slice(1) };
 }
 
-function expect(parsed: Parsed, count: number, allowedFlags: string[] = []): void {
-  const unknown = [...parsed.flags].filter((f) => !allowedFlags.includes(f));
-  if (unknown.length) throw new UsageError(`unknown option --${unknown[0]}`);
-  if (parsed.words.length !== count) throw new UsageError(`'${parsed.words.slice(0, 2).join(' ')}' takes ${count - 2} argument(s)`);
+/** `argv` without the command's words (the first of each, in order): its options and arguments. */
+function withoutWords(argv: string[], words: string[]): string[] {
+  let next = 0;
+  return argv.filter((arg) => {
+    if (next < words.length && arg === words[next]) {
+      next++;
+      return false;
+    }
+    return true;
+  });
 }
 
-async function withRuntime(config: Config, run: (rt: Runtime) => Promise<string>): Promise<string> {
+function parse(command: Command, argv: string[]) {
+  const options = { ...command.options, help: { type: 'boolean' as const, short: 'h' } };
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    const { code, message } = err as NodeJS.ErrnoException;
+    const option = /'(-[-\w]*)/.exec(message)?.[1] ?? '';
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(`unknown option ${option}`);
+    if (/argument missing/.test(message)) throw new UsageError(`${option} needs a value`);
+    throw new UsageError(message.split('\n')[0]);
+  }
+}
+
+function expectArgs(command: Command, count: number): void {
+  const [min, max] = typeof command.args === 'number' ? [command.args, command.args] : command.args;
+  if (count >= min && count <= max) return;
+  const wanted =
+    min === max ? `${min} argument${min === 1 ? '' : 's'}` : `at least ${min} argument${min === 1 ? '' : 's'}`;
+  throw new UsageError(`'berth ${command.name}' takes ${wanted}${command.usage ? `: ${command.usage}` : ''}`);
+}
+
+async function withRuntime(run: (rt: Runtime) => Promise<string>): Promise<string> {
+  const config = loadConfig(environment());
   const log = createLogger(config.logLevel === 'debug' ? 'debug' : 'warn');
   const rt = await openRuntime(config, log, { embeddedRedis: 'shared' });
   try {
@@ -81,52 +95,20 @@ async function withRuntime(config: Config, run: (rt: Runtime) => Promise<string>
 }
 
 async function run(argv: string[]): Promise<string | undefined> {
-  const parsed = parse(argv);
-  const [command, sub] = parsed.words;
-  if (parsed.flags.has('version')) return VERSION;
-  if (parsed.flags.has('help') || command === 'help' || command === undefined) return HELP;
-  const config = loadConfig(environment());
-  switch (`${command} ${sub ?? ''}`.trim()) {
-    case 'serve':
-      expect(parsed, 1);
-      await serve(config, createLogger(config.logLevel));
-      return undefined;
-    case 'proxy':
-      expect(parsed, 1);
-      await proxyCommand(config, createLogger(config.logLevel));
-      return undefined;
-    case 'user add':
-      expect(parsed, 3, ['admin']);
-      return withRuntime(config, (rt) => addUser(rt, parsed.words[2], parsed.flags.has('admin')));
-    case 'user list':
-      expect(parsed, 2);
-      return withRuntime(config, listUsers);
-    case 'user rm':
-      expect(parsed, 3);
-      return withRuntime(config, (rt) => removeUser(rt, parsed.words[2]));
-    case 'user set-password':
-      expect(parsed, 3);
-      return withRuntime(config, (rt) => setPassword(rt, parsed.words[2]));
-    case 'token create':
-      expect(parsed, 3, ['scopes', 'note', 'expires-in']);
-      return withRuntime(config, (rt) =>
-        createToken(rt, parsed.words[2], {
-          scopes: (parsed.values.get('scopes') ?? []).flatMap((v) => v.split(/[,\s]+/)).filter(Boolean),
-          note: parsed.values.get('note')?.at(-1),
-          expiresIn: parsed.values.get('expires-in')?.at(-1),
-        }),
-      );
-    case 'images list':
-      expect(parsed, 2);
-      return withRuntime(config, (rt) => listImages(rt.docker, rt.catalogue));
-    case 'images build': {
-      const unknown = [...parsed.flags].filter((f) => f !== 'force');
-      if (unknown.length) throw new UsageError(`unknown option --${unknown[0]}`);
-      return buildCommand(connectDocker(config.dockerHost), parsed.words.slice(2), parsed.flags.has('force'));
-    }
-    default:
-      throw new UsageError(`unknown command '${parsed.words.join(' ')}'`);
+  const [first] = argv;
+  if (first === '--version' || first === '-v') return VERSION;
+  if (first === undefined || first === '--help' || first === '-h' || first === 'help') return HELP;
+  const words = argv.filter((a) => !a.startsWith('-'));
+  const { command, group } = find(words);
+  if (!command) {
+    if (group.length && (argv.includes('--help') || argv.includes('-h') || words.length === 1))
+      return commandHelp(group);
+    throw new UsageError(`unknown command '${words.slice(0, 2).join(' ') || first}'`);
   }
+  const { values, positionals } = parse(command, withoutWords(argv, command.name.split(' ')));
+  if (values.help) return commandHelp([command]);
+  expectArgs(command, positionals.length);
+  return command.run({ args: positionals, values, config: () => loadConfig(environment()), withRuntime });
 }
 
 export async function main(argv: string[]): Promise<void> {

@@ -6,14 +6,15 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { parseUsername } from '../auth/username';
 import { outdatedImages } from '../catalogue/build';
-import { startBackground } from '../hub/background';
 import type { Config } from '../config';
 import { BerthError } from '../errors';
-import type { Logger } from '../log';
-import { hubSecret, openRuntime, type Runtime } from '../runtime';
-import { listen } from '../server';
-import { parseUsername } from '../auth/username';
+import { createLogger } from '../log';
+import { secondsSince } from '../metrics/metrics';
+import { startBackground } from '../servers/background';
+import { listen } from './listen';
+import { openRuntime, type Runtime, signingKeys } from './runtime';
 
 /** One hub per data dir: a second one would shut down the first one's embedded Redis. */
 function claimDataDir(dataDir: string): () => void {
@@ -21,7 +22,10 @@ function claimDataDir(dataDir: string): () => void {
   const pidFile = path.join(dataDir, 'hub.pid');
   const other = Number(fs.existsSync(pidFile) ? fs.readFileSync(pidFile, 'utf8').trim() : NaN);
   if (other && other !== process.pid && isHub(other)) {
-    throw new BerthError(500, `Another Berth hub (pid ${other}) is using HUB_DATA_DIR=${dataDir}; stop it or use another HUB_DATA_DIR.`);
+    throw new BerthError(
+      500,
+      `Another Berth hub (pid ${other}) is using HUB_DATA_DIR=${dataDir}; stop it or use another HUB_DATA_DIR.`,
+    );
   }
   fs.writeFileSync(pidFile, `${process.pid}\n`);
   return () => fs.rmSync(pidFile, { force: true });
@@ -42,7 +46,9 @@ async function ensureAdmins(rt: Runtime, names: readonly string[]): Promise<void
       await rt.users.setAdmin(name, true);
     } else {
       await rt.users.create(name, { admin: true });
-      rt.log.warn('created admin from HUB_ADMIN_USERS without a password; set one with `berth user set-password`', { user: name });
+      rt.log.warn('created admin from HUB_ADMIN_USERS without a password; set one with `berth user set-password`', {
+        user: name,
+      });
     }
   }
 }
@@ -50,9 +56,11 @@ async function ensureAdmins(rt: Runtime, names: readonly string[]): Promise<void
 /** Says which catalogue images are missing or old; with HUB_BUILD_IMAGES=missing they build in the background. */
 async function reportImages(rt: Runtime): Promise<void> {
   for (const { source, state } of await outdatedImages(rt.docker, rt.builder.sources())) {
-    if (rt.builder.enabled) rt.log.info(`catalogue image '${source.catalogueId}' is ${state === 'missing' ? 'not built' : 'older than its folder'}; building it in the background (HUB_BUILD_IMAGES=missing)`);
-    else if (state === 'missing') rt.log.warn(`catalogue image '${source.catalogueId}' is not built; build it with \`berth images build ${source.name}\``);
-    else rt.log.info(`catalogue image '${source.catalogueId}' is older than images/${source.name}; rebuild it with \`berth images build --force ${source.name}\``);
+    const image = `catalogue image '${source.catalogueId}'`;
+    const why = state === 'missing' ? 'is not built' : `is older than images/${source.name}`;
+    if (rt.builder.enabled) rt.log.info(`${image} ${why}; building it in the background (HUB_BUILD_IMAGES=missing)`);
+    else if (state === 'missing') rt.log.warn(`${image} ${why}; build it with \`berth images build ${source.name}\``);
+    else rt.log.info(`${image} ${why}; rebuild it with \`berth images build --force ${source.name}\``);
   }
 }
 
@@ -60,24 +68,36 @@ async function pingDocker(rt: Runtime): Promise<void> {
   try {
     await rt.docker.ping();
   } catch (err) {
-    throw new BerthError(500, `Cannot reach the Docker engine (${rt.config.dockerHost ?? 'unix:///var/run/docker.sock'}): is dockerd running? Set DOCKER_HOST to use another.`, { err });
+    const where = rt.config.dockerHost ?? 'unix:///var/run/docker.sock';
+    const message = `Cannot reach the Docker engine (${where}): is dockerd running? Set DOCKER_HOST to use another.`;
+    throw new BerthError(500, message, { err });
   }
 }
 
-export async function serve(config: Config, log: Logger): Promise<void> {
+export async function serve(config: Config): Promise<void> {
+  const log = createLogger(config.logLevel);
+  const begun = performance.now();
   const release = config.redisUrl ? () => undefined : claimDataDir(config.dataDir);
   const rt = await openRuntime(config, log, { embeddedRedis: 'own' });
   try {
-    const secret = hubSecret(config, log);
+    const keys = signingKeys(config, log, true);
     await pingDocker(rt);
     await ensureAdmins(rt, config.adminUsers);
     await reportImages(rt);
     await rt.spawner.prepare();
     await rt.servers.reconcile();
-    const hub = await listen(rt, secret, config.port, config.bind);
-    const stopBackground = startBackground(rt);
+    const hub = await listen(rt, keys, config.port, config.bind);
+    rt.metrics.startupDuration.observe(secondsSince(begun));
+    const stopBackground = startBackground(rt, {
+      pollIntervalMs: config.pollInterval,
+      idleTimeoutMs: config.idleTimeout,
+    });
+    rt.builder
+      .buildOutdated()
+      .catch((err) => log.error('building images failed; starts that need them will try again', { err }));
     log.info('Berth is running', { url: hub.url, bind: config.bind, port: hub.port });
-    process.stdout.write(`Berth is running at http://${config.bind === '127.0.0.1' || config.bind === '0.0.0.0' ? 'localhost' : config.bind}:${hub.port}/\n`);
+    const host = config.bind === '127.0.0.1' || config.bind === '0.0.0.0' ? 'localhost' : config.bind;
+    process.stdout.write(`Berth is running at http://${host}:${hub.port}/\n`);
     const stop = async (signal: string) => {
       log.info('stopping; user servers keep running', { signal });
       stopBackground();

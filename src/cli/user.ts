@@ -4,15 +4,16 @@
 import { hashPassword } from '../auth/password';
 import { parseUsername } from '../auth/username';
 import { BerthError } from '../errors';
-import { deleteUser } from '../hub/accounts';
-import type { Runtime } from '../runtime';
+import { deleteUser } from '../servers/accounts';
 import { formatTable, readPassword } from './io';
+import type { Runtime } from './runtime';
 
 export async function addUser(rt: Runtime, rawName: string, admin: boolean): Promise<string> {
   const name = parseUsername(rawName);
   if (await rt.users.get(name)) throw new BerthError(409, `User ${name} already exists.`);
   const passwordHash = await hashPassword(await readPassword());
-  if (!(await rt.users.create(name, { admin, passwordHash }))) throw new BerthError(409, `User ${name} already exists.`);
+  if (!(await rt.users.create(name, { admin, passwordHash })))
+    throw new BerthError(409, `User ${name} already exists.`);
   return `Added ${admin ? 'admin ' : ''}user ${name}.`;
 }
 
@@ -31,12 +32,21 @@ export async function removeUser(rt: Runtime, rawName: string): Promise<string> 
   return `Removed user ${name}; their home volume is ${deleted ? 'deleted' : 'kept (HUB_DELETE_HOME=keep)'}.`;
 }
 
-export async function listUsers(rt: Runtime): Promise<string> {
+export async function listUsers(rt: Runtime, format: 'table' | 'json'): Promise<string> {
   const users = await rt.users.list();
-  if (users.length === 0) return 'No users yet: add one with `berth user add <name>`.';
   const rows = await Promise.all(
-    users.map(async (u) => [u.name, u.admin ? 'admin' : '', (await rt.servers.view(u.name)).state, u.created]),
+    users.map(async (u) => ({
+      name: u.name,
+      admin: u.admin,
+      server: (await rt.servers.view(u.name)).state,
+      created: u.created,
+    })),
   );
+  if (format === 'json') return JSON.stringify(rows, null, 2);
+  if (users.length === 0) return 'No users yet: add one with `berth user add <name>`.';
   const header = ['NAME', 'ROLE', 'SERVER', 'CREATED'];
-  return formatTable(header, rows);
+  return formatTable(
+    header,
+    rows.map((r) => [r.name, r.admin ? 'admin' : '', r.server, r.created]),
+  );
 }

@@ -6,26 +6,17 @@
  * still holds. Pages need a signed-in user, else they send the browser to the login page.
  */
 import type { Context } from 'koa';
+import { apiToken, SAFE_METHODS } from '../auth/credentials';
+import type { Caller } from '../auth/koa-state';
 import { safeNext } from '../auth/next';
 import { roleScopes, tokenScopes } from '../auth/roles';
 import type { ScopeSet, Target } from '../auth/scopes';
 import { XSRF_HEADER, xsrfMatches, xsrfToken } from '../auth/xsrf';
-import { Redirect, forbidden, notFound } from '../errors';
+import { forbidden, notFound, Redirect } from '../errors';
 import type { GroupStore } from '../store/groups';
 import type { TokenStore } from '../store/tokens';
-import type { User, UserStore } from '../store/users';
+import type { UserStore } from '../store/users';
 import type { PageContext } from './views';
-
-export interface Caller {
-  name: string;
-  admin: boolean;
-  scopes: ScopeSet;
-  /** How the caller proved who they are. */
-  via: 'session' | 'token';
-  tokenId?: string;
-}
-
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export interface AccessDeps {
   users: UserStore;
@@ -47,32 +38,41 @@ export class Access {
 
   /** The caller of an API request, or undefined when it carries no credentials. */
   async caller(ctx: Context): Promise<Caller | undefined> {
-    if (ctx.state.caller !== undefined) return ctx.state.caller as Caller | undefined;
+    if (ctx.state.caller !== undefined) return ctx.state.caller ?? undefined;
     let caller: Caller | undefined;
     const header = ctx.get('authorization');
     if (header) {
-      const m = /^(?:token|bearer)\s+(\S+)$/i.exec(header);
-      const record = m ? await this.deps.tokens.lookup(m[1]) : undefined;
+      const token = apiToken(header);
+      const record = token ? await this.deps.tokens.lookup(token) : undefined;
       const owner = record ? await this.deps.users.get(record.user) : undefined;
       if (!record || !owner) throw forbidden('Invalid or expired API token.');
-      caller = { name: owner.name, admin: owner.admin, scopes: tokenScopes(record.scopes, owner, this.adminAccess), via: 'token', tokenId: record.id };
+      caller = {
+        name: owner.name,
+        admin: owner.admin,
+        scopes: tokenScopes(record.scopes, owner, this.adminAccess),
+        via: 'token',
+        tokenId: record.id,
+      };
     } else {
-      const user = ctx.state.user as User | undefined;
+      const user = ctx.state.user;
       if (user) {
         if (!SAFE_METHODS.has(ctx.method) && !xsrfMatches(ctx, ctx.get(XSRF_HEADER))) {
-          throw forbidden(`'${XSRF_HEADER}' header is missing or does not match the _xsrf cookie; reload the page and try again.`);
+          throw forbidden(
+            `'${XSRF_HEADER}' header is missing or does not match the _xsrf cookie; reload the page and try again.`,
+          );
         }
         caller = { name: user.name, admin: user.admin, scopes: this.roleScopes(user), via: 'session' };
       }
     }
-    ctx.state.caller = caller;
+    ctx.state.caller = caller ?? null;
     return caller;
   }
 
   /** The caller, or a 403 asking for credentials. */
   async require(ctx: Context): Promise<Caller> {
     const caller = await this.caller(ctx);
-    if (!caller) throw forbidden('Missing or invalid credentials: sign in, or send an API token (Authorization: token <t>).');
+    if (!caller)
+      throw forbidden('Missing or invalid credentials: sign in, or send an API token (Authorization: token <t>).');
     return caller;
   }
 
@@ -103,7 +103,7 @@ export class Access {
 
 /** The signed-in user of a page request; anyone else is sent to sign in and brought back. */
 export function pageCaller(ctx: Context): { name: string; admin: boolean } {
-  const user = ctx.state.user as User | undefined;
+  const user = ctx.state.user;
   if (user) return user;
   const next = safeNext(ctx.originalUrl, '/hub/home');
   throw new Redirect(`/hub/login?next=${encodeURIComponent(next)}`);
@@ -120,7 +120,7 @@ export function mayActOn(caller: { name: string; admin: boolean }, name: string)
  * (a favicon) never replaces the token cookie a form on another tab relies on.
  */
 export function pageContext(ctx: Context, issue = true): PageContext {
-  const user = ctx.state.user as User | undefined;
-  const xsrf = issue ? xsrfToken(ctx) : ((ctx.state.xsrf as string | undefined) ?? '');
+  const user = ctx.state.user;
+  const xsrf = issue ? xsrfToken(ctx) : (ctx.state.xsrf ?? '');
   return { xsrf, user: user && { name: user.name, admin: user.admin } };
 }

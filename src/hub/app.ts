@@ -9,56 +9,18 @@ import session from 'koa-session';
 import { createPassport } from '../auth/passport';
 import { SESSION_MAX_AGE_MS, sessionCookieName } from '../auth/session-cookie';
 import { LoginThrottle } from '../auth/throttle';
-import type { Catalogue } from '../catalogue/catalogue';
 import { BerthError, Redirect } from '../errors';
 import type { Logger } from '../log';
-import type { Spawner } from '../spawner/spawner';
-import type { ActivityStore } from '../store/activity';
-import type { GroupStore } from '../store/groups';
-import type { RedisClient } from '../store/redis';
-import type { RouteStore } from '../store/routes';
-import type { ServerStore } from '../store/servers';
-import type { SessionStore } from '../store/sessions';
-import type { TokenStore } from '../store/tokens';
-import type { UserStore } from '../store/users';
-import type Docker from 'dockerode';
+import type { Metrics } from '../metrics/metrics';
 import { Access, pageContext } from './access';
 import { apiRouter } from './api';
+import type { HubConfig, HubDeps } from './deps';
 import { Directory } from './directory';
-import type { Metrics } from './metrics';
 import { opsRouter } from './ops';
 import { pagesRouter } from './pages';
-import type { Servers } from './servers';
 import { errorPage } from './views';
 
-export interface HubDeps {
-  users: UserStore;
-  sessions: SessionStore;
-  tokens: TokenStore;
-  groups: GroupStore;
-  routes: RouteStore;
-  state: ServerStore;
-  activity: ActivityStore;
-  servers: Servers;
-  spawner: Spawner;
-  catalogue: Catalogue;
-  metrics: Metrics;
-  redis: RedisClient;
-  docker: Docker;
-  log: Logger;
-}
-
-export interface HubConfig {
-  secret: string;
-  /** HUB_DELETE_HOME */
-  deleteHome: 'keep' | 'delete';
-  /** Cookies are Secure (and the session cookie __Host-): the hub is served over HTTPS (HUB_PUBLIC_URL). */
-  secureCookies: boolean;
-  /** Client address and scheme come from X-Forwarded-* (HUB_TRUST_X_FORWARDED). */
-  trustForwarded: boolean;
-  /** HUB_ADMIN_ACCESS */
-  adminAccess: boolean;
-}
+export type { HubConfig, HubDeps };
 
 const CSP = [
   "default-src 'self'",
@@ -72,30 +34,56 @@ const CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-function securityHeaders() {
+/** A year: browsers then use HTTPS only for this host (HSTS), once they have seen it over HTTPS. */
+const HSTS = 'max-age=31536000';
+
+/** Headers on every hub answer; over HTTPS (HUB_PUBLIC_URL https://) also HSTS. */
+function securityHeaders(https: boolean) {
+  const headers: Record<string, string> = {
+    'Content-Security-Policy': CSP,
+    'X-Content-Type-Options': 'nosniff',
+    'X-Frame-Options': 'DENY',
+    'Referrer-Policy': 'same-origin',
+    'Cross-Origin-Opener-Policy': 'same-origin',
+    ...(https ? { 'Strict-Transport-Security': HSTS } : {}),
+  };
   return async (ctx: Context, next: Next) => {
-    ctx.set({
-      'Content-Security-Policy': CSP,
-      'X-Content-Type-Options': 'nosniff',
-      'X-Frame-Options': 'DENY',
-      'Referrer-Policy': 'same-origin',
-      'Cross-Origin-Opener-Policy': 'same-origin',
-    });
+    ctx.set(headers);
     await next();
   };
 }
 
 const GENERIC_500 = 'Something went wrong in the hub. An admin can find the detail in its log.';
 
-/** Every hub request's duration, by method, route and status (JupyterHub's request metric). */
-function timing(metrics: Metrics) {
+/** Requests that are looked at all the time, logged at debug level: health checks, scrapes, static files. */
+const ROUTINE = /^\/hub\/(health|metrics|static\/)/;
+
+/**
+ * The access log and JupyterHub's request metric: one line per hub request (status, method,
+ * path, user, ms) and its duration by method, route and status.
+ */
+function accessLog(metrics: Metrics, log: Logger) {
   return async (ctx: Context, next: Next) => {
-    const begun = process.hrtime.bigint();
+    const begun = performance.now();
     try {
       await next();
     } finally {
-      const route = (ctx as Context & { _matchedRoute?: string })._matchedRoute;
-      metrics.requestDuration.observe({ method: ctx.method, handler: typeof route === 'string' ? route : 'unknown', code: String(ctx.status) }, Number(process.hrtime.bigint() - begun) / 1e9);
+      const seconds = (performance.now() - begun) / 1000;
+      const route = (ctx as Context & { _matchedRoute?: unknown })._matchedRoute;
+      const code = String(ctx.status);
+      metrics.requestDuration.observe(
+        { method: ctx.method, handler: typeof route === 'string' ? route : 'unknown', code },
+        seconds,
+      );
+      const line = {
+        status: ctx.status,
+        method: ctx.method,
+        path: ctx.path,
+        user: ctx.state.caller?.name ?? ctx.state.user?.name,
+        ms: Math.round(seconds * 1000),
+      };
+      if (ROUTINE.test(ctx.path) && ctx.status < 400) log.debug('request', line);
+      else log.info('request', line);
     }
   };
 }
@@ -107,7 +95,8 @@ function errors(log: Logger) {
       await next();
       if (ctx.status === 404 && ctx.body === undefined) throw new BerthError(404, 'Not found');
       // The routers' answers to a method a path does not take, as errors like every other.
-      if (ctx.status === 405 && ctx.body === undefined) throw new BerthError(405, `${ctx.method} is not allowed here; allowed: ${ctx.response.get('Allow')}.`);
+      if (ctx.status === 405 && ctx.body === undefined)
+        throw new BerthError(405, `${ctx.method} is not allowed here; allowed: ${ctx.response.get('Allow')}.`);
       if (ctx.status === 501 && ctx.body === undefined) throw new BerthError(501, `${ctx.method} is not supported.`);
     } catch (err) {
       if (err instanceof Redirect) {
@@ -119,8 +108,16 @@ function errors(log: Logger) {
       const exposed = !known && httpErr.expose === true && typeof httpErr.status === 'number' && httpErr.status < 500;
       const status = known ? err.status : exposed ? httpErr.status! : 500;
       const message = known || exposed ? String(httpErr.message) : GENERIC_500;
-      if (status >= 500) log.error('request failed', { method: ctx.method, path: ctx.path, status, err, ...(known ? err.detail : {}) });
-      else log.debug('request refused', { method: ctx.method, path: ctx.path, status, message, ...(known ? err.detail : {}) });
+      if (status >= 500)
+        log.error('request failed', { method: ctx.method, path: ctx.path, status, err, ...(known ? err.detail : {}) });
+      else
+        log.debug('request refused', {
+          method: ctx.method,
+          path: ctx.path,
+          status,
+          message,
+          ...(known ? err.detail : {}),
+        });
       ctx.status = status;
       if (known) ctx.set(err.headers);
       const api = ctx.path.startsWith('/hub/api/') || ctx.path === '/hub/api';
@@ -135,15 +132,15 @@ function errors(log: Logger) {
 }
 
 export function createHub(config: HubConfig, deps: HubDeps): Koa {
-  const app = new Koa({ keys: [config.secret], proxy: config.trustForwarded });
+  const app = new Koa({ keys: [...config.keys], proxy: config.trustForwarded });
   const passport = createPassport(deps.users);
   const access = new Access(deps, config.adminAccess);
   const directory = new Directory(deps);
   app.silent = true; // errors() logs what matters
 
-  app.use(timing(deps.metrics));
+  app.use(accessLog(deps.metrics, deps.log));
   app.use(errors(deps.log));
-  app.use(securityHeaders());
+  app.use(securityHeaders(config.secureCookies));
   if (config.secureCookies) {
     // TLS ends in front of the hub: mark cookies Secure without trusting a request header for it.
     app.use(async (ctx, next) => {
@@ -165,7 +162,8 @@ export function createHub(config: HubConfig, deps: HubDeps): Koa {
       genid: () => randomBytes(32).toString('base64url'),
       store: {
         get: (id: string) => deps.sessions.get(id),
-        set: (id: string, data: Record<string, unknown>, maxAge: number | 'session' | undefined) => deps.sessions.set(id, data, maxAge),
+        set: (id: string, data: Record<string, unknown>, maxAge: number | 'session' | undefined) =>
+          deps.sessions.set(id, data, maxAge),
         destroy: (id: string) => deps.sessions.destroy(id),
       },
     },
@@ -182,7 +180,7 @@ export function createHub(config: HubConfig, deps: HubDeps): Koa {
       : next(),
   );
 
-  const pages = pagesRouter({ ...deps, passport, throttle: new LoginThrottle(deps.redis) });
+  const pages = pagesRouter({ ...deps, passport, throttle: new LoginThrottle(deps.loginFailures) });
   const api = apiRouter({ ...deps, access, directory, deleteHome: config.deleteHome });
   const ops = opsRouter(deps, access);
   app.use(pages.routes()).use(pages.allowedMethods());

@@ -11,7 +11,7 @@ import type { UserFacts } from './models';
 
 export interface DirectoryDeps {
   users: UserStore;
-  state: ServerStore;
+  records: ServerStore;
   activity: ActivityStore;
   groups: GroupStore;
 }
@@ -20,18 +20,28 @@ export class Directory {
   constructor(private readonly deps: DirectoryDeps) {}
 
   async facts(name: string): Promise<UserFacts | undefined> {
-    const { users, state, activity, groups } = this.deps;
-    const [user, server, at, groupNames] = await Promise.all([users.get(name), state.get(name), activity.get(name), groups.groupsOf(name)]);
+    const { users, records, activity, groups } = this.deps;
+    const [user, server, at, groupNames] = await Promise.all([
+      users.get(name),
+      records.get(name),
+      activity.get(name),
+      groups.groupsOf(name),
+    ]);
     return user && { user, server, activity: at, groups: groupNames };
   }
 
   /** Everything about several users, in order, in a few round trips (users that are gone are left out). */
   async factsMany(names: string[]): Promise<UserFacts[]> {
-    const { users, state, activity, groups } = this.deps;
-    const [list, records, times, groupsOf] = await Promise.all([users.getMany(names), state.getMany(names), activity.getMany(names), groups.groupsOfMany(names)]);
+    const { users, records, activity, groups } = this.deps;
+    const [list, servers, times, groupsOf] = await Promise.all([
+      users.getMany(names),
+      records.getMany(names),
+      activity.getMany(names),
+      groups.groupsOfMany(names),
+    ]);
     const out: UserFacts[] = [];
     list.forEach((user, i) => {
-      if (user) out.push({ user, server: records[i], activity: times[i], groups: groupsOf.get(user.name) ?? [] });
+      if (user) out.push({ user, server: servers[i], activity: times[i], groups: groupsOf.get(user.name) ?? [] });
     });
     return out;
   }

@@ -99,17 +99,39 @@ export function fullUserModel(facts: UserFacts): UserModel {
 export function userModelFor(scopes: ScopeSet, facts: UserFacts): Partial<UserModel> | undefined {
   const target: Target = { user: facts.user.name, groups: facts.groups };
   const allowed = new Set<keyof UserModel>();
-  for (const [scope, fields] of FIELDS_BY_SCOPE) if (scopes.can(scope, target)) fields.forEach((f) => allowed.add(f));
+  for (const [scope, fields] of FIELDS_BY_SCOPE) {
+    if (scopes.can(scope, target)) for (const field of fields) allowed.add(field);
+  }
   if (allowed.size === 0) return undefined;
   const full = fullUserModel(facts);
   if (allowed.size === EVERY_FIELD.size) return full;
-  return Object.fromEntries(Object.entries(full).filter(([k]) => allowed.has(k as keyof UserModel))) as Partial<UserModel>;
+  return Object.fromEntries(
+    Object.entries(full).filter(([k]) => allowed.has(k as keyof UserModel)),
+  ) as Partial<UserModel>;
 }
 
-export function groupModel(group: Group): { kind: 'group'; name: string; users: string[]; roles: string[]; properties: Record<string, never> } {
+export function groupModel(group: Group): {
+  kind: 'group';
+  name: string;
+  users: string[];
+  roles: string[];
+  properties: Record<string, never>;
+} {
   return { kind: 'group', name: group.name, users: group.users, roles: [], properties: {} };
 }
 
 export function tokenModel(t: TokenRecord) {
-  return { kind: 'api_token', id: t.id, user: t.user, note: t.note, scopes: t.scopes, roles: [], created: t.created, expires_at: t.expires_at, last_activity: t.last_activity, session_id: null, oauth_client: 'JupyterHub' };
+  return {
+    kind: 'api_token',
+    id: t.id,
+    user: t.user,
+    note: t.note,
+    scopes: t.scopes,
+    roles: [],
+    created: t.created,
+    expires_at: t.expires_at,
+    last_activity: t.last_activity,
+    session_id: null,
+    oauth_client: 'JupyterHub',
+  };
 }

@@ -9,17 +9,21 @@ import type { Context } from 'koa';
 import { safeNext } from '../auth/next';
 import type { Passport } from '../auth/passport';
 import type { LoginThrottle } from '../auth/throttle';
-import { xsrfMatches, XSRF_FIELD } from '../auth/xsrf';
 import { isUsername } from '../auth/username';
+import { XSRF_FIELD, xsrfMatches } from '../auth/xsrf';
+import type { CatalogueImage } from '../catalogue/catalogue';
 import { BerthError, forbidden } from '../errors';
 import { STATIC_DIR } from '../paths';
 import { mayActOn, pageCaller, pageContext } from './access';
-import type { HubDeps } from './app';
-import { formBody } from './body';
+import { formBody, formFields } from './body';
+import type { HubDeps } from './deps';
 import { adminPage, homePage, loginPage, logoutPage, pendingPage, spawnPage, tokenPage } from './views';
 
 const HOME = '/hub/home';
-const STATIC_TYPES: Record<string, string> = { '.js': 'application/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
+const STATIC_TYPES: Record<string, string> = {
+  '.js': 'application/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+};
 
 function render(ctx: Context, page: { text: string }, status = 200): void {
   ctx.status = status;
@@ -56,8 +60,9 @@ export function pagesRouter(deps: HubDeps & { passport: Passport; throttle: Logi
   });
 
   router.post('/hub/login', formBody, async (ctx, nextMiddleware) => {
-    const body = (ctx.request.body ?? {}) as Record<string, unknown>;
-    if (!xsrfMatches(ctx, body[XSRF_FIELD])) throw forbidden('This sign-in form has expired. Reload the page and sign in again.');
+    const body = formFields(ctx);
+    if (!xsrfMatches(ctx, body[XSRF_FIELD]))
+      throw forbidden('This sign-in form has expired. Reload the page and sign in again.');
     const next = safeNext(ctx.query.next, HOME);
     const username = typeof body.username === 'string' ? body.username : '';
     const wait = await throttle.wait(username, ctx.ip);
@@ -65,7 +70,15 @@ export function pagesRouter(deps: HubDeps & { passport: Passport; throttle: Logi
       const seconds = Math.ceil(wait / 1000);
       log.warn('login throttled', { username, address: ctx.ip, seconds });
       ctx.set('Retry-After', String(seconds));
-      render(ctx, loginPage(pageContext(ctx), { next, username: username.slice(0, 64), error: `Too many failed sign-ins. Try again in ${seconds} s.` }), 429);
+      render(
+        ctx,
+        loginPage(pageContext(ctx), {
+          next,
+          username: username.slice(0, 64),
+          error: `Too many failed sign-ins. Try again in ${seconds} s.`,
+        }),
+        429,
+      );
       return;
     }
     await passport.authenticate('local', async (err: unknown, user: Express.User | false) => {
@@ -73,10 +86,18 @@ export function pagesRouter(deps: HubDeps & { passport: Passport; throttle: Logi
       if (!user) {
         await throttle.failed(username, ctx.ip);
         log.info('login failed', { username, address: ctx.ip });
-        render(ctx, loginPage(pageContext(ctx), { next, username: username.slice(0, 64), error: 'Invalid username or password.' }), 403);
+        render(
+          ctx,
+          loginPage(pageContext(ctx), {
+            next,
+            username: username.slice(0, 64),
+            error: 'Invalid username or password.',
+          }),
+          403,
+        );
         return;
       }
-      await throttle.succeeded(username, ctx.ip);
+      await throttle.succeeded(username);
       await ctx.login(user);
       await users.recordLogin(user.name);
       log.info('login', { user: user.name, address: ctx.ip });
@@ -91,9 +112,9 @@ export function pagesRouter(deps: HubDeps & { passport: Passport; throttle: Logi
   });
 
   router.post('/hub/logout', formBody, async (ctx) => {
-    const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+    const body = formFields(ctx);
     if (!xsrfMatches(ctx, body[XSRF_FIELD])) throw forbidden('This form has expired. Reload the page and try again.');
-    const user = ctx.state.user as Express.User | undefined;
+    const user = ctx.state.user;
     if (user) {
       await ctx.logout();
       // Logging out ends every session of this user, on every device.
@@ -104,19 +125,31 @@ export function pagesRouter(deps: HubDeps & { passport: Passport; throttle: Logi
     ctx.redirect('/hub/login');
   });
 
+  /** The catalogue, or undefined while the container engine does not answer (pages still render). */
+  async function offered(): Promise<CatalogueImage[] | undefined> {
+    try {
+      return await catalogue.list();
+    } catch (err) {
+      if (err instanceof BerthError && err.status === 503) return undefined;
+      throw err;
+    }
+  }
+
   router.get(HOME, async (ctx) => {
     const caller = pageCaller(ctx);
     const view = await servers.view(caller.name);
-    const images = await catalogue.list();
-    const image = view.state === 'stopped' ? catalogue.pick(images, await users.lastImage(caller.name)) : view.record.image;
+    const images = await offered();
+    const image =
+      view.state === 'stopped' ? catalogue.pick(images ?? [], await users.lastImage(caller.name)) : view.record.image;
     render(
       ctx,
       homePage(pageContext(ctx), {
         name: caller.name,
         state: view.state,
         // The title, for people (the id itself when the image is gone).
-        image: images.find((i) => i.id === image)?.title ?? image,
+        image: images?.find((i) => i.id === image)?.title ?? image,
         lastError: view.state === 'stopped' ? view.lastError : undefined,
+        engineDown: images === undefined,
       }),
     );
   });
@@ -131,32 +164,38 @@ export function pagesRouter(deps: HubDeps & { passport: Passport; throttle: Logi
     return name;
   }
 
-  async function renderSpawn(ctx: Context, name: string, error?: { status: number; message: string; image?: string }): Promise<void> {
-    const images = await catalogue.list();
-    const selected = error?.image ?? catalogue.pick(images, await users.lastImage(name));
+  async function renderSpawn(
+    ctx: Context,
+    name: string,
+    error?: { status: number; message: string; image?: string },
+  ): Promise<void> {
+    const images = await offered();
+    const selected = error?.image ?? catalogue.pick(images ?? [], await users.lastImage(name));
     render(ctx, spawnPage(pageContext(ctx), { name, images, selected, error: error?.message }), error?.status ?? 200);
   }
 
   router.get(['/hub/spawn', '/hub/spawn/:name'], async (ctx) => {
     const name = await spawnTarget(ctx);
     const view = await servers.view(name);
-    if (view.state !== 'stopped') return ctx.redirect(name === (ctx.state.user as Express.User).name ? `/user/${name}/tree` : `/hub/spawn-pending/${name}`);
+    if (view.state !== 'stopped')
+      return ctx.redirect(name === ctx.state.user?.name ? `/user/${name}/tree` : `/hub/spawn-pending/${name}`);
     await renderSpawn(ctx, name);
   });
 
   router.post(['/hub/spawn', '/hub/spawn/:name'], formBody, async (ctx) => {
     const name = await spawnTarget(ctx);
-    const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+    const body = formFields(ctx);
     if (!xsrfMatches(ctx, body[XSRF_FIELD])) throw forbidden('This form has expired. Reload the page and try again.');
     const image = typeof body.image === 'string' ? body.image : undefined;
     let started: 'ready' | 'pending';
     try {
       started = await servers.start(name, image);
     } catch (err) {
-      if (!(err instanceof BerthError) || err.status >= 500) throw err;
+      // Refused (a bad image, the engine down): the form again, with why.
+      if (!(err instanceof BerthError) || (err.status >= 500 && err.status !== 503)) throw err;
       return renderSpawn(ctx, name, { status: err.status, message: err.message, image });
     }
-    const own = name === (ctx.state.user as Express.User).name;
+    const own = name === ctx.state.user?.name;
     ctx.redirect(started === 'ready' && own ? `/user/${name}/tree` : `/hub/spawn-pending/${name}`);
   });
 
@@ -169,13 +208,17 @@ export function pagesRouter(deps: HubDeps & { passport: Passport; throttle: Logi
     const view = await servers.view(name);
     if (view.state === 'running' && name === caller.name) return ctx.redirect(`/user/${name}/tree`);
     if (view.state === 'stopped' && !view.lastError) return ctx.redirect(HOME);
-    render(ctx, pendingPage(pageContext(ctx), { name, lastError: view.state === 'stopped' ? view.lastError : undefined }));
+    render(
+      ctx,
+      pendingPage(pageContext(ctx), { name, lastError: view.state === 'stopped' ? view.lastError : undefined }),
+    );
   });
 
   router.get('/hub/admin', async (ctx) => {
     const caller = pageCaller(ctx);
     if (!caller.admin) throw forbidden('Only admins can use the admin page.');
-    render(ctx, adminPage(pageContext(ctx), await catalogue.list(), catalogue.defaultId));
+    const images = await offered();
+    render(ctx, adminPage(pageContext(ctx), images, catalogue.pick(images ?? [], undefined)));
   });
 
   router.get('/hub/token', (ctx) => {

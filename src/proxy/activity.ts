@@ -22,7 +22,9 @@ export function activityRecorder(store: ActivityStore, debounceMs: number, log: 
       const last = written.get(user);
       if (last !== undefined && now - last < debounceMs) return;
       written.set(user, now);
-      store.touch(user, now).catch((err) => log.warn('could not record activity', { user, err: (err as Error).message }));
+      store
+        .touch(user, now)
+        .catch((err) => log.warn('could not record activity', { user, err: (err as Error).message }));
     },
   };
 }

@@ -5,7 +5,16 @@
  */
 import http, { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
 
 /** The request's headers as the upstream should see them (WebSocket upgrades keep theirs). */
 export function forwardedHeaders(req: IncomingMessage, websocket: boolean): OutgoingHttpHeaders {
@@ -43,18 +52,36 @@ export function targetOf(url: string): { host: string; port: string } {
   return target;
 }
 
-/** Sends `req` to `target` with `headers` and pipes the answer to `res`; `onUnreachable` answers when nothing does. */
-export function pipeHttp(req: IncomingMessage, res: ServerResponse, target: string, headers: OutgoingHttpHeaders, agent: http.Agent, onUnreachable: (err: NodeJS.ErrnoException) => void): void {
+/**
+ * Sends `req` to `target` with `headers` and pipes the answer to `res`; `onUnreachable` answers
+ * when nothing does. A client that goes away mid-request ends the upstream call quietly: that
+ * is not the upstream's failure.
+ */
+export function pipeHttp(
+  req: IncomingMessage,
+  res: ServerResponse,
+  target: string,
+  headers: OutgoingHttpHeaders,
+  agent: http.Agent,
+  onUnreachable: (err: NodeJS.ErrnoException) => void,
+): void {
   const { host, port } = targetOf(target);
   const upstream = http.request({ host, port, method: req.method, path: req.url, headers, agent });
+  let clientGone = false;
   upstream.on('response', (up) => {
     res.writeHead(up.statusCode ?? 502, up.statusMessage, responseHeaders(up.rawHeaders));
     up.pipe(res);
     up.on('error', () => res.destroy());
   });
-  upstream.on('error', (err) => (res.headersSent ? res.destroy() : onUnreachable(err)));
+  upstream.on('error', (err) => {
+    if (clientGone) return;
+    if (res.headersSent) res.destroy();
+    else onUnreachable(err);
+  });
   res.on('close', () => {
-    if (!res.writableFinished) upstream.destroy();
+    if (res.writableFinished) return;
+    clientGone = true;
+    upstream.destroy();
   });
   // Most requests have no body: end the upstream request at once rather than wiring up a pipe.
   if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) upstream.end();
@@ -62,12 +89,17 @@ export function pipeHttp(req: IncomingMessage, res: ServerResponse, target: stri
 }
 
 /** A handler that sends every request to the hub at `hubUrl` (for `berth proxy`). */
-export function hubForwarder(hubUrl: string): { handle(req: IncomingMessage, res: ServerResponse): void; close(): void } {
+export function hubForwarder(hubUrl: string): {
+  handle(req: IncomingMessage, res: ServerResponse): void;
+  close(): void;
+} {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 128 });
   return {
     handle(req, res) {
       pipeHttp(req, res, hubUrl, forwardedHeaders(req, false), agent, () => {
-        res.writeHead(502, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 502, message: 'The hub is not answering.' }));
+        res
+          .writeHead(502, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ status: 502, message: 'The hub is not answering.' }));
       });
     },
     close: () => agent.destroy(),

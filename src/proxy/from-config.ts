@@ -8,37 +8,24 @@ import type { Config } from '../config';
 import type { Logger } from '../log';
 import { ActivityStore } from '../store/activity';
 import { GroupStore } from '../store/groups';
+import { ProxyReads } from '../store/proxy-reads';
 import type { RedisClient } from '../store/redis';
-import { keys } from '../store/keys';
-import { parseRoute } from '../store/routes';
-import { parseSession } from '../store/sessions';
 import { TokenStore } from '../store/tokens';
 import { UserStore } from '../store/users';
 import { activityDebounce, activityRecorder } from './activity';
-import { createProxy, type Proxy, type ProxyStore } from './proxy';
+import { createProxy, type UserProxy } from './proxy';
 
 /** Cookies are Secure (and the session cookie __Host-) when people reach the hub over HTTPS. */
 export function secureCookies(config: Config): boolean {
   return config.publicUrl?.protocol === 'https:';
 }
 
-/** The route and the session from Redis, with one MGET: one round trip per request. */
-export function redisProxyStore(redis: RedisClient): ProxyStore {
-  return {
-    async routeAndSession(user, sessionId) {
-      if (!sessionId) return { route: parseRoute(await redis.get(keys.route(user))) };
-      const [route, session] = await redis.mget(keys.route(user), keys.session(sessionId));
-      return { route: parseRoute(route), session: parseSession(session) };
-    },
-  };
-}
-
-export function proxyFromConfig(config: Config, redis: RedisClient, secret: string, log: Logger): Proxy {
+export function proxyFromConfig(config: Config, redis: RedisClient, keys: readonly string[], log: Logger): UserProxy {
   const users = new UserStore(redis);
   const stores = { users, tokens: new TokenStore(redis), groups: new GroupStore(redis) };
   return createProxy({
-    store: redisProxyStore(redis),
-    cookies: sessionCookieReader(secret, secureCookies(config)),
+    store: new ProxyReads(redis),
+    cookies: sessionCookieReader(keys, secureCookies(config)),
     tokens: { mayUse: (token, owner) => tokenMayUse(stores, token, owner, config.adminAccess) },
     admins: config.adminAccess ? { isAdmin: async (name) => (await users.get(name))?.admin === true } : undefined,
     activity: activityRecorder(new ActivityStore(redis), activityDebounce(config.idleTimeout), log),

@@ -9,20 +9,27 @@
  *   server.on('request', (req, res) => proxy.owns(req) ? proxy.http(req, res) : hub(req, res));
  *   server.on('upgrade', (req, socket, head) => proxy.upgrade(req, socket, head));
  */
-import http, { type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
-import { forwardedHeaders, pipeHttp, targetOf } from './forward';
+import http, {
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type ServerResponse,
+} from 'node:http';
 import type { Duplex } from 'node:stream';
-import { withoutHubCookies, type SessionCookieReader } from '../auth/session-cookie';
+import { apiToken, SAFE_METHODS } from '../auth/credentials';
+import { type SessionCookieReader, withoutHubCookies } from '../auth/session-cookie';
 import type { Logger } from '../log';
-import type { ActivityRecorder } from './activity';
-import { sessionUser, type SessionData } from '../store/sessions';
+import type { RouteAndSession } from '../store/proxy-reads';
 import type { Route } from '../store/routes';
+import { sessionUser } from '../store/sessions';
+import type { ActivityRecorder } from './activity';
+import { forwardedHeaders, pipeHttp, targetOf } from './forward';
 import { parseUserPath, USER_PREFIX } from './paths';
 
-/** What the proxy reads on every request. */
+/** What the proxy reads on every request (store/proxy-reads.ts in Redis). */
 export interface ProxyStore {
   /** The route to `user`'s server and, given a session id, that session: in one round trip. */
-  routeAndSession(user: string, sessionId: string | undefined): Promise<{ route?: Route; session?: SessionData }>;
+  routeAndSession(user: string, sessionId: string | undefined): Promise<RouteAndSession>;
 }
 
 export interface ProxyDeps {
@@ -37,7 +44,7 @@ export interface ProxyDeps {
   log: Logger;
 }
 
-export interface Proxy {
+export interface UserProxy {
   /** True for the requests the proxy answers (everything under /user/). */
   owns(req: IncomingMessage): boolean;
   http(req: IncomingMessage, res: ServerResponse): void;
@@ -54,8 +61,6 @@ interface Refusal {
 }
 
 type Decision = { route: Route } | { refusal: Refusal };
-
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** A page load (redirect to login) as opposed to an API call (403): JupyterHub's distinction. */
 function isPageLoad(req: IncomingMessage, user: string): boolean {
@@ -97,7 +102,7 @@ function refusalBody(refusal: Refusal): string {
   return JSON.stringify({ status: refusal.status, message: refusal.message });
 }
 
-export function createProxy(deps: ProxyDeps): Proxy {
+export function createProxy(deps: ProxyDeps): UserProxy {
   const { store, cookies, log } = deps;
   const touch = deps.activity ? (user: string) => deps.activity!.touch(user) : () => undefined;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, scheduling: 'lifo' });
@@ -107,17 +112,24 @@ export function createProxy(deps: ProxyDeps): Proxy {
    * session cookie of the owner (or of an admin, with HUB_ADMIN_ACCESS). Resolves the route only
    * for an allowed caller.
    */
-  async function authorize(req: IncomingMessage, owner: string): Promise<{ caller: 'none' | 'stranger' | 'allowed'; byToken: boolean; route?: Route }> {
-    const token = /^(?:token|bearer)\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+  async function authorize(
+    req: IncomingMessage,
+    owner: string,
+  ): Promise<{ caller: 'none' | 'stranger' | 'allowed'; byToken: boolean; route?: Route }> {
+    const token = apiToken(req.headers.authorization);
     if (deps.tokens && req.headers.authorization) {
-      const [{ route }, verdict] = await Promise.all([store.routeAndSession(owner, undefined), token ? deps.tokens.mayUse(token, owner) : ('invalid' as const)]);
+      const [{ route }, verdict] = await Promise.all([
+        store.routeAndSession(owner, undefined),
+        token ? deps.tokens.mayUse(token, owner) : ('invalid' as const),
+      ]);
       if (verdict === 'invalid') return { caller: 'none', byToken: true };
       return verdict === 'yes' ? { caller: 'allowed', byToken: true, route } : { caller: 'stranger', byToken: true };
     }
     const { route, session } = await store.routeAndSession(owner, cookies.sessionId(req.headers.cookie));
     const user = sessionUser(session);
     if (user === undefined) return { caller: 'none', byToken: false };
-    if (user === owner || (deps.admins && (await deps.admins.isAdmin(user)))) return { caller: 'allowed', byToken: false, route };
+    if (user === owner || (deps.admins && (await deps.admins.isAdmin(user))))
+      return { caller: 'allowed', byToken: false, route };
     return { caller: 'stranger', byToken: false };
   }
 
@@ -129,7 +141,13 @@ export function createProxy(deps: ProxyDeps): Proxy {
     if (caller === 'none') {
       if (byToken) return { refusal: { status: 403, message: 'Invalid or expired API token.' } };
       if (!websocket && isPageLoad(req, path.user)) {
-        return { refusal: { status: 302, message: 'Sign in first', location: `/hub/login?next=${encodeURIComponent(req.url!)}` } };
+        return {
+          refusal: {
+            status: 302,
+            message: 'Sign in first',
+            location: `/hub/login?next=${encodeURIComponent(req.url!)}`,
+          },
+        };
       }
       return { refusal: { status: 403, message: 'Sign in to use this server.' } };
     }
@@ -141,7 +159,8 @@ export function createProxy(deps: ProxyDeps): Proxy {
     }
     if (path.kind === 'add-slash') return { refusal: { status: 302, message: 'Moved', location: path.location } };
     if (!route) {
-      if (!websocket && isPageLoad(req, path.user)) return { refusal: { status: 302, message: 'Server not running', location: '/hub/home' } };
+      if (!websocket && isPageLoad(req, path.user))
+        return { refusal: { status: 302, message: 'Server not running', location: '/hub/home' } };
       return { refusal: { status: 503, message: `${path.user}'s server is not running. Start it from /hub/home.` } };
     }
     return { route };
@@ -166,22 +185,51 @@ export function createProxy(deps: ProxyDeps): Proxy {
     const body = refusalBody(refusal);
     socket.end(
       `HTTP/1.1 ${refusal.status} ${http.STATUS_CODES[refusal.status] ?? ''}\r\n` +
-        `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `Connection: close\r\n\r\n${body}`,
     );
+  }
+
+  /** At debug level, one line per proxied request once it ends (the path without its query). */
+  function logWhenDone(req: IncomingMessage, res: ServerResponse, user: string): void {
+    const begun = performance.now();
+    res.once('close', () => {
+      const path = (req.url ?? '').split('?')[0];
+      const ms = Math.round(performance.now() - begun);
+      log.debug('proxied', {
+        user,
+        method: req.method,
+        path,
+        status: res.statusCode,
+        ms,
+        complete: res.writableFinished,
+      });
+    });
   }
 
   function forwardHttp(req: IncomingMessage, res: ServerResponse, route: Route): void {
     touch(route.user);
+    if (log.level === 'debug') logWhenDone(req, res, route.user);
     pipeHttp(req, res, route.target, upstreamHeaders(req, route.token, false), agent, (err) => {
       log.warn('user server did not answer', { user: route.user, code: err.code });
-      refuseHttp(res, { status: 503, message: `${route.user}'s server is not answering. Try again, or restart it from /hub/home.` });
+      refuseHttp(res, {
+        status: 503,
+        message: `${route.user}'s server is not answering. Try again, or restart it from /hub/home.`,
+      });
     });
   }
 
   function forwardUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, route: Route): void {
     const { host, port } = targetOf(route.target);
     // An upgraded connection leaves the pool for good: no agent.
-    const upstream = http.request({ host, port, method: req.method, path: req.url, headers: upstreamHeaders(req, route.token, true), agent: false });
+    const upstream = http.request({
+      host,
+      port,
+      method: req.method,
+      path: req.url,
+      headers: upstreamHeaders(req, route.token, true),
+      agent: false,
+    });
     upstream.on('upgrade', (up, upSocket, upHead) => {
       let reply = `HTTP/1.1 101 Switching Protocols\r\n`;
       for (let i = 0; i < up.rawHeaders.length; i += 2) reply += `${up.rawHeaders[i]}: ${up.rawHeaders[i + 1]}\r\n`;
@@ -210,7 +258,9 @@ export function createProxy(deps: ProxyDeps): Proxy {
       socket.write(`${reply}\r\n`);
       up.pipe(socket);
     });
-    upstream.on('error', () => refuseSocket(socket, { status: 503, message: `${route.user}'s server is not answering.` }));
+    upstream.on('error', () =>
+      refuseSocket(socket, { status: 503, message: `${route.user}'s server is not answering.` }),
+    );
     upstream.end();
   }
 
@@ -218,12 +268,16 @@ export function createProxy(deps: ProxyDeps): Proxy {
     owns: (req) => (req.url ?? '').startsWith(USER_PREFIX),
 
     http(req, res) {
-      decideOrFailClosed(req, false).then((d) => ('route' in d ? forwardHttp(req, res, d.route) : refuseHttp(res, d.refusal)));
+      decideOrFailClosed(req, false).then((d) =>
+        'route' in d ? forwardHttp(req, res, d.route) : refuseHttp(res, d.refusal),
+      );
     },
 
     upgrade(req, socket, head) {
       socket.on('error', () => socket.destroy());
-      decideOrFailClosed(req, true).then((d) => ('route' in d ? forwardUpgrade(req, socket, head, d.route) : refuseSocket(socket, d.refusal)));
+      decideOrFailClosed(req, true).then((d) =>
+        'route' in d ? forwardUpgrade(req, socket, head, d.route) : refuseSocket(socket, d.refusal),
+      );
     },
 
     close: () => agent.destroy(),

@@ -13,9 +13,12 @@ function standIn(name: string, from: string): void {
   const file = require.resolve(name, { paths: [path.dirname(require.resolve(from))] });
   if (require.cache[file]) return;
   const unused = new Proxy(function unusedModule() {}, {
-    get: (_target, prop) => (prop === '__esModule' ? false : () => {
-      throw new Error(`${name} is not available in Berth (DOCKER_HOST must be unix:// or tcp://)`);
-    }),
+    get: (_target, prop) =>
+      prop === '__esModule'
+        ? false
+        : () => {
+            throw new Error(`${name} is not available in Berth (DOCKER_HOST must be unix:// or tcp://)`);
+          },
   });
   const stub = new Module(file);
   stub.filename = file;
@@ -35,5 +38,9 @@ export function connectDocker(dockerHost: string | undefined): Docker {
   if (!dockerHost) return new Docker({ socketPath: '/var/run/docker.sock' });
   const url = new URL(dockerHost);
   if (url.protocol === 'unix:') return new Docker({ socketPath: url.pathname });
-  return new Docker({ host: url.hostname, port: Number(url.port || 2375), protocol: url.protocol === 'https:' ? 'https' : 'http' });
+  return new Docker({
+    host: url.hostname,
+    port: Number(url.port || 2375),
+    protocol: url.protocol === 'https:' ? 'https' : 'http',
+  });
 }

@@ -1,6 +1,7 @@
 /**
  * The Spawner contract, as in JupyterHub: something that starts, stops and polls one user's
- * notebook server. DockerSpawner (docker.ts) is the implementation; the hub only sees this.
+ * notebook server. DockerSpawner (docker.ts) is the implementation; the server lifecycle
+ * (servers/) only sees this, so other engines (Docker Swarm, a job runner) slot in beside it.
  */
 import type { CatalogueImage } from '../catalogue/catalogue';
 
@@ -16,13 +17,13 @@ export interface RunningServer {
   target: string;
   /** The server's own random token, which the proxy injects. */
   token: string;
-  /** Docker's id of the container. */
+  /** The engine's id of the container. */
   container: string;
 }
 
 export type ServerStatus = { running: true } | { running: false; reason: string };
 
-/** A user's server container as the container engine sees it: routes and state are rebuilt from this. */
+/** A user's server container as the container engine sees it: routes and records are rebuilt from this. */
 export interface ServerContainer {
   user: string;
   /** The engine's id of the container. */
@@ -34,20 +35,43 @@ export interface ServerContainer {
   status: ServerStatus;
 }
 
-export interface ProgressEvent {
-  /** 0 to 100. */
-  progress: number;
+/**
+ * The stages of a start, in order, with where each begins on the progress bar (0 to 100): the
+ * one progress table. The lifecycle reports the first two; a spawner reports the rest.
+ */
+export const START_STAGES = {
+  requested: 1,
+  queued: 2,
+  /** Building (or pulling) the image, on a first start. */
+  image: 5,
+  clearing: 40,
+  creating: 45,
+  starting: 55,
+  /** The container runs; waiting for the notebook server to answer. */
+  answering: 60,
+  ready: 100,
+} as const;
+
+export type StartStage = keyof typeof START_STAGES;
+
+export interface StartProgress {
+  stage: StartStage;
   message: string;
+  /** How far through its stage the start is, 0 to 1 (a build's step 3 of 10: 0.3). */
+  done?: number;
 }
 
 export interface Spawner {
   /** Runs once before the hub serves: networks and anything else starts need. */
   prepare(): Promise<void>;
+  /** Resolves when the container engine answers (the health check), rejects otherwise. */
+  ping(): Promise<void>;
   /**
-   * Starts a fresh server for `request.user` and resolves once it answers HTTP with its token.
-   * On failure nothing is left running, and the rejection is a BerthError saying why.
+   * Starts a fresh server for `request.user` and resolves once it answers HTTP with its token,
+   * building or fetching the image first when it is not on the engine yet. On failure nothing
+   * is left running, and the rejection is a BerthError saying why.
    */
-  start(request: SpawnRequest, onProgress?: (event: ProgressEvent) => void): Promise<RunningServer>;
+  start(request: SpawnRequest, onProgress?: (progress: StartProgress) => void): Promise<RunningServer>;
   /** Stops and removes the user's server. Safe when it is already gone, and safe twice. */
   stop(user: string): Promise<void>;
   /** Whether the user's server runs, and if not, why not (gone, exited, out of memory ...). */

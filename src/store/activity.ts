@@ -4,7 +4,7 @@
  * each other.
  */
 import { keys } from './keys';
-import { scoresOf, type RedisClient } from './redis';
+import { type RedisClient, scoresOf } from './redis';
 
 export class ActivityStore {
   constructor(private readonly redis: RedisClient) {}

@@ -4,12 +4,13 @@
  * containers cannot reach it), needs a generated password, keeps an append-only file, and is
  * restarted if it dies. A leftover server from a hub that was killed is shut down cleanly first.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { BerthError } from '../errors';
 import type { Logger } from '../log';
+import { PROXY_READS, PROXY_WRITES } from './keys';
 import { connectRedis, type RedisAddress } from './redis';
 
 const SOCKET_MAX = 100; // unix socket paths are limited to about 107 bytes
@@ -37,9 +38,22 @@ export function embeddedRedisFiles(dataDir: string): EmbeddedRedisFiles {
 export const PROXY_ACCOUNT = 'berth-proxy';
 const PROXY_RULES = [
   '-@all',
-  ...['get', 'mget', 'hgetall', 'hget', 'hmget', 'smembers', 'zadd', 'ping', 'info', 'client|setname', 'hello', 'auth'].map((c) => `+${c}`),
-  ...['route', 'session', 'token', 'user', 'user-groups'].map((k) => `%R~berth:${k}:*`),
-  '~berth:activity',
+  ...[
+    'get',
+    'mget',
+    'hgetall',
+    'hget',
+    'hmget',
+    'smembers',
+    'zadd',
+    'ping',
+    'info',
+    'client|setname',
+    'hello',
+    'auth',
+  ].map((c) => `+${c}`),
+  ...PROXY_READS.map((pattern) => `%R~${pattern}`),
+  ...PROXY_WRITES.map((key) => `~${key}`),
 ];
 
 /** Reads a password file, creating it (mode 0600) with a random password the first time. */
@@ -57,7 +71,11 @@ function ensurePassword(dir: string, file: string): string {
 /** Where the proxy reaches the embedded Redis, as its read-only account. */
 export function proxyAddress(dataDir: string): { socket: string; password: string; username: string } {
   const files = embeddedRedisFiles(dataDir);
-  return { socket: files.socket, username: PROXY_ACCOUNT, password: ensurePassword(files.dir, files.proxyPasswordFile) };
+  return {
+    socket: files.socket,
+    username: PROXY_ACCOUNT,
+    password: ensurePassword(files.dir, files.proxyPasswordFile),
+  };
 }
 
 /** True when a Redis answers on the socket with this password. */
@@ -66,7 +84,9 @@ export async function answers(address: RedisAddress): Promise<boolean> {
   const client = connectRedis(address, 'berth-probe');
   client.on('error', () => undefined);
   try {
-    return (await Promise.race([client.ping(), new Promise<string>((r) => setTimeout(() => r('timeout'), 2000))])) === 'PONG';
+    return (
+      (await Promise.race([client.ping(), new Promise<string>((r) => setTimeout(() => r('timeout'), 2000))])) === 'PONG'
+    );
   } catch {
     return false;
   } finally {
@@ -97,11 +117,18 @@ export class EmbeddedRedis {
   static async start(dataDir: string, log: Logger): Promise<EmbeddedRedis> {
     const files = embeddedRedisFiles(dataDir);
     if (files.socket.length > SOCKET_MAX) {
-      throw new BerthError(500, `HUB_DATA_DIR is too long a path for Redis's socket (${files.socket}); use a shorter one.`);
+      throw new BerthError(
+        500,
+        `HUB_DATA_DIR is too long a path for Redis's socket (${files.socket}); use a shorter one.`,
+      );
     }
     const password = ensurePassword(files.dir, files.passwordFile);
     fs.writeFileSync(files.config, renderConfig(files, password), { mode: 0o600 });
-    const redis = new EmbeddedRedis(files, { socket: files.socket, password }, log.child({ component: 'embedded-redis' }));
+    const redis = new EmbeddedRedis(
+      files,
+      { socket: files.socket, password },
+      log.child({ component: 'embedded-redis' }),
+    );
     if (await answers(redis.address)) {
       redis.log.warn('shutting down a Redis left by an earlier hub; its data is kept', { socket: files.socket });
       await shutdownLeftover(redis.address);
@@ -119,14 +146,21 @@ export class EmbeddedRedis {
       child.once('error', (err: NodeJS.ErrnoException) => {
         reject(
           err.code === 'ENOENT'
-            ? new BerthError(500, 'Berth runs its own Redis when REDIS_URL is unset, but redis-server is not installed. Install it (apt-get install redis-server) or set REDIS_URL.')
+            ? new BerthError(
+                500,
+                'Berth runs its own Redis when REDIS_URL is unset, but redis-server is not installed. Install ' +
+                  'it (apt-get install redis-server) or set REDIS_URL.',
+              )
             : err,
         );
       });
       child.once('exit', (code, signal) => {
         if (this.stopping) return;
         this.log.error('embedded redis-server exited; restarting it', { code, signal, stderr });
-        setTimeout(() => this.launch().catch((err) => this.log.error('could not restart redis-server', { err })), 500).unref();
+        setTimeout(
+          () => this.launch().catch((err) => this.log.error('could not restart redis-server', { err })),
+          500,
+        ).unref();
       });
       waitUntil(() => answers(this.address), 10_000).then(async (ok) => {
         if (ok) {
@@ -134,7 +168,11 @@ export class EmbeddedRedis {
           this.log.info('embedded redis-server is up', { socket: this.files.socket, pid: child.pid });
           resolve();
         } else {
-          reject(new BerthError(500, `redis-server did not start; see ${path.join(this.files.dir, 'redis.log')}`, { stderr }));
+          reject(
+            new BerthError(500, `redis-server did not start; see ${path.join(this.files.dir, 'redis.log')}`, {
+              stderr,
+            }),
+          );
         }
       });
     });

@@ -3,7 +3,7 @@
  * transaction per change.
  */
 import { keys } from './keys';
-import { smembersMany, type RedisClient } from './redis';
+import { type RedisClient, smembersMany } from './redis';
 
 export interface Group {
   name: string;
@@ -30,7 +30,7 @@ export class GroupStore {
   }
 
   async list(): Promise<Group[]> {
-    const names = await this.redis.zrange(keys.groups, 0, -1);
+    const names = await this.redis.zrange(keys.groups, 0, '-1');
     const groups = await Promise.all(names.map((n) => this.get(n)));
     return groups.filter((g): g is Group => g !== undefined).sort((a, b) => a.name.localeCompare(b.name));
   }

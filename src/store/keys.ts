@@ -1,5 +1,5 @@
 /**
- * Every Redis key Berth uses, in one place. Usernames are validated before they reach a key,
+ * Every Redis key Berth uses, in one place: nothing else spells a key. Usernames are validated before they reach a key,
  * so a name can never reach into another key's space.
  */
 export const keys = {
@@ -37,4 +37,15 @@ export const keys = {
   groups: 'berth:groups',
   /** Set: the groups a user is in. */
   userGroups: (name: string) => `berth:user-groups:${name}`,
+  /** Hash (fails, until), expiring: failed sign-ins for a username, under a digest of it. */
+  loginFailuresOfUser: (digest: string) => `berth:login:user:${digest}`,
+  /** Hash (fails, until), expiring: failed sign-ins from a client address, under a digest of it. */
+  loginFailuresFromAddress: (digest: string) => `berth:login:address:${digest}`,
 } as const;
+
+/**
+ * What the proxy's Redis account may touch (embedded-redis.ts, and the README's ACL line): read
+ * routes, sessions, tokens, users and their groups; write activity only.
+ */
+export const PROXY_READS = [keys.route('*'), keys.session('*'), keys.token('*'), keys.user('*'), keys.userGroups('*')];
+export const PROXY_WRITES = [keys.activity];

@@ -41,7 +41,10 @@ const digests = new Map<string, string>();
 export async function evalJson<T>(redis: RedisClient, body: string, keys: string[], args: string[] = []): Promise<T> {
   const script = `return cjson.encode((function() ${body} end)())`;
   let digest = digests.get(script);
-  if (digest === undefined) digests.set(script, (digest = createHash('sha1').update(script).digest('hex')));
+  if (digest === undefined) {
+    digest = createHash('sha1').update(script).digest('hex');
+    digests.set(script, digest);
+  }
   const json = await (redis.evalsha(digest, keys.length, ...keys, ...args) as Promise<string>).catch((err: Error) => {
     // First use on this Redis (or after a restart or SCRIPT FLUSH): send the text, which loads it.
     if (!err.message.startsWith('NOSCRIPT')) throw err;
@@ -58,7 +61,11 @@ export function listOf<T>(value: T[] | Record<string, never>): T[] {
 /** `command` on each of `keys`, in order. */
 async function eachKey(redis: RedisClient, command: 'HGETALL' | 'SMEMBERS', keys: string[]): Promise<string[][]> {
   if (keys.length === 0) return [];
-  const lists = await evalJson<Array<string[] | Record<string, never>>>(redis, `local out = {} for i, key in ipairs(KEYS) do out[i] = redis.call('${command}', key) end return out`, keys);
+  const lists = await evalJson<Array<string[] | Record<string, never>>>(
+    redis,
+    `local out = {} for i, key in ipairs(KEYS) do out[i] = redis.call('${command}', key) end return out`,
+    keys,
+  );
   return lists.map(listOf);
 }
 
@@ -78,7 +85,7 @@ export async function smembersMany(redis: RedisClient, keys: string[]): Promise<
 
 /** A whole sorted set as member → score, in one round trip. */
 export async function scoresOf(redis: RedisClient, key: string): Promise<Map<string, number>> {
-  const flat = await redis.zrange(key, 0, -1, 'WITHSCORES');
+  const flat = await redis.zrange(key, 0, '-1', 'WITHSCORES');
   const out = new Map<string, number>();
   for (let i = 0; i < flat.length; i += 2) out.set(flat[i], Number(flat[i + 1]));
   return out;

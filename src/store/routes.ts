@@ -27,7 +27,9 @@ export function parseRoute(raw: string | null | undefined): Route | undefined {
   if (!raw) return undefined;
   try {
     const r = JSON.parse(raw) as Partial<Route>;
-    return typeof r.user === 'string' && typeof r.target === 'string' && typeof r.token === 'string' ? { user: r.user, target: r.target, token: r.token } : undefined;
+    return typeof r.user === 'string' && typeof r.target === 'string' && typeof r.token === 'string'
+      ? { user: r.user, target: r.target, token: r.token }
+      : undefined;
   } catch {
     return undefined;
   }
@@ -59,7 +61,7 @@ export class RedisRouteStore implements RouteStore {
   }
 
   async all(): Promise<Route[]> {
-    const users = await this.redis.zrange(keys.routes, 0, -1);
+    const users = await this.redis.zrange(keys.routes, 0, '-1');
     if (users.length === 0) return [];
     // MGET answers nil for a key of another type (a route stored by an older Berth): it is re-made.
     const raw = await this.redis.mget(users.map(keys.route));

@@ -20,7 +20,13 @@ export interface ServerRecord {
 
 function toRecord(h: Record<string, string>): ServerRecord | undefined {
   if (!h.user) return undefined;
-  return { user: h.user, state: h.state as ServerState, image: h.image, started: h.started, container: h.container || undefined };
+  return {
+    user: h.user,
+    state: h.state as ServerState,
+    image: h.image,
+    started: h.started,
+    container: h.container || undefined,
+  };
 }
 
 export class ServerStore {
@@ -58,6 +64,8 @@ export class ServerStore {
   }
 
   async list(): Promise<ServerRecord[]> {
-    return (await this.getMany(await this.redis.zrange(keys.servers, 0, -1))).filter((r): r is ServerRecord => r !== undefined);
+    return (await this.getMany(await this.redis.zrange(keys.servers, 0, '-1'))).filter(
+      (r): r is ServerRecord => r !== undefined,
+    );
   }
 }

@@ -41,7 +41,10 @@ export class SessionStore {
     const ttl = typeof maxAgeMs === 'number' ? maxAgeMs : 24 * 3600 * 1000;
     const user = sessionUser(data);
     const tx = this.redis.multi().set(keys.session(id), JSON.stringify(data), 'PX', ttl);
-    if (user) tx.sadd(keys.userSessions(user), id).pexpire(keys.userSessions(user), ttl, 'GT').pexpire(keys.userSessions(user), ttl, 'NX');
+    if (user)
+      tx.sadd(keys.userSessions(user), id)
+        .pexpire(keys.userSessions(user), ttl, 'GT')
+        .pexpire(keys.userSessions(user), ttl, 'NX');
     await tx.exec();
   }
 

@@ -23,7 +23,15 @@ const digest = (token: string) => createHash('sha256').update(token).digest('hex
 
 function toRecord(h: Record<string, string>): TokenRecord | undefined {
   if (!h.id) return undefined;
-  return { id: h.id, user: h.user, note: h.note, scopes: JSON.parse(h.scopes) as string[], created: h.created, expires_at: h.expires_at || null, last_activity: h.last_activity || null };
+  return {
+    id: h.id,
+    user: h.user,
+    note: h.note,
+    scopes: JSON.parse(h.scopes) as string[],
+    created: h.created,
+    expires_at: h.expires_at || null,
+    last_activity: h.last_activity || null,
+  };
 }
 
 /** How often one token's last_activity is written (a busy script calls many times a second). */
@@ -35,16 +43,35 @@ export class TokenStore {
   constructor(private readonly redis: RedisClient) {}
 
   /** Makes a token for `user`; resolves the token itself (shown once) and its record. */
-  async create(user: string, opts: { note: string; scopes: string[]; expiresInSeconds?: number }): Promise<{ token: string; record: TokenRecord }> {
+  async create(
+    user: string,
+    opts: { note: string; scopes: string[]; expiresInSeconds?: number },
+  ): Promise<{ token: string; record: TokenRecord }> {
     const token = randomBytes(32).toString('hex');
     const id = `a${await this.redis.incr(keys.tokenSeq)}`;
     const now = new Date();
     const expires = opts.expiresInSeconds ? new Date(now.getTime() + opts.expiresInSeconds * 1000) : undefined;
-    const record: TokenRecord = { id, user, note: opts.note, scopes: opts.scopes, created: now.toISOString(), expires_at: expires?.toISOString() ?? null, last_activity: null };
+    const record: TokenRecord = {
+      id,
+      user,
+      note: opts.note,
+      scopes: opts.scopes,
+      created: now.toISOString(),
+      expires_at: expires?.toISOString() ?? null,
+      last_activity: null,
+    };
     const d = digest(token);
     const tx = this.redis
       .multi()
-      .hset(keys.token(d), { id, user, note: record.note, scopes: JSON.stringify(record.scopes), created: record.created, expires_at: record.expires_at ?? '', last_activity: '' })
+      .hset(keys.token(d), {
+        id,
+        user,
+        note: record.note,
+        scopes: JSON.stringify(record.scopes),
+        created: record.created,
+        expires_at: record.expires_at ?? '',
+        last_activity: '',
+      })
       .set(keys.tokenId(id), d)
       .sadd(keys.userTokens(user), id);
     if (expires) tx.pexpireat(keys.token(d), expires.getTime()).pexpireat(keys.tokenId(id), expires.getTime());
@@ -78,7 +105,9 @@ export class TokenStore {
     const records = await Promise.all(ids.map((id) => this.get(user, id)));
     const gone = ids.filter((_, i) => !records[i]);
     if (gone.length) await this.redis.srem(keys.userTokens(user), ...gone); // expired
-    return records.filter((r): r is TokenRecord => r !== undefined).sort((a, b) => Number(a.id.slice(1)) - Number(b.id.slice(1)));
+    return records
+      .filter((r): r is TokenRecord => r !== undefined)
+      .sort((a, b) => Number(a.id.slice(1)) - Number(b.id.slice(1)));
   }
 
   /** Revokes one token; resolves false when `user` has no such token. */

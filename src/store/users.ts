@@ -3,7 +3,7 @@
  * Callers pass normalised usernames (auth/username.ts); this module does not re-validate them.
  */
 import { keys } from './keys';
-import { evalJson, listOf, scoresOf, type RedisClient } from './redis';
+import { evalJson, listOf, type RedisClient, scoresOf } from './redis';
 
 export interface User {
   name: string;
@@ -18,7 +18,13 @@ export interface User {
 
 function toUser(h: Record<string, string>): User | undefined {
   if (!h.name) return undefined;
-  return { name: h.name, admin: h.admin === '1', created: h.created, lastLogin: h.lastLogin || undefined, hasPassword: Boolean(h.password) };
+  return {
+    name: h.name,
+    admin: h.admin === '1',
+    created: h.created,
+    lastLogin: h.lastLogin || undefined,
+    hasPassword: Boolean(h.password),
+  };
 }
 
 export class UserStore {
@@ -31,7 +37,11 @@ export class UserStore {
     if ((await this.redis.hsetnx(keys.user(name), 'name', name)) === 0) return false;
     await this.redis
       .multi()
-      .hset(keys.user(name), { admin: opts.admin ? '1' : '0', created: created.toISOString(), password: opts.passwordHash ?? '' })
+      .hset(keys.user(name), {
+        admin: opts.admin ? '1' : '0',
+        created: created.toISOString(),
+        password: opts.passwordHash ?? '',
+      })
       .zadd(keys.users, created.getTime(), name)
       .exec();
     return true;
@@ -52,19 +62,28 @@ export class UserStore {
   }
 
   async recordLogin(name: string, at = new Date()): Promise<void> {
-    await this.redis.multi().hset(keys.user(name), 'lastLogin', at.toISOString()).zadd(keys.logins, at.getTime(), name).exec();
+    await this.redis
+      .multi()
+      .hset(keys.user(name), 'lastLogin', at.toISOString())
+      .zadd(keys.logins, at.getTime(), name)
+      .exec();
   }
 
   /** Every username, oldest account first: cheap, for filtering and sorting before details are read. */
   async names(): Promise<string[]> {
-    return listOf(await evalJson<string[] | Record<string, never>>(this.redis, "return redis.call('ZRANGE', KEYS[1], 0, -1)", [keys.users]));
+    return listOf(
+      await evalJson<string[] | Record<string, never>>(this.redis, "return redis.call('ZRANGE', KEYS[1], 0, -1)", [
+        keys.users,
+      ]),
+    );
   }
 
   /** One page of usernames in account order (newest first when `descending`), and how many there are. */
   async page(offset: number, limit: number, descending: boolean): Promise<{ names: string[]; total: number }> {
     const [total, names] = await evalJson<[number, string[] | Record<string, never>]>(
       this.redis,
-      `return { redis.call('ZCARD', KEYS[1]), redis.call('ZRANGE', KEYS[1], ARGV[1], ARGV[2]${descending ? ", 'REV'" : ''}) }`,
+      "return { redis.call('ZCARD', KEYS[1]), " +
+        `redis.call('ZRANGE', KEYS[1], ARGV[1], ARGV[2]${descending ? ", 'REV'" : ''}) }`,
       [keys.users],
       [String(offset), String(offset + limit - 1)],
     );
@@ -82,10 +101,20 @@ export class UserStore {
     // The fields of a User only: password hashes are long and only their presence matters here.
     const rows = await evalJson<Array<Array<string | false>>>(
       this.redis,
-      "local out = {} for i, key in ipairs(KEYS) do local h = redis.call('HMGET', key, 'name', 'admin', 'created', 'lastLogin', 'password') if h[5] and h[5] ~= '' then h[5] = '1' end out[i] = h end return out",
+      "local out = {} for i, key in ipairs(KEYS) do local h = redis.call('HMGET', key, 'name', 'admin', " +
+        "'created', 'lastLogin', 'password') if h[5] and h[5] ~= '' then h[5] = '1' end out[i] = h end return " +
+        'out',
       names.map(keys.user),
     );
-    return rows.map(([name, admin, created, lastLogin, password]) => toUser({ name: name || '', admin: admin || '', created: created || '', lastLogin: lastLogin || '', password: password || '' }));
+    return rows.map(([name, admin, created, lastLogin, password]) =>
+      toUser({
+        name: name || '',
+        admin: admin || '',
+        created: created || '',
+        lastLogin: lastLogin || '',
+        password: password || '',
+      }),
+    );
   }
 
   /** The catalogue id the user last started, to preselect it next time. */
@@ -105,7 +134,14 @@ export class UserStore {
   async setLastError(name: string, message: string | undefined): Promise<void> {
     if (message === undefined) await this.redis.hdel(keys.user(name), 'lastError');
     // Only for users that exist: a late report about a deleted user must not bring them back.
-    else await this.redis.eval("if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('HSET', KEYS[1], 'lastError', ARGV[1]) end return 0", 1, keys.user(name), message);
+    else
+      await this.redis.eval(
+        "if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('HSET', KEYS[1], 'lastError', ARGV[1]) " +
+          'end return 0',
+        1,
+        keys.user(name),
+        message,
+      );
   }
 
   async setAdmin(name: string, admin: boolean): Promise<void> {
@@ -122,7 +158,12 @@ export class UserStore {
 
   /** Removes a user; resolves false when there was none. */
   async remove(name: string): Promise<boolean> {
-    const [[, deleted]] = (await this.redis.multi().del(keys.user(name)).zrem(keys.users, name).zrem(keys.logins, name).exec()) as [[unknown, number]];
+    const [[, deleted]] = (await this.redis
+      .multi()
+      .del(keys.user(name))
+      .zrem(keys.users, name)
+      .zrem(keys.logins, name)
+      .exec()) as [[unknown, number]];
     return deleted === 1;
   }
 }

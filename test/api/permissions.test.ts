@@ -6,7 +6,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { signedIn, tokenApi, type Client } from '../helpers/client';
+import { type Client, signedIn, tokenApi } from '../helpers/client';
 import { containersOf } from '../helpers/docker';
 import { startHub, type TestHub } from '../helpers/hub';
 
@@ -30,9 +30,14 @@ t.before(async (ctx) => {
   await ctx.hub.addUser('alice', 'alice-password');
   await ctx.hub.addUser('bob', 'bob-password');
   await ctx.hub.runtime.groups.create('staff', ['alice']);
-  const token = async (user: string, scopes: string[]) => tokenApi(ctx.hub.url, (await ctx.hub.runtime.tokens.create(user, { note: 't', scopes })).token);
+  const token = async (user: string, scopes: string[]) =>
+    tokenApi(ctx.hub.url, (await ctx.hub.runtime.tokens.create(user, { note: 't', scopes })).token);
   ctx.anonymous = (method, path, body) =>
-    fetch(`${ctx.hub.url}/hub/api${path}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    fetch(`${ctx.hub.url}/hub/api${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
   ctx.bobClient = await signedIn(ctx.hub.url, 'bob', 'bob-password');
   ctx.bob = (method, path, body) => ctx.bobClient.api(method, path, body);
   // What jupyterhub-idle-culler asks for, issued by an admin.
@@ -74,7 +79,12 @@ async function unchanged(ctx: Ctx): Promise<void> {
 }
 
 t('anonymous: every route but GET / is 403', async (ctx) => {
-  for (const [method, path, body] of [...ADMIN_ROUTES, ['GET', '/users'], ['GET', '/user'], ['GET', '/groups']] as Array<[string, string, unknown?]>) {
+  for (const [method, path, body] of [
+    ...ADMIN_ROUTES,
+    ['GET', '/users'],
+    ['GET', '/user'],
+    ['GET', '/groups'],
+  ] as Array<[string, string, unknown?]>) {
     assert.is((await ctx.anonymous(method, path, body)).status, 403, `${method} ${path}`);
   }
   assert.is((await ctx.anonymous('GET', '/')).status, 200);
@@ -88,13 +98,20 @@ t('a plain user on another user: 404 (no hint they exist); on hub-wide routes: 4
     assert.is(status, userRoute ? 404 : 403, `${method} ${path}`);
   }
   for (const [method, path, body] of ADMIN_ROUTES) {
-    assert.is((await ctx.bobToken(method, path, body)).status, path.startsWith('/users/alice') ? 404 : 403, `token: ${method} ${path}`);
+    assert.is(
+      (await ctx.bobToken(method, path, body)).status,
+      path.startsWith('/users/alice') ? 404 : 403,
+      `token: ${method} ${path}`,
+    );
   }
   await unchanged(ctx);
 });
 
 t('a plain user lists only themself and sees no groups', async (ctx) => {
-  assert.equal((await (await ctx.bob('GET', '/users')).json()).map((u: { name: string }) => u.name), ['bob']);
+  assert.equal(
+    (await (await ctx.bob('GET', '/users')).json()).map((u: { name: string }) => u.name),
+    ['bob'],
+  );
   assert.is((await ctx.bob('GET', '/groups')).status, 403);
 });
 
@@ -115,7 +132,11 @@ t('a user acting on themself: reads, tokens, start and stop; never admin, never 
 t("the idle culler's scopes: list and read activity and servers, stop; nothing else", async (ctx) => {
   const list = await (await ctx.culler('GET', '/users')).json();
   assert.equal(list.map((u: { name: string }) => u.name).sort(), ['alice', 'bob', 'root']);
-  assert.equal(Object.keys(list[0]).sort(), ['admin', 'kind', 'last_activity', 'name', 'servers'], 'only the fields its scopes reveal');
+  assert.equal(
+    Object.keys(list[0]).sort(),
+    ['admin', 'kind', 'last_activity', 'name', 'servers'],
+    'only the fields its scopes reveal',
+  );
   assert.is((await ctx.culler('DELETE', '/users/alice/server')).status, 204);
   for (const [method, path, body] of [
     ['POST', '/users/alice/server', {}],
@@ -130,31 +151,55 @@ t("the idle culler's scopes: list and read activity and servers, stop; nothing e
   await unchanged(ctx);
 });
 
-t('a token limited to one user (servers!user=alice, users!user=alice) acts on alice and cannot see bob', async (ctx) => {
-  assert.is((await ctx.aliceOnly('GET', '/users/alice')).status, 200);
-  assert.is((await ctx.aliceOnly('GET', '/users/bob')).status, 404);
-  assert.is((await ctx.aliceOnly('POST', '/users/bob/server', {})).status, 404);
-  assert.equal((await (await ctx.aliceOnly('GET', '/users')).json()).map((u: { name: string }) => u.name), ['alice']);
-  assert.is((await ctx.aliceOnly('POST', '/users/alice/server', {})).status, 201);
-  assert.is((await ctx.aliceOnly('DELETE', '/users/alice/server')).status, 204);
-});
+t(
+  'a token limited to one user (servers!user=alice, users!user=alice) acts on alice and cannot see bob',
+  async (ctx) => {
+    assert.is((await ctx.aliceOnly('GET', '/users/alice')).status, 200);
+    assert.is((await ctx.aliceOnly('GET', '/users/bob')).status, 404);
+    assert.is((await ctx.aliceOnly('POST', '/users/bob/server', {})).status, 404);
+    assert.equal(
+      (await (await ctx.aliceOnly('GET', '/users')).json()).map((u: { name: string }) => u.name),
+      ['alice'],
+    );
+    assert.is((await ctx.aliceOnly('POST', '/users/alice/server', {})).status, 201);
+    assert.is((await ctx.aliceOnly('DELETE', '/users/alice/server')).status, 204);
+  },
+);
 
 t('group filters: read:users!group=staff reads staff members only', async (ctx) => {
-  const staffReader = tokenApi(ctx.hub.url, (await ctx.hub.runtime.tokens.create('root', { note: 'g', scopes: ['read:users!group=staff', 'list:users!group=staff'] })).token);
+  const staffReader = tokenApi(
+    ctx.hub.url,
+    (
+      await ctx.hub.runtime.tokens.create('root', {
+        note: 'g',
+        scopes: ['read:users!group=staff', 'list:users!group=staff'],
+      })
+    ).token,
+  );
   assert.is((await staffReader('GET', '/users/alice')).status, 200);
   assert.is((await staffReader('GET', '/users/bob')).status, 404);
-  assert.equal((await (await staffReader('GET', '/users')).json()).map((u: { name: string }) => u.name), ['alice']);
+  assert.equal(
+    (await (await staffReader('GET', '/users')).json()).map((u: { name: string }) => u.name),
+    ['alice'],
+  );
 });
 
 t('only an admin can make or unmake an admin, even with admin:users on a token', async (ctx) => {
   assert.is((await ctx.bob('PATCH', '/users/bob', { admin: true })).status, 403);
-  const rootToken = tokenApi(ctx.hub.url, (await ctx.hub.runtime.tokens.create('root', { note: 'a', scopes: ['admin:users'] })).token);
+  const rootToken = tokenApi(
+    ctx.hub.url,
+    (await ctx.hub.runtime.tokens.create('root', { note: 'a', scopes: ['admin:users'] })).token,
+  );
   assert.is((await rootToken('PATCH', '/users/alice', { admin: true })).status, 200);
   assert.is((await rootToken('PATCH', '/users/alice', { admin: false })).status, 200);
 });
 
 t('cookie-authenticated calls need the XSRF header; token calls do not', async (ctx) => {
-  const noXsrf = await ctx.bobClient.request('/hub/api/users/bob/tokens', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  const noXsrf = await ctx.bobClient.request('/hub/api/users/bob/tokens', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+  });
   assert.is(noXsrf.status, 403);
   assert.is((await ctx.bobToken('POST', '/users/bob/tokens', {})).status, 201);
 });

@@ -56,29 +56,46 @@ t('filter by name', async ({ page }) => {
   await page.waitForFunction(() => document.querySelectorAll('#users tbody tr').length === 3);
 });
 
-t("start bob's server with the R image, then stop it; the table follows both without a reload", async ({ hub, page }) => {
-  await page.selectOption('#users tr[data-user="bob"] select.image', 'r');
-  await page.click('#users tr[data-user="bob"] button.start');
-  await page.waitForFunction(() => document.querySelector('#users tr[data-user="bob"] td.server')?.textContent === 'starting (r)');
-  await page.waitForFunction(() => document.querySelector('#users tr[data-user="bob"] td.server')?.textContent === 'running (r)', undefined, { timeout: 60_000 });
-  const [container] = await containersOf(hub.hubName);
-  assert.is(container.Labels['berth.user'], 'bob');
-  assert.is(container.Labels['berth.image'], 'r');
-  await page.screenshot({ path: artifactPath('admin-page.png'), fullPage: true });
-  await page.click('#users tr[data-user="bob"] button.stop');
-  await page.waitForFunction(() => document.querySelector('#users tr[data-user="bob"] td.server')?.textContent === 'stopped', undefined, { timeout: 60_000 });
-  assert.equal(await containersOf(hub.hubName), []);
-});
+t(
+  "start bob's server with the R image, then stop it; the table follows both without a reload",
+  async ({ hub, page }) => {
+    await page.selectOption('#users tr[data-user="bob"] select.image', 'r');
+    await page.click('#users tr[data-user="bob"] button.start');
+    await page.waitForFunction(
+      () => document.querySelector('#users tr[data-user="bob"] td.server')?.textContent === 'starting (r)',
+    );
+    await page.waitForFunction(
+      () => document.querySelector('#users tr[data-user="bob"] td.server')?.textContent === 'running (r)',
+      undefined,
+      { timeout: 60_000 },
+    );
+    const [container] = await containersOf(hub.hubName);
+    assert.is(container.Labels['berth.user'], 'bob');
+    assert.is(container.Labels['berth.image'], 'r');
+    await page.screenshot({ path: artifactPath('admin-page.png'), fullPage: true });
+    await page.click('#users tr[data-user="bob"] button.stop');
+    await page.waitForFunction(
+      () => document.querySelector('#users tr[data-user="bob"] td.server')?.textContent === 'stopped',
+      undefined,
+      { timeout: 60_000 },
+    );
+    assert.equal(await containersOf(hub.hubName), []);
+  },
+);
 
 t('add users, make one an admin, reset a password (it works), delete one', async ({ hub, browser, page }) => {
   await page.fill('#add-names', 'carol\ndave');
   await page.click('#add-users button[type="submit"]');
   await page.waitForSelector('#users tr[data-user="dave"]');
   await page.click('#users tr[data-user="carol"] button.toggle-admin');
-  await page.waitForFunction(() => document.querySelector('#users tr[data-user="carol"] td.admin-flag')?.textContent === 'admin');
+  await page.waitForFunction(
+    () => document.querySelector('#users tr[data-user="carol"] td.admin-flag')?.textContent === 'admin',
+  );
   assert.ok((await hub.runtime.users.get('carol'))?.admin);
   await page.click('#users tr[data-user="dave"] button.reset-password');
-  await page.waitForFunction(() => /New password for dave: /.test(document.getElementById('notice')?.textContent ?? ''));
+  await page.waitForFunction(() =>
+    /New password for dave: /.test(document.getElementById('notice')?.textContent ?? ''),
+  );
   const password = (await page.textContent('#notice'))!.replace('New password for dave: ', '');
   const dave = await signedInPage(browser, hub.url, 'dave', password);
   assert.match(new URL(dave.url()).pathname, /^\/hub\/home$/);
@@ -107,7 +124,11 @@ t('stop all stops every running server', async ({ hub, page }) => {
   for (const name of ['alice', 'bob']) {
     const client = await signedIn(hub.url, name, `${name}-password`);
     assert.is((await client.api('POST', `/users/${name}/server`)).status, 202);
-    await eventually(async () => (await hub.runtime.servers.view(name)).state === 'running', `${name}'s server runs`, 60_000);
+    await eventually(
+      async () => (await hub.runtime.servers.view(name)).state === 'running',
+      `${name}'s server runs`,
+      60_000,
+    );
   }
   assert.is((await containersOf(hub.hubName)).length, 2);
   await page.click('#stop-all');

@@ -5,7 +5,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { artifactPath, launchChromium, signedInPage, runInNewNotebook } from '../helpers/browser';
+import { artifactPath, launchChromium, runInNewNotebook, signedInPage } from '../helpers/browser';
 import { containersOf } from '../helpers/docker';
 import { startHub, type TestHub } from '../helpers/hub';
 
@@ -50,7 +50,12 @@ t('picking R and pressing Start lands in the R environment, where R code runs', 
   const [container] = await containersOf(hub.hubName);
   assert.is(container.Labels['berth.image'], 'r');
   const traffic = (page as typeof page & { traffic: string[] }).traffic;
-  const out = await runInNewNotebook(page, 'ir', 'cat("R says", 6*7, R.version$language)', 'catalogue-r-notebook.png').catch((err: Error) => {
+  const out = await runInNewNotebook(
+    page,
+    'ir',
+    'cat("R says", 6*7, R.version$language)',
+    'catalogue-r-notebook.png',
+  ).catch((err: Error) => {
     throw new Error(`${err.message}\nproblems: ${traffic.join('\n')}`);
   });
   assert.is(out, 'R says 42 R');

@@ -52,7 +52,7 @@ t('signing in lands on the home page', async ({ page }) => {
   await page.fill('#password_input', 'alice-password');
   await page.click('#login_submit');
   await page.waitForURL('**/hub/home');
-  assert.match(await page.textContent('#server-state') ?? '', /not running/);
+  assert.match((await page.textContent('#server-state')) ?? '', /not running/);
 });
 
 t('Start my server lands in the notebook UI at /user/alice/tree', async ({ hub, page, traffic }) => {

@@ -8,7 +8,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { artifactPath, launchChromium, settled, signedInPage, treeReady } from '../helpers/browser';
 import { startHub, type TestHub } from '../helpers/hub';
-import { testImages, type TestImages } from '../helpers/images';
+import { type TestImages, testImages } from '../helpers/images';
 import { eventually } from '../helpers/wait';
 
 interface Ctx {
@@ -22,7 +22,11 @@ const t = suite<Ctx>('browser: the pending page');
 
 t.before(async (ctx) => {
   ctx.images = testImages({ broken: ['CMD ["sh", "-c", "echo no notebook here >&2; exit 7"]'] });
-  ctx.hub = await startHub({ HUB_IMAGES_DIR: ctx.images.dir, HUB_BUILD_IMAGES: 'missing', HUB_SLOW_SPAWN_TIMEOUT: '0' });
+  ctx.hub = await startHub({
+    HUB_IMAGES_DIR: ctx.images.dir,
+    HUB_BUILD_IMAGES: 'missing',
+    HUB_SLOW_SPAWN_TIMEOUT: '0',
+  });
   await ctx.hub.addUser('pat', 'pat-password');
   ctx.browser = await launchChromium();
   ctx.page = await signedInPage(ctx.browser, ctx.hub.url, 'pat', 'pat-password');
@@ -38,12 +42,22 @@ t('a start shows live progress, then lands in the notebook UI', async ({ hub, im
   // Added now, after the hub's background build ran, so that this start is the one that builds it.
   images.add('slow', ['RUN sleep 3 && echo built > /tmp/built']);
   // The hub re-reads image folders every 2 s; the card shows once it has.
-  await eventually(async () => (await page.goto(`${hub.url}/hub/spawn`), page.$(`#image-${images.ids.slow}`)), 'the new image is offered', 15_000, 500);
+  await eventually(
+    async () => {
+      await page.goto(`${hub.url}/hub/spawn`);
+      return page.$(`#image-${images.ids.slow}`);
+    },
+    'the new image is offered',
+    15_000,
+    500,
+  );
   await page.click(`#image-${images.ids.slow}`);
   await page.click('#start');
   await page.waitForURL('**/hub/spawn-pending/pat');
   // Docker's build steps arrive as they run; the build's `sleep 3` keeps the bar short of 100.
-  await page.waitForFunction(() => /Building Test slow: step \d+ of \d+/.test(document.getElementById('progress-log')?.textContent ?? ''));
+  await page.waitForFunction(() =>
+    /Building Test slow: step \d+ of \d+/.test(document.getElementById('progress-log')?.textContent ?? ''),
+  );
   const value = await page.$eval('#progress', (el) => (el as HTMLProgressElement).value);
   assert.ok(value > 0 && value < 100, `progress bar at ${value}`);
   await page.screenshot({ path: artifactPath('pending-progress.png') });

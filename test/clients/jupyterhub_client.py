@@ -1,9 +1,10 @@
 """A client written against JupyterHub's REST API, the way JupyterHub tools are, with nothing
 but Python's standard library. It must run against Berth unchanged.
 
-  cull    the idle culler's sequence (as jupyterhub-idle-culler does it): GET /, then paged
-          GET /users?state=ready with the pagination Accept header, following _pagination.next,
-          and DELETE /users/<name>/server for each ready server idle longer than --timeout.
+  cull    the idle culler's sequence (as jupyterhub-idle-culler does it): GET /, whose version
+          decides whether to ask for state=ready (1.3.0 and later), then paged GET /users with
+          the pagination Accept header, following _pagination.next, and DELETE
+          /users/<name>/server for each ready server idle longer than --timeout.
   class   what a teacher's script does: list the users, start a server for each one that has
           none, and wait until all are ready.
 
@@ -12,6 +13,7 @@ Prints one line per action and a final JSON summary.
 """
 import json
 import os
+import re
 import sys
 import time
 import urllib.error
@@ -60,14 +62,25 @@ def users(state=None, page_size=2):
         url = nxt["url"] if nxt else None
 
 
+def version_tuple(version):
+    # as packaging.version orders release numbers: 1.10.0 > 1.3.0
+    return tuple(int(part) for part in re.findall(r"\d+", version.split("+")[0])[:3])
+
+
+# jupyterhub-idle-culler asks for state=ready only from hubs of this version on
+STATE_FILTER_MIN_VERSION = (1, 3, 0)
+
+
 def cull(timeout):
     status, info = request("GET", f"{API}/")
     assert status == 200 and "version" in info, (status, info)
     print(f"hub version {info['version']}")
+    state_filter = version_tuple(info["version"]) >= STATE_FILTER_MIN_VERSION
+    print(f"listing {'users with state=ready' if state_filter else 'every user (no state filter)'}")
     now = datetime.now(timezone.utc)
     culled, kept = [], []
     # The whole list first: stopping servers while paging would shift the later pages.
-    for user in list(users(state="ready")):
+    for user in list(users(state="ready" if state_filter else None)):
         for name, server in user.get("servers", {}).items():
             if server.get("pending") or not server.get("ready"):
                 continue

@@ -4,7 +4,7 @@
  */
 import http from 'node:http';
 import * as assert from 'uvu/assert';
-import { signedIn, type Client } from '../helpers/client';
+import { type Client, signedIn } from '../helpers/client';
 import { containersOf } from '../helpers/docker';
 import { runCode } from '../helpers/kernel';
 
@@ -29,15 +29,27 @@ export async function waitForHealth(url: string, timeoutMs = 60_000): Promise<vo
   }
 }
 
-/** Signs in as alice, starts, runs code, runs `inside` (checks from within her server), stops. */
-export async function journey(url: string, hubName: string, inside?: (alice: Client) => Promise<void>): Promise<void> {
+/**
+ * Signs in as alice, starts, runs code, runs `inside` (checks from within her server), stops.
+ * A hub in a container reaches her server over its network (`network`); one on the host through
+ * a port published on 127.0.0.1 only (`port`).
+ */
+export async function journey(
+  url: string,
+  hubName: string,
+  access: 'network' | 'port',
+  inside?: (alice: Client) => Promise<void>,
+): Promise<void> {
   const alice = await signedIn(url, 'alice', 'alice-password');
   const start = await alice.api('POST', '/users/alice/server');
   assert.ok(start.status === 201 || start.status === 202, `start answered ${start.status}`);
-  for (let i = 0; i < 120 && (await alice.request('/user/alice/api/status')).status !== 200; i++) await new Promise((r) => setTimeout(r, 500));
+  for (let i = 0; i < 120 && (await alice.request('/user/alice/api/status')).status !== 200; i++)
+    await new Promise((r) => setTimeout(r, 500));
   const [container] = (await containersOf(hubName)).filter((c) => c.Labels['berth.user'] === 'alice');
   assert.ok(container, 'alice has a container');
-  assert.equal(container.Ports.filter((p) => p.PublicPort), [], 'reached over the Berth network, no published port');
+  const published = container.Ports.filter((p) => p.PublicPort);
+  if (access === 'network') assert.equal(published, [], 'reached over the hub network, no published port');
+  else assert.ok(published.length > 0 && published.every((p) => p.IP === '127.0.0.1'), JSON.stringify(published));
   const out = await runCode(alice, 'alice', 'print(6*7)');
   assert.is(out.stdout, '42\n');
   if (inside) await inside(alice);

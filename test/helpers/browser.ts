@@ -3,7 +3,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { ROOT } from '../../src/paths';
 
 export const ARTIFACTS = path.join(ROOT, 'test', 'artifacts');
@@ -11,7 +11,16 @@ export const ARTIFACTS = path.join(ROOT, 'test', 'artifacts');
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-quic', '--no-first-run', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-sync',
+    ],
   });
 }
 
@@ -40,7 +49,11 @@ export function recordTraffic(page: Page): string[] {
  * interface, and Chromium then aborts the page's loads in flight (net::ERR_NETWORK_CHANGED),
  * leaving a notebook page without its scripts. A reload loads them again; three tries at most.
  */
-export async function settled(page: Page, check: (page: Page, ms: number) => Promise<unknown>, ms = 20_000): Promise<void> {
+export async function settled(
+  page: Page,
+  check: (page: Page, ms: number) => Promise<unknown>,
+  ms = 20_000,
+): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await check(page, ms);
@@ -70,7 +83,10 @@ export async function runInNewNotebook(tree: Page, kernel: string, code: string,
   await settled(notebook, async (page, ms) => {
     await page.waitForSelector('.CodeMirror', { timeout: ms });
     await page.waitForFunction(
-      () => (window as unknown as { Jupyter?: { notebook?: { kernel?: { is_connected(): boolean } } } }).Jupyter?.notebook?.kernel?.is_connected() === true,
+      () =>
+        (
+          window as unknown as { Jupyter?: { notebook?: { kernel?: { is_connected(): boolean } } } }
+        ).Jupyter?.notebook?.kernel?.is_connected() === true,
       undefined,
       { timeout: ms },
     );

@@ -1,7 +1,7 @@
 /**
  * Running the real `berth` command in a child process, as a person would.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT } from '../../src/paths';
@@ -18,7 +18,11 @@ export interface Result {
 /** Runs `berth ...args` with `input` on stdin (not a terminal) and resolves its output. */
 export function berth(args: string[], env: Record<string, string>, input = ''): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BERTH, ...args], { cwd: os.tmpdir(), env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BERTH, ...args], {
+      cwd: os.tmpdir(),
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -30,14 +34,26 @@ export function berth(args: string[], env: Record<string, string>, input = ''): 
 }
 
 /** Starts `berth serve` and resolves once it says it is running (or rejects with its output). */
-export function serveProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<{ child: ChildProcess; output: () => string }> {
+export function serveProcess(
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+): Promise<{ child: ChildProcess; output: () => string }> {
   return berthProcess(['serve'], 'Berth is running at', { ...SLOW_MACHINE, ...env }, timeoutMs);
 }
 
 /** Starts `berth <args>` and resolves once its standard output says `ready`. */
-export function berthProcess(args: string[], ready: string, env: Record<string, string>, timeoutMs = 60_000): Promise<{ child: ChildProcess; output: () => string }> {
+export function berthProcess(
+  args: string[],
+  ready: string,
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+): Promise<{ child: ChildProcess; output: () => string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BERTH, ...args], { cwd: os.tmpdir(), env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BERTH, ...args], {
+      cwd: os.tmpdir(),
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     const timer = setTimeout(() => reject(new Error(`berth ${args.join(' ')} did not start: ${out}`)), timeoutMs);
     child.stdout!.on('data', (d) => {

@@ -16,12 +16,16 @@ export class Client {
   constructor(readonly base: string) {}
 
   private sent(path: string): Cookie[] {
-    return [...this.cookies.values()].filter((c) => path.startsWith(c.path)).sort((a, b) => b.path.length - a.path.length);
+    return [...this.cookies.values()]
+      .filter((c) => path.startsWith(c.path))
+      .sort((a, b) => b.path.length - a.path.length);
   }
 
   /** The Cookie header a browser would send for `path` (longest paths first). */
   cookieHeader(path = '/'): string {
-    return this.sent(path).map((c) => `${c.name}=${c.value}`).join('; ');
+    return this.sent(path)
+      .map((c) => `${c.name}=${c.value}`)
+      .join('; ');
   }
 
   /** The value a request to `path` would carry for cookie `name`. */
@@ -79,7 +83,11 @@ export class Client {
   async api(method: string, path: string, body?: unknown): Promise<Response> {
     const headers: Record<string, string> = { 'x-xsrftoken': this.cookie('_xsrf') ?? '' };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    return this.request(`/hub/api${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    return this.request(`/hub/api${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
   }
 }
 
@@ -95,7 +103,11 @@ export function tokenApi(base: string, token: string) {
   return (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> =>
     fetch(`${base}/hub/api${path}`, {
       method,
-      headers: { authorization: `token ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      headers: {
+        authorization: `token ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
       redirect: 'manual',
     });

@@ -4,13 +4,13 @@
  * own and are removed by `close()`.
  */
 import { randomBytes } from 'node:crypto';
-import { loadConfig, type Config } from '../../src/config';
-import { silentLogger, createLogger } from '../../src/log';
-import { openRuntime, type Runtime } from '../../src/runtime';
-import { listen } from '../../src/server';
 import { hashPassword } from '../../src/auth/password';
-import { startBackground } from '../../src/hub/background';
-import { signedIn, type Client } from './client';
+import { listen } from '../../src/cli/listen';
+import { openRuntime, type Runtime } from '../../src/cli/runtime';
+import { type Config, loadConfig } from '../../src/config';
+import { createLogger, silentLogger } from '../../src/log';
+import { startBackground } from '../../src/servers/background';
+import { type Client, signedIn } from './client';
 import { removeHubObjects } from './docker';
 import { startRedis, type TestRedis } from './redis';
 
@@ -37,7 +37,10 @@ export const SECRET = 'test-secret-0123456789abcdefghijklmnopqrstuvwxyz';
  */
 export const SLOW_MACHINE = { HUB_SLOW_SPAWN_TIMEOUT: '60' };
 
-export async function startHub(env: Record<string, string> = {}, opts: { background?: boolean; logs?: string[] } = {}): Promise<TestHub> {
+export async function startHub(
+  env: Record<string, string> = {},
+  opts: { background?: boolean; logs?: string[] } = {},
+): Promise<TestHub> {
   const redis = await startRedis();
   const hubName = `bt${randomBytes(4).toString('hex')}`;
   const config = loadConfig({
@@ -53,12 +56,19 @@ export async function startHub(env: Record<string, string> = {}, opts: { backgro
     ...env,
   });
   const logs = opts.logs;
-  const log = logs ? createLogger('debug', {}, (line) => logs.push(line)) : process.env.BERTH_TEST_LOG ? createLogger('debug') : silentLogger;
+  const log = logs
+    ? createLogger('debug', {}, (line) => logs.push(line))
+    : process.env.BERTH_TEST_LOG
+      ? createLogger('debug')
+      : silentLogger;
   const runtime = await openRuntime(config, log, { embeddedRedis: 'own' });
   await runtime.spawner.prepare();
   await runtime.servers.reconcile();
-  const hub = await listen(runtime, SECRET, 0, '127.0.0.1');
-  const stopBackground = opts.background === false ? () => undefined : startBackground(runtime);
+  const hub = await listen(runtime, [SECRET], 0, '127.0.0.1');
+  const stopBackground =
+    opts.background === false
+      ? () => undefined
+      : startBackground(runtime, { pollIntervalMs: config.pollInterval, idleTimeoutMs: config.idleTimeout });
   return {
     url: hub.url,
     hubName,
@@ -79,9 +89,15 @@ export async function startHub(env: Record<string, string> = {}, opts: { backgro
 }
 
 /** A test hub with alice and bob, each signed in (password: "<name>-password"). */
-export async function hubWithAliceAndBob(env: Record<string, string> = {}): Promise<{ hub: TestHub; alice: Client; bob: Client }> {
+export async function hubWithAliceAndBob(
+  env: Record<string, string> = {},
+): Promise<{ hub: TestHub; alice: Client; bob: Client }> {
   const hub = await startHub(env);
   await hub.addUser('alice', 'alice-password');
   await hub.addUser('bob', 'bob-password');
-  return { hub, alice: await signedIn(hub.url, 'alice', 'alice-password'), bob: await signedIn(hub.url, 'bob', 'bob-password') };
+  return {
+    hub,
+    alice: await signedIn(hub.url, 'alice', 'alice-password'),
+    bob: await signedIn(hub.url, 'bob', 'bob-password'),
+  };
 }

@@ -33,7 +33,13 @@ export function testImages(defs: Record<string, ImageDef>): TestImages {
     for (const [file, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, id, file), text);
     fs.writeFileSync(
       path.join(dir, id, 'Dockerfile'),
-      [`FROM berth/python:latest`, `LABEL berth.catalogue.id="${id}" org.opencontainers.image.title="Test ${name}" berth.kernels="python3=Python 3.11"`, ...lines, ''].join('\n'),
+      [
+        `FROM berth/python:latest`,
+        `LABEL berth.catalogue.id="${id}" org.opencontainers.image.title="Test ${name}" ` +
+          'berth.kernels="python3=Python 3.11"',
+        ...lines,
+        '',
+      ].join('\n'),
     );
     return id;
   };
@@ -43,7 +49,11 @@ export function testImages(defs: Record<string, ImageDef>): TestImages {
     ids,
     add,
     async remove() {
-      for (const id of Object.values(ids)) await docker.getImage(`berth/${id}:latest`).remove({ force: true }).catch(() => undefined);
+      for (const id of Object.values(ids))
+        await docker
+          .getImage(`berth/${id}:latest`)
+          .remove({ force: true })
+          .catch(() => undefined);
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

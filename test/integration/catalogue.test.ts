@@ -6,7 +6,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { CatalogueImage } from '../../src/catalogue/catalogue';
-import { signedIn, type Client } from '../helpers/client';
+import { type Client, signedIn } from '../helpers/client';
 import { containersOf, docker } from '../helpers/docker';
 import { startHub, type TestHub } from '../helpers/hub';
 import { runCode } from '../helpers/kernel';
@@ -36,10 +36,19 @@ t.before(async (ctx) => {
 t.after(async (ctx) => ctx.hub?.close());
 
 t('the catalogue holds the four images, described by their labels', ({ images }) => {
-  assert.equal(images.map((i) => i.id), IDS);
+  assert.equal(
+    images.map((i) => i.id),
+    IDS,
+  );
   const byId = Object.fromEntries(images.map((i) => [i.id, i]));
   assert.is(byId.r.title, 'R');
-  assert.equal(byId.r.kernels.map((k) => [k.name, k.language, k.version]), [['ir', 'R', '4.2.2'], ['python3', 'Python', '3.11']]);
+  assert.equal(
+    byId.r.kernels.map((k) => [k.name, k.language, k.version]),
+    [
+      ['ir', 'R', '4.2.2'],
+      ['python3', 'Python', '3.11'],
+    ],
+  );
   assert.ok(byId.scipy.packages.some((p) => p.startsWith('numpy ')));
   assert.ok(byId.octave.kernels.some((k) => k.name === 'octave'));
   for (const image of images) {
@@ -57,7 +66,10 @@ t('limits come from the labels, and HUB_IMAGE_LIMITS wins over them', ({ images 
 });
 
 /** Code per image and kernel, and what it must print or display. */
-const CHECKS: Record<string, Array<{ kernel: string; code: string; check(out: Awaited<ReturnType<typeof runCode>>, image: CatalogueImage): void }>> = {
+const CHECKS: Record<
+  string,
+  Array<{ kernel: string; code: string; check(out: Awaited<ReturnType<typeof runCode>>, image: CatalogueImage): void }>
+> = {
   python: [
     {
       kernel: 'python3',
@@ -96,7 +108,10 @@ const CHECKS: Record<string, Array<{ kernel: string; code: string; check(out: Aw
       kernel: 'ir',
       code: '6*7\ncat(R.version$major, R.version$minor, sep=".")',
       check: (out, image) => {
-        assert.ok(out.data.some((d) => String(d['text/plain']).includes('[1] 42')), JSON.stringify(out.data));
+        assert.ok(
+          out.data.some((d) => String(d['text/plain']).includes('[1] 42')),
+          JSON.stringify(out.data),
+        );
         assert.is(out.stdout, image.kernels.find((k) => k.name === 'ir')!.version);
       },
     },
@@ -150,7 +165,7 @@ t('the last choice is remembered: the spawn page preselects it and a plain start
   assert.is((await client.api('DELETE', '/users/user-r/server')).status, 204);
 });
 
-t('an admin starts a user\'s server with a chosen image, by API and from the spawn page', async (ctx) => {
+t("an admin starts a user's server with a chosen image, by API and from the spawn page", async (ctx) => {
   const admin = await signedIn(ctx.hub.url, 'admin', 'admin-password');
   assert.is((await admin.api('POST', '/users/bob/server', { image: 'r' })).status, 201);
   let [container] = (await containersOf(ctx.hub.hubName)).filter((c) => c.Labels['berth.user'] === 'bob');
@@ -171,14 +186,25 @@ t('an admin starts a user\'s server with a chosen image, by API and from the spa
   assert.is((await admin.api('DELETE', '/users/bob/server')).status, 204);
 });
 
-t('a user cannot use another user\'s spawn page', async (ctx) => {
+t("a user cannot use another user's spawn page", async (ctx) => {
   const bob = await signedIn(ctx.hub.url, 'bob', 'bob-password');
   assert.is((await bob.request('/hub/spawn/user-r')).status, 404);
 });
 
 t('only catalogue ids start anything: unknown ids and raw references are 400, no container', async (ctx) => {
   const bob = await signedIn(ctx.hub.url, 'bob', 'bob-password');
-  for (const image of ['julia', 'alpine', 'debian:bookworm', 'berth/python:latest', 'sha256:' + 'a'.repeat(64), '../r', 'R', 42, ['r'], { id: 'r' }]) {
+  for (const image of [
+    'julia',
+    'alpine',
+    'debian:bookworm',
+    'berth/python:latest',
+    `sha256:${'a'.repeat(64)}`,
+    '../r',
+    'R',
+    42,
+    ['r'],
+    { id: 'r' },
+  ]) {
     const res = await bob.api('POST', '/users/bob/server', { image });
     assert.is(res.status, 400, JSON.stringify(image));
     assert.match((await res.json()).message, /not in the catalogue|Pick one of/);

@@ -4,10 +4,10 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { listen } from '../../src/cli/listen';
+import { openRuntime } from '../../src/cli/runtime';
 import { loadConfig } from '../../src/config';
 import { silentLogger } from '../../src/log';
-import { openRuntime } from '../../src/runtime';
-import { listen } from '../../src/server';
 import { Client, signedIn } from '../helpers/client';
 import { SECRET, startHub, type TestHub } from '../helpers/hub';
 
@@ -27,9 +27,18 @@ t('health is 200 when Redis and Docker answer', async ({ hub }) => {
 });
 
 t('health is 503 and says which part is down', async ({ hub }) => {
-  const config = loadConfig({ ...Object.fromEntries(Object.entries({ REDIS_URL: hub.redis.url, HUB_SECRET: SECRET, DOCKER_HOST: 'unix:///nonexistent/docker.sock', HUB_NAME: 'btdown' })) });
+  const config = loadConfig({
+    ...Object.fromEntries(
+      Object.entries({
+        REDIS_URL: hub.redis.url,
+        HUB_SECRET: SECRET,
+        DOCKER_HOST: 'unix:///nonexistent/docker.sock',
+        HUB_NAME: 'btdown',
+      }),
+    ),
+  });
   const runtime = await openRuntime(config, silentLogger, { embeddedRedis: 'own' });
-  const down = await listen(runtime, SECRET, 0, '127.0.0.1');
+  const down = await listen(runtime, [SECRET], 0, '127.0.0.1');
   try {
     const res = await fetch(`${down.url}/hub/health`);
     assert.is(res.status, 503);
@@ -40,7 +49,7 @@ t('health is 503 and says which part is down', async ({ hub }) => {
   }
 });
 
-t('a login without the form\'s XSRF token is refused', async ({ hub }) => {
+t("a login without the form's XSRF token is refused", async ({ hub }) => {
   const res = await fetch(`${hub.url}/hub/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -101,7 +110,11 @@ t('unknown API paths and malformed bodies are 4xx JSON, never a stack trace', as
   const missing = await alice.api('GET', '/nope');
   assert.is(missing.status, 404);
   assert.equal(await missing.json(), { status: 404, message: 'Not found' });
-  const bad = await alice.request('/hub/api/users/alice/server', { method: 'POST', headers: { 'x-xsrftoken': alice.cookie('_xsrf')!, 'content-type': 'application/json' }, body: '{"image": ' });
+  const bad = await alice.request('/hub/api/users/alice/server', {
+    method: 'POST',
+    headers: { 'x-xsrftoken': alice.cookie('_xsrf')!, 'content-type': 'application/json' },
+    body: '{"image": ',
+  });
   assert.is(bad.status, 400);
   const text = await bad.text();
   assert.not.match(text, /at .*\.js:\d+/);

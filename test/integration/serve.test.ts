@@ -24,7 +24,14 @@ const t = suite<Ctx>('berth serve');
 t.before(async (ctx) => {
   ctx.dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-serve-'));
   ctx.port = await freePort();
-  ctx.env = { HUB_DATA_DIR: ctx.dataDir, HUB_PORT: String(ctx.port), HUB_BUILD_IMAGES: 'never', HUB_NAME: 'btserve', HUB_NETWORK: 'btserve', HUB_SERVER_ACCESS: 'port' };
+  ctx.env = {
+    HUB_DATA_DIR: ctx.dataDir,
+    HUB_PORT: String(ctx.port),
+    HUB_BUILD_IMAGES: 'never',
+    HUB_NAME: 'btserve',
+    HUB_NETWORK: 'btserve',
+    HUB_SERVER_ACCESS: 'port',
+  };
 });
 
 t.after(async (ctx) => {
@@ -118,7 +125,10 @@ t('without redis-server installed, the hub says what to install', async (ctx) =>
   const r = await berth(['serve'], { ...ctx.env, HUB_DATA_DIR: dataDir, PATH: '/nonexistent' });
   fs.rmSync(dataDir, { recursive: true, force: true });
   assert.is(r.code, 1);
-  assert.match(r.stderr, /redis-server is not installed\. Install it \(apt-get install redis-server\) or set REDIS_URL/);
+  assert.match(
+    r.stderr,
+    /redis-server is not installed\. Install it \(apt-get install redis-server\) or set REDIS_URL/,
+  );
 });
 
 t.run();

@@ -34,7 +34,7 @@ t('starting needs the XSRF header when authenticated by cookie', async (ctx) => 
   assert.is((await containersOf(ctx.hub.hubName)).length, 0);
 });
 
-t('a user cannot start another user\'s server', async (ctx) => {
+t("a user cannot start another user's server", async (ctx) => {
   const res = await ctx.bob.api('POST', '/users/alice/server');
   assert.is(res.status, 404);
   assert.is((await containersOf(ctx.hub.hubName)).length, 0);
@@ -86,13 +86,19 @@ t('python runs in the kernel over a WebSocket through the proxy', async (ctx) =>
   assert.is(out.stdout, '42\n');
 });
 
-t('bob gets 404 on alice\'s server, over HTTP and over a WebSocket upgrade', async (ctx) => {
+t("bob gets 404 on alice's server, over HTTP and over a WebSocket upgrade", async (ctx) => {
   assert.is((await ctx.bob.request('/user/alice/api/status')).status, 404);
   assert.is((await ctx.bob.request('/user/alice/tree', { headers: { accept: 'text/html' } })).status, 404);
-  const kernels = await ctx.alice.request('/user/alice/api/kernels', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  const kernels = await ctx.alice.request('/user/alice/api/kernels', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+  });
   const { id } = await kernels.json();
   const status = await new Promise<number>((resolve) => {
-    const ws = new WebSocket(`${ctx.hub.url.replace('http', 'ws')}/user/alice/api/kernels/${id}/channels`, { headers: { cookie: ctx.bob.cookieHeader('/user/alice/') } });
+    const ws = new WebSocket(`${ctx.hub.url.replace('http', 'ws')}/user/alice/api/kernels/${id}/channels`, {
+      headers: { cookie: ctx.bob.cookieHeader('/user/alice/') },
+    });
     ws.on('open', () => resolve(101));
     ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
     ws.on('error', () => resolve(-1));

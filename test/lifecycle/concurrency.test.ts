@@ -17,8 +17,13 @@ t('20 parallel starts for one user make exactly one container', async () => {
   try {
     await hub.addUser('alice', 'alice-password');
     const alice = await signedIn(hub.url, 'alice', 'alice-password');
-    const statuses = await Promise.all(Array.from({ length: 20 }, () => alice.api('POST', '/users/alice/server').then((r) => r.status)));
-    assert.ok(statuses.every((s) => s === 201 || s === 202), statuses.join(','));
+    const statuses = await Promise.all(
+      Array.from({ length: 20 }, () => alice.api('POST', '/users/alice/server').then((r) => r.status)),
+    );
+    assert.ok(
+      statuses.every((s) => s === 201 || s === 202),
+      statuses.join(','),
+    );
     assert.is(statuses.filter((s) => s === 201).length, 1, statuses.join(','));
     assert.is((await containersOf(hub.hubName)).length, 1);
     assert.is((await alice.request('/user/alice/api/status')).status, 200);
@@ -31,7 +36,12 @@ t('different users start at the same time: the second container exists before th
   const hub = await startHub();
   try {
     const names = ['u1', 'u2', 'u3'];
-    const clients = await Promise.all(names.map(async (n) => (await hub.addUser(n, 'a-password'), signedIn(hub.url, n, 'a-password'))));
+    const clients = await Promise.all(
+      names.map(async (n) => {
+        await hub.addUser(n, 'a-password');
+        return signedIn(hub.url, n, 'a-password');
+      }),
+    );
     const readyAt: Record<string, number> = {};
     await Promise.all(
       clients.map(async (c, i) => {
@@ -41,10 +51,18 @@ t('different users start at the same time: the second container exists before th
       }),
     );
     const created = Object.fromEntries(
-      await Promise.all((await containersOf(hub.hubName)).map(async (c) => [c.Labels['berth.user'], Date.parse((await docker.getContainer(c.Id).inspect()).Created)] as const)),
+      await Promise.all(
+        (await containersOf(hub.hubName)).map(
+          async (c) =>
+            [c.Labels['berth.user'], Date.parse((await docker.getContainer(c.Id).inspect()).Created)] as const,
+        ),
+      ),
     );
     const firstReady = Math.min(...Object.values(readyAt));
-    assert.ok(Object.values(created).every((at) => at < firstReady), `created ${JSON.stringify(created)}, first ready ${firstReady}`);
+    assert.ok(
+      Object.values(created).every((at) => at < firstReady),
+      `created ${JSON.stringify(created)}, first ready ${firstReady}`,
+    );
   } finally {
     await hub.close();
   }
@@ -69,13 +87,19 @@ t('with HUB_CONCURRENT_SPAWN_LIMIT=1 the start that comes second waits in line, 
       readEvents(await second.request('/hub/api/users/second/server/progress')),
     ]);
     const messages = runs.map((events) => events.map((e) => String(e.message)));
-    assert.ok(runs.every((events) => events[events.length - 1].ready), messages.join('\n---\n'));
+    assert.ok(
+      runs.every((events) => events[events.length - 1].ready),
+      messages.join('\n---\n'),
+    );
     // Both starts are accepted at once, so either may reach the slot first; the other must wait.
     const waited = messages.filter((m) => m.some((message) => /in line/i.test(message)));
     assert.is(waited.length, 1, messages.join('\n---\n'));
     const [line] = waited;
     const queuedAt = line.indexOf('Next in line to start');
-    assert.ok(queuedAt >= 0 && queuedAt < line.findIndex((m) => m.startsWith('Creating your container')), line.join('\n'));
+    assert.ok(
+      queuedAt >= 0 && queuedAt < line.findIndex((m) => m.startsWith('Creating your container')),
+      line.join('\n'),
+    );
     assert.is((await containersOf(hub.hubName)).length, 2);
   } finally {
     await hub.close();

@@ -6,7 +6,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { keys } from '../../src/store/keys';
-import { signedIn, type Client } from '../helpers/client';
+import { type Client, signedIn } from '../helpers/client';
 import { containersOf, docker } from '../helpers/docker';
 import { startHub, type TestHub } from '../helpers/hub';
 import { runCode } from '../helpers/kernel';
@@ -34,7 +34,11 @@ async function aliceContainer(ctx: Ctx): Promise<string> {
 
 async function stoppedBecause(ctx: Ctx, pattern: RegExp): Promise<void> {
   const redis = ctx.hub.redis.client();
-  await eventually(async () => (await redis.exists(keys.route('alice'), keys.server('alice'))) === 0, 'the route and the server record are gone', 10_000);
+  await eventually(
+    async () => (await redis.exists(keys.route('alice'), keys.server('alice'))) === 0,
+    'the route and the server record are gone',
+    10_000,
+  );
   const model = await (await ctx.alice.api('GET', '/users/alice')).json();
   assert.is(model.server, null);
   assert.equal(model.servers, {});
@@ -58,7 +62,11 @@ t('a new start works after a crash', async (ctx) => {
 
 t('out of memory: the home page says so', async (ctx) => {
   // Make the notebook server itself the OOM killer's choice, then use more than HUB_IMAGE_LIMITS allows.
-  const code = ['import os', 'open(f"/proc/{os.getppid()}/oom_score_adj", "w").write("1000")', 'hog = bytearray(400 * 1024 * 1024)'].join('\n');
+  const code = [
+    'import os',
+    'open(f"/proc/{os.getppid()}/oom_score_adj", "w").write("1000")',
+    'hog = bytearray(400 * 1024 * 1024)',
+  ].join('\n');
   await runCode(ctx.alice, 'alice', code, 'python3', 30_000).catch(() => undefined); // the kernel dies with its server
   await stoppedBecause(ctx, /Your server stopped: it ran out of memory \(HUB_MEM_LIMIT\)/);
 });

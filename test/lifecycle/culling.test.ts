@@ -7,7 +7,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import WebSocket from 'ws';
 import { keys } from '../../src/store/keys';
-import { signedIn, type Client } from '../helpers/client';
+import { type Client, signedIn } from '../helpers/client';
 import { containersOf } from '../helpers/docker';
 import { startHub, type TestHub } from '../helpers/hub';
 import { eventually } from '../helpers/wait';
@@ -52,8 +52,16 @@ t('HTTP traffic through the proxy keeps the server alive and moves last_activity
 });
 
 t('WebSocket frames alone keep it alive', async ({ alice, hub }) => {
-  const kernel = await (await alice.request('/user/alice/api/kernels', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json();
-  const ws = new WebSocket(`${hub.url.replace('http', 'ws')}/user/alice/api/kernels/${kernel.id}/channels`, { headers: { cookie: alice.cookieHeader('/user/alice/') } });
+  const kernel = await (
+    await alice.request('/user/alice/api/kernels', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    })
+  ).json();
+  const ws = new WebSocket(`${hub.url.replace('http', 'ws')}/user/alice/api/kernels/${kernel.id}/channels`, {
+    headers: { cookie: alice.cookieHeader('/user/alice/') },
+  });
   // The notebook server holds the upgrade until the new kernel answers, which on a loaded
   // machine can take longer than the idle timeout: HTTP keeps the server in use until it opens.
   let opening = true;
@@ -63,12 +71,26 @@ t('WebSocket frames alone keep it alive', async ({ alice, hub }) => {
       await sleep(400);
     }
   })();
-  await new Promise((resolve, reject) => (ws.on('open', resolve), ws.on('error', reject))).finally(() => (opening = false));
+  await new Promise((resolve, reject) => {
+    ws.on('open', resolve);
+    ws.on('error', reject);
+  }).finally(() => {
+    opening = false;
+  });
   await meanwhile;
   const session = randomUUID();
   const started = Date.now();
   while (Date.now() - started < IDLE_SECONDS * 1.5 * 1000) {
-    ws.send(JSON.stringify({ header: { msg_id: randomUUID(), username: 'a', session, msg_type: 'kernel_info_request', version: '5.3' }, parent_header: {}, metadata: {}, content: {}, channel: 'shell', buffers: [] }));
+    ws.send(
+      JSON.stringify({
+        header: { msg_id: randomUUID(), username: 'a', session, msg_type: 'kernel_info_request', version: '5.3' },
+        parent_header: {},
+        metadata: {},
+        content: {},
+        channel: 'shell',
+        buffers: [],
+      }),
+    );
     await sleep(400);
   }
   ws.close();
@@ -76,7 +98,12 @@ t('WebSocket frames alone keep it alive', async ({ alice, hub }) => {
 });
 
 t('idle longer than HUB_IDLE_TIMEOUT: the hub stops the server', async ({ alice, hub }) => {
-  await eventually(async () => (await containersOf(hub.hubName)).length === 0, 'the idle server is stopped', 30_000, 250);
+  await eventually(
+    async () => (await containersOf(hub.hubName)).length === 0,
+    'the idle server is stopped',
+    30_000,
+    250,
+  );
   assert.is(await hub.redis.client().exists(keys.route('alice')), 0);
   const model = await (await alice.api('GET', '/users/alice')).json();
   assert.is(model.server, null);

@@ -6,7 +6,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { berth } from '../helpers/cli';
-import { signedIn, type Client } from '../helpers/client';
+import { type Client, signedIn } from '../helpers/client';
 import { containersOf, docker } from '../helpers/docker';
 import { startHub, type TestHub } from '../helpers/hub';
 
@@ -71,13 +71,20 @@ t('deleting a user keeps their home by default (HUB_DELETE_HOME=keep)', async (c
 t('with HUB_DELETE_HOME=delete the home volume goes with the user', async (ctx) => {
   const carol = await signedIn(ctx.hub.url, 'carol', 'carol-password');
   assert.is((await carol.api('POST', '/users/carol/server')).status, 201);
-  const r = await berth(['user', 'rm', 'carol'], { REDIS_URL: ctx.hub.redis.url, HUB_NAME: ctx.hub.hubName, HUB_DELETE_HOME: 'delete' });
+  const r = await berth(['user', 'rm', 'carol'], {
+    REDIS_URL: ctx.hub.redis.url,
+    HUB_NAME: ctx.hub.hubName,
+    HUB_DELETE_HOME: 'delete',
+  });
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, /home volume is deleted/);
-  await docker.getVolume(`${ctx.hub.hubName}-home-carol`).inspect().then(
-    () => assert.unreachable('the volume should be gone'),
-    (err: { statusCode?: number }) => assert.is(err.statusCode, 404),
-  );
+  await docker
+    .getVolume(`${ctx.hub.hubName}-home-carol`)
+    .inspect()
+    .then(
+      () => assert.unreachable('the volume should be gone'),
+      (err: { statusCode?: number }) => assert.is(err.statusCode, 404),
+    );
 });
 
 t.run();

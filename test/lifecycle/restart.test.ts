@@ -4,18 +4,19 @@
  * is finished or cleaned up, a container removed during the downtime is marked stopped, nothing
  * is duplicated; and routes come back from Docker's labels when Redis lost them.
  */
+
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ChildProcess } from 'node:child_process';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { hashPassword } from '../../src/auth/password';
 import { keys } from '../../src/store/keys';
 import { UserStore } from '../../src/store/users';
 import { exited, serveProcess } from '../helpers/cli';
-import { signedIn, type Client } from '../helpers/client';
+import { type Client, signedIn } from '../helpers/client';
 import { containersOf, docker, removeHubObjects } from '../helpers/docker';
 import { SECRET } from '../helpers/hub';
 import { execute, startKernel } from '../helpers/kernel';
@@ -81,34 +82,48 @@ t.after(async (ctx) => {
   fs.rmSync(ctx.dataDir, { recursive: true, force: true });
 });
 
-t('before: alice runs with a kernel holding state, bob runs, carol is mid-start when the hub is killed', async (ctx) => {
-  const { alice, bob, carol } = ctx.clients;
-  assert.is((await alice.api('POST', '/users/alice/server')).status, 201);
-  ctx.aliceContainer = (await userContainers(ctx, 'alice'))[0].Id;
-  ctx.kernel = await startKernel(alice, 'alice');
-  assert.is((await execute(alice, 'alice', ctx.kernel, 'x = 41')).error, undefined);
-  assert.is((await bob.api('POST', '/users/bob/server')).status, 201);
-  void carol.api('POST', '/users/carol/server').catch(() => undefined);
-  await eventually(async () => (await userContainers(ctx, 'carol')).length === 1, "carol's container exists", 10_000, 20);
-  await kill9(ctx);
-});
+t(
+  'before: alice runs with a kernel holding state, bob runs, carol is mid-start when the hub is killed; then ' +
+    "bob's container is removed",
+  async (ctx) => {
+    const { alice, bob, carol } = ctx.clients;
+    assert.is((await alice.api('POST', '/users/alice/server')).status, 201);
+    ctx.aliceContainer = (await userContainers(ctx, 'alice'))[0].Id;
+    ctx.kernel = await startKernel(alice, 'alice');
+    assert.is((await execute(alice, 'alice', ctx.kernel, 'x = 41')).error, undefined);
+    assert.is((await bob.api('POST', '/users/bob/server')).status, 201);
+    void carol.api('POST', '/users/carol/server').catch(() => undefined);
+    await eventually(
+      async () => (await userContainers(ctx, 'carol')).length === 1,
+      "carol's container exists",
+      10_000,
+      20,
+    );
+    await kill9(ctx);
+    // During the downtime, bob's container is removed behind the hub's back.
+    const [bobs] = await userContainers(ctx, 'bob');
+    assert.is(bobs.State, 'running');
+    await docker.getContainer(bobs.Id).remove({ force: true });
+    assert.equal(await userContainers(ctx, 'bob'), []);
+    assert.is(await ctx.redis.client().hget(keys.server('bob'), 'state'), 'running', 'Redis still thinks it runs');
+  },
+);
 
-t('during the downtime bob\'s container is removed', async (ctx) => {
-  await docker.getContainer((await userContainers(ctx, 'bob'))[0].Id).remove({ force: true });
-});
-
-t('after the restart alice\'s server is adopted: same container, route intact, kernel state alive', async (ctx) => {
+t("after the restart alice's server is adopted: same container, route intact, kernel state alive", async (ctx) => {
   await serve(ctx);
   const { alice } = ctx.clients;
   const [container] = await userContainers(ctx, 'alice');
   assert.is(container.Id, ctx.aliceContainer);
   assert.is((await alice.request('/user/alice/api/status')).status, 200);
   const kernels = (await (await alice.request('/user/alice/api/kernels')).json()) as Array<{ id: string }>;
-  assert.ok(kernels.some((k) => k.id === ctx.kernel), 'the kernel still runs');
+  assert.ok(
+    kernels.some((k) => k.id === ctx.kernel),
+    'the kernel still runs',
+  );
   assert.is((await execute(alice, 'alice', ctx.kernel, 'print(x + 1)')).stdout, '42\n');
 });
 
-t('bob\'s server, removed meanwhile, is marked stopped with its route deleted and a reason', async (ctx) => {
+t("bob's server, removed meanwhile, is marked stopped with its route deleted and a reason", async (ctx) => {
   const redis = ctx.redis.client();
   assert.is(await redis.exists(keys.route('bob')), 0);
   assert.is(await redis.exists(keys.server('bob')), 0);
@@ -118,7 +133,7 @@ t('bob\'s server, removed meanwhile, is marked stopped with its route deleted an
   assert.is((await ctx.clients.bob.api('POST', '/users/bob/server')).status, 201, 'and bob can start again');
 });
 
-t('carol\'s interrupted start is finished or cleaned up, never duplicated', async (ctx) => {
+t("carol's interrupted start is finished or cleaned up, never duplicated", async (ctx) => {
   const redis = ctx.redis.client();
   const settled = await eventually(
     async () => {
@@ -134,14 +149,18 @@ t('carol\'s interrupted start is finished or cleaned up, never duplicated', asyn
     assert.is(containers[0].State, 'running');
     assert.is((await ctx.clients.carol.request('/user/carol/api/status')).status, 200);
   } else {
-    assert.ok(containers.every((c) => c.State !== 'running'), 'no running container without a route');
+    assert.ok(
+      containers.every((c) => c.State !== 'running'),
+      'no running container without a route',
+    );
     assert.is(await redis.exists(keys.route('carol')), 0);
     assert.is((await ctx.clients.carol.api('POST', '/users/carol/server')).status, 201, 'carol can start again');
   }
-  for (const user of ['alice', 'bob', 'carol']) assert.ok((await userContainers(ctx, user)).length <= 1, `one container at most for ${user}`);
+  for (const user of ['alice', 'bob', 'carol'])
+    assert.ok((await userContainers(ctx, user)).length <= 1, `one container at most for ${user}`);
 });
 
-t('routes and server state come back from Docker\'s labels when Redis lost them', async (ctx) => {
+t("routes and server state come back from Docker's labels when Redis lost them", async (ctx) => {
   await kill9(ctx);
   const redis = ctx.redis.client();
   await redis.del(keys.route('alice'), keys.server('alice'));

@@ -6,10 +6,10 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { keys } from '../../src/store/keys';
-import { signedIn, type Client } from '../helpers/client';
+import { type Client, signedIn } from '../helpers/client';
 import { containerEvents, containersOf } from '../helpers/docker';
 import { startHub, type TestHub } from '../helpers/hub';
-import { testImages, type TestImages } from '../helpers/images';
+import { type TestImages, testImages } from '../helpers/images';
 import { eventually, readEvents } from '../helpers/wait';
 
 interface Ctx {
@@ -30,7 +30,8 @@ t.before(async (ctx) => {
   await ctx.hub.addUser('alice', 'alice-password');
   ctx.alice = await signedIn(ctx.hub.url, 'alice', 'alice-password');
   // Build both now, so the timings below are the starts' own.
-  for (const id of Object.values(ctx.images.ids)) await ctx.hub.runtime.builder.ensure(id, { step: () => undefined, detail: () => undefined });
+  for (const id of Object.values(ctx.images.ids))
+    await ctx.hub.runtime.builder.ensure(id, { step: () => undefined, detail: () => undefined });
 });
 
 t.after(async (ctx) => {
@@ -93,7 +94,12 @@ t('a container that does not start within HUB_SPAWN_TIMEOUT is removed, even whe
     assert.is(res.status, 500);
     assert.match((await res.json()).message, /did not start within 0\.001 s \(HUB_SPAWN_TIMEOUT\)/);
     // Docker's create lands after the limit; the hub removes that container when it does.
-    await eventually(async () => (await containerEvents(hub.hubName, since, ['destroy'])).length > 0, "Docker's late container is removed", 30_000, 250);
+    await eventually(
+      async () => (await containerEvents(hub.hubName, since, ['destroy'])).length > 0,
+      "Docker's late container is removed",
+      30_000,
+      250,
+    );
     assert.equal(await containersOf(hub.hubName), []);
   } finally {
     await hub.close();

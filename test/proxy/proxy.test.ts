@@ -9,13 +9,14 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import WebSocket, { WebSocketServer } from 'ws';
 import { sessionCookieReader } from '../../src/auth/session-cookie';
-import { silentLogger } from '../../src/log';
-import { redisProxyStore } from '../../src/proxy/from-config';
-import { createProxy, type Proxy } from '../../src/proxy/proxy';
+import { createLogger, silentLogger } from '../../src/log';
+import { createProxy, type UserProxy } from '../../src/proxy/proxy';
+import { ProxyReads } from '../../src/store/proxy-reads';
 import { connectRedis } from '../../src/store/redis';
 import { RedisRouteStore } from '../../src/store/routes';
 import { SessionStore } from '../../src/store/sessions';
 import { startRedis, type TestRedis } from '../helpers/redis';
+import { eventually } from '../helpers/wait';
 
 const SECRET = 'proxy-test-secret-0123456789abcdefghij';
 const TOKEN = 'server-token-for-alice';
@@ -31,13 +32,14 @@ interface Ctx {
   redis: TestRedis;
   routes: RedisRouteStore;
   sessions: SessionStore;
-  proxy: Proxy;
+  proxy: UserProxy;
   front: http.Server;
   base: string;
   backend: http.Server;
   seen: Seen[];
   wsSeen: http.IncomingHttpHeaders[];
   cookieFor: Record<string, string>;
+  logs: Array<Record<string, unknown>>;
 }
 
 const t = suite<Ctx>('proxy');
@@ -54,6 +56,10 @@ t.before(async (ctx) => {
   ctx.seen = [];
   ctx.wsSeen = [];
   ctx.backend = http.createServer((req, res) => {
+    if (req.url?.includes('/slow')) {
+      setTimeout(() => res.writeHead(200).end('late'), 1500);
+      return;
+    }
     let body = '';
     req.on('data', (d) => (body += d));
     req.on('end', () => {
@@ -69,7 +75,12 @@ t.before(async (ctx) => {
   });
   const backendPort = await listen(ctx.backend);
   await ctx.routes.set({ user: 'alice', target: `http://127.0.0.1:${backendPort}`, token: TOKEN });
-  ctx.proxy = createProxy({ store: redisProxyStore(ctx.redis.client()), cookies: sessionCookieReader(SECRET), log: silentLogger });
+  ctx.logs = [];
+  ctx.proxy = createProxy({
+    store: new ProxyReads(ctx.redis.client()),
+    cookies: sessionCookieReader([SECRET]),
+    log: createLogger('debug', {}, (line) => ctx.logs.push(JSON.parse(line))),
+  });
   ctx.front = http.createServer((req, res) => {
     if (ctx.proxy.owns(req)) ctx.proxy.http(req, res);
     else res.writeHead(299).end('hub');
@@ -148,7 +159,13 @@ t('a forged or unsigned session cookie is anonymous', async (ctx) => {
 });
 
 t('odd user segments reach nobody', async (ctx) => {
-  for (const path of ['/user/ALICE/api/status', '/user/alice%2F../api/status', '/user//alice/api/status', '/user/al/api/status', '/user/%61lice/api/status']) {
+  for (const path of [
+    '/user/ALICE/api/status',
+    '/user/alice%2F../api/status',
+    '/user//alice/api/status',
+    '/user/al/api/status',
+    '/user/%61lice/api/status',
+  ]) {
     const res = await fetch(`${ctx.base}${path}`, { headers: { cookie: ctx.cookieFor.alice } });
     assert.is(res.status, 404, path);
   }
@@ -156,19 +173,32 @@ t('odd user segments reach nobody', async (ctx) => {
 });
 
 t('cross-site state changes are refused before forwarding', async (ctx) => {
-  const foreign = await fetch(`${ctx.base}/user/alice/api/contents`, { method: 'POST', headers: { cookie: ctx.cookieFor.alice, origin: 'http://evil.example' } });
+  const foreign = await fetch(`${ctx.base}/user/alice/api/contents`, {
+    method: 'POST',
+    headers: { cookie: ctx.cookieFor.alice, origin: 'http://evil.example' },
+  });
   assert.is(foreign.status, 403);
-  const fetchSite = await fetch(`${ctx.base}/user/alice/api/contents`, { method: 'POST', headers: { cookie: ctx.cookieFor.alice, 'sec-fetch-site': 'cross-site' } });
+  const fetchSite = await fetch(`${ctx.base}/user/alice/api/contents`, {
+    method: 'POST',
+    headers: { cookie: ctx.cookieFor.alice, 'sec-fetch-site': 'cross-site' },
+  });
   assert.is(fetchSite.status, 403);
   assert.is(ctx.seen.length, 0);
-  const same = await fetch(`${ctx.base}/user/alice/api/contents`, { method: 'POST', headers: { cookie: ctx.cookieFor.alice, origin: ctx.base, 'sec-fetch-site': 'same-origin' } });
+  const same = await fetch(`${ctx.base}/user/alice/api/contents`, {
+    method: 'POST',
+    headers: { cookie: ctx.cookieFor.alice, origin: ctx.base, 'sec-fetch-site': 'same-origin' },
+  });
   assert.is(same.status, 200);
 });
 
 t('the owner without a route: page loads go home, API calls get 503', async (ctx) => {
   await ctx.sessions.set('session-of-carol', { passport: { user: 'carol' } }, 60_000);
-  const cookie = `berth-session=session-of-carol; berth-session.sig=${new Keygrip([SECRET]).sign('berth-session=session-of-carol')}`;
-  const page = await fetch(`${ctx.base}/user/carol/tree`, { headers: { cookie, accept: 'text/html' }, redirect: 'manual' });
+  const signature = new Keygrip([SECRET]).sign('berth-session=session-of-carol');
+  const cookie = `berth-session=session-of-carol; berth-session.sig=${signature}`;
+  const page = await fetch(`${ctx.base}/user/carol/tree`, {
+    headers: { cookie, accept: 'text/html' },
+    redirect: 'manual',
+  });
   assert.is(page.status, 302);
   assert.is(page.headers.get('location'), '/hub/home');
   assert.is((await fetch(`${ctx.base}/user/carol/api/status`, { headers: { cookie } })).status, 503);
@@ -191,7 +221,9 @@ function wsOpen(url: string, headers: Record<string, string>): Promise<{ ws?: We
 }
 
 t('WebSocket: the owner is connected, with the token injected and hub cookies stripped', async (ctx) => {
-  const { ws } = await wsOpen(`${ctx.base.replace('http', 'ws')}/user/alice/api/kernels/k/channels`, { cookie: ctx.cookieFor.alice });
+  const { ws } = await wsOpen(`${ctx.base.replace('http', 'ws')}/user/alice/api/kernels/k/channels`, {
+    cookie: ctx.cookieFor.alice,
+  });
   assert.ok(ws, 'upgrade accepted');
   const reply = await new Promise<string>((r) => {
     ws!.on('message', (d) => r(d.toString()));
@@ -208,17 +240,57 @@ t('WebSocket: strangers, anonymous callers and foreign origins are refused befor
   assert.is((await wsOpen(url, { cookie: ctx.cookieFor.bob })).status, 404);
   assert.is((await wsOpen(url, {})).status, 403);
   assert.is((await wsOpen(url, { cookie: ctx.cookieFor.alice, origin: 'http://evil.example' })).status, 403);
-  assert.is((await wsOpen(`${ctx.base.replace('http', 'ws')}/hub/socket`, { cookie: ctx.cookieFor.alice })).status, 404);
+  assert.is(
+    (await wsOpen(`${ctx.base.replace('http', 'ws')}/hub/socket`, { cookie: ctx.cookieFor.alice })).status,
+    404,
+  );
   assert.is(ctx.wsSeen.length, 0);
+});
+
+t('each proxied request is logged at debug level, without its query string', async (ctx) => {
+  ctx.logs.length = 0;
+  await fetch(`${ctx.base}/user/alice/api/status?secret=x`, { headers: { cookie: ctx.cookieFor.alice } });
+  await eventually(async () => ctx.logs.some((l) => l.msg === 'proxied'), 'the request is logged');
+  const line = ctx.logs.find((l) => l.msg === 'proxied')!;
+  assert.equal(
+    [line.level, line.user, line.method, line.path, line.status],
+    ['debug', 'alice', 'GET', '/user/alice/api/status', 200],
+  );
+  assert.is(typeof line.ms, 'number');
+});
+
+t('a client that goes away mid-request is not an upstream failure', async (ctx) => {
+  ctx.logs.length = 0;
+  const abort = new AbortController();
+  const request = fetch(`${ctx.base}/user/alice/slow`, {
+    headers: { cookie: ctx.cookieFor.alice },
+    signal: abort.signal,
+  });
+  await new Promise((r) => setTimeout(r, 200));
+  abort.abort();
+  await request.catch(() => undefined);
+  await eventually(async () => ctx.logs.some((l) => l.msg === 'proxied'), 'the request ends');
+  assert.equal(
+    ctx.logs.filter((l) => l.level === 'warn'),
+    [],
+    'no "did not answer" warning',
+  );
+  assert.is(ctx.logs.find((l) => l.msg === 'proxied')?.complete, false);
 });
 
 t('Redis unreachable: 503, never forwarded', async (ctx) => {
   const deadRedis = connectRedis({ url: 'redis://127.0.0.1:1/0' });
   deadRedis.on('error', () => undefined);
-  const proxy = createProxy({ store: redisProxyStore(deadRedis), cookies: sessionCookieReader(SECRET), log: silentLogger });
+  const proxy = createProxy({
+    store: new ProxyReads(deadRedis),
+    cookies: sessionCookieReader([SECRET]),
+    log: silentLogger,
+  });
   const server = http.createServer((req, res) => proxy.http(req, res));
   const port = await listen(server);
-  const res = await fetch(`http://127.0.0.1:${port}/user/alice/api/status`, { headers: { cookie: ctx.cookieFor.alice } });
+  const res = await fetch(`http://127.0.0.1:${port}/user/alice/api/status`, {
+    headers: { cookie: ctx.cookieFor.alice },
+  });
   assert.is(res.status, 503);
   assert.is(ctx.seen.length, 0);
   server.close();

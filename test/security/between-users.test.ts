@@ -10,7 +10,7 @@ import WebSocket from 'ws';
 import { keys } from '../../src/store/keys';
 import { Client, signedIn } from '../helpers/client';
 import { startHub, type TestHub } from '../helpers/hub';
-import { testImages, type TestImages } from '../helpers/images';
+import { type TestImages, testImages } from '../helpers/images';
 import { startKernel } from '../helpers/kernel';
 
 const ECHO = `import http.server, json
@@ -38,7 +38,9 @@ interface Ctx {
 const t = suite<Ctx>('security: between users');
 
 t.before(async (ctx) => {
-  ctx.images = testImages({ echo: { lines: ['COPY echo.py /opt/echo.py', 'CMD ["python3", "/opt/echo.py"]'], files: { 'echo.py': ECHO } } });
+  ctx.images = testImages({
+    echo: { lines: ['COPY echo.py /opt/echo.py', 'CMD ["python3", "/opt/echo.py"]'], files: { 'echo.py': ECHO } },
+  });
   ctx.logs = [];
   ctx.hub = await startHub({ HUB_IMAGES_DIR: ctx.images.dir, HUB_BUILD_IMAGES: 'missing' }, { logs: ctx.logs });
   await ctx.hub.addUser('alice', 'alice-password');
@@ -53,77 +55,106 @@ t.after(async (ctx) => {
   await ctx.images?.remove();
 });
 
-t('odd and encoded paths never reach another user\'s server; the answer is the same as for no user', async ({ hub, alice, bob }) => {
-  const nobody = await bob.request('/user/nosuchuser/api/status');
-  const body = await nobody.text();
-  const paths = [
-    '/user/alice/api/status',
-    '/user/alice%2F../api/status',
-    '/user/alice%2f..%2f/api/status',
-    '/user//alice/api/status',
-    '/user/ALICE/api/status',
-    '/user/Alice/api/status',
-    '/user/al/api/status',
-    '/user/alic/api/status',
-    '/user/%61lice/api/status',
-    '/user/%2561lice/api/status',
-    '/user/alice%252F..%252F/api/status',
-    '/user/./alice/api/status',
-    '/user/bob/../alice/api/status',
-  ];
-  for (const path of paths) {
-    const res = await fetch(`${hub.url}${path}`, { headers: { cookie: bob.cookieHeader('/user/') } });
-    assert.is(res.status, 404, path);
-    assert.is(await res.text(), body, path);
-  }
-  // Even the owner reaches their server only by its one true name.
-  for (const path of ['/user/ALICE/api/status', '/user/%61lice/api/status', '/user//alice/api/status']) {
-    assert.is((await fetch(`${hub.url}${path}`, { headers: { cookie: alice.cookieHeader('/user/') } })).status, 404, path);
-  }
-  assert.is((await alice.request('/user/alice/api/status')).status, 200);
-});
+t(
+  "odd and encoded paths never reach another user's server; the answer is the same as for no user",
+  async ({ hub, alice, bob }) => {
+    const nobody = await bob.request('/user/nosuchuser/api/status');
+    const body = await nobody.text();
+    const paths = [
+      '/user/alice/api/status',
+      '/user/alice%2F../api/status',
+      '/user/alice%2f..%2f/api/status',
+      '/user//alice/api/status',
+      '/user/ALICE/api/status',
+      '/user/Alice/api/status',
+      '/user/al/api/status',
+      '/user/alic/api/status',
+      '/user/%61lice/api/status',
+      '/user/%2561lice/api/status',
+      '/user/alice%252F..%252F/api/status',
+      '/user/./alice/api/status',
+      '/user/bob/../alice/api/status',
+    ];
+    for (const path of paths) {
+      const res = await fetch(`${hub.url}${path}`, { headers: { cookie: bob.cookieHeader('/user/') } });
+      assert.is(res.status, 404, path);
+      assert.is(await res.text(), body, path);
+    }
+    // Even the owner reaches their server only by its one true name.
+    for (const path of ['/user/ALICE/api/status', '/user/%61lice/api/status', '/user//alice/api/status']) {
+      assert.is(
+        (await fetch(`${hub.url}${path}`, { headers: { cookie: alice.cookieHeader('/user/') } })).status,
+        404,
+        path,
+      );
+    }
+    assert.is((await alice.request('/user/alice/api/status')).status, 200);
+  },
+);
 
 function upgrade(url: string, headers: Record<string, string>): Promise<number> {
   return new Promise((resolve) => {
     const ws = new WebSocket(url, { headers });
-    ws.on('open', () => (ws.close(), resolve(101)));
+    ws.on('open', () => {
+      ws.close();
+      resolve(101);
+    });
     ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
     ws.on('error', () => resolve(-1));
   });
 }
 
-t('WebSocket upgrades: a foreign Origin is refused, even with the owner\'s cookie; strangers get 404', async ({ hub, alice, bob }) => {
-  const kernel = await startKernel(alice, 'alice');
-  const url = `${hub.url.replace('http', 'ws')}/user/alice/api/kernels/${kernel}/channels`;
-  const cookie = alice.cookieHeader('/user/alice/');
-  assert.is(await upgrade(url, { cookie, origin: 'http://evil.example' }), 403);
-  assert.is(await upgrade(url, { cookie, origin: 'null' }), 403);
-  assert.is(await upgrade(url, { cookie: bob.cookieHeader('/user/alice/'), origin: hub.url }), 404);
-  assert.is(await upgrade(url, { origin: hub.url }), 403);
-  assert.is(await upgrade(url, { cookie, origin: hub.url }), 101);
-});
+t(
+  "WebSocket upgrades: a foreign Origin is refused, even with the owner's cookie; strangers get 404",
+  async ({ hub, alice, bob }) => {
+    const kernel = await startKernel(alice, 'alice');
+    const url = `${hub.url.replace('http', 'ws')}/user/alice/api/kernels/${kernel}/channels`;
+    const cookie = alice.cookieHeader('/user/alice/');
+    assert.is(await upgrade(url, { cookie, origin: 'http://evil.example' }), 403);
+    assert.is(await upgrade(url, { cookie, origin: 'null' }), 403);
+    assert.is(await upgrade(url, { cookie: bob.cookieHeader('/user/alice/'), origin: hub.url }), 404);
+    assert.is(await upgrade(url, { origin: hub.url }), 403);
+    assert.is(await upgrade(url, { cookie, origin: hub.url }), 101);
+  },
+);
 
-t("the hub's cookies never reach a container; the proxy swaps any Authorization for the server's token", async (ctx) => {
-  const { bob, hub, images } = ctx;
-  assert.is((await bob.api('POST', '/users/bob/server', { image: images.ids.echo })).status, 201);
-  const route = (await hub.runtime.routes.get('bob'))!;
-  const res = await bob.request('/user/bob/anything?x=1', { headers: { cookie: `${bob.cookieHeader('/user/bob/')}; theme=dark` } });
-  const seen = (await res.json()) as { path: string; headers: Record<string, string> };
-  assert.is(seen.path, '/user/bob/anything?x=1');
-  assert.is(seen.headers.cookie, 'theme=dark');
-  assert.is(seen.headers.authorization, `token ${route.token}`);
-  // A hub API token with access:servers is swapped for the server's token too.
-  const { token } = await hub.runtime.tokens.create('bob', { note: 'x', scopes: ['access:servers!user=bob'] });
-  const viaToken = (await (await fetch(`${hub.url}/user/bob/anything`, { headers: { authorization: `token ${token}` } })).json()) as { headers: Record<string, string> };
-  assert.is(viaToken.headers.authorization, `token ${route.token}`);
-  // Any other Authorization is refused before anything is forwarded.
-  assert.is((await fetch(`${hub.url}/user/bob/anything`, { headers: { authorization: 'token forged' } })).status, 403);
-  assert.is((await bob.api('DELETE', '/users/bob/server')).status, 204);
-});
+t(
+  "the hub's cookies never reach a container; the proxy swaps any Authorization for the server's token",
+  async (ctx) => {
+    const { bob, hub, images } = ctx;
+    assert.is((await bob.api('POST', '/users/bob/server', { image: images.ids.echo })).status, 201);
+    const route = (await hub.runtime.routes.get('bob'))!;
+    const res = await bob.request('/user/bob/anything?x=1', {
+      headers: { cookie: `${bob.cookieHeader('/user/bob/')}; theme=dark` },
+    });
+    const seen = (await res.json()) as { path: string; headers: Record<string, string> };
+    assert.is(seen.path, '/user/bob/anything?x=1');
+    assert.is(seen.headers.cookie, 'theme=dark');
+    assert.is(seen.headers.authorization, `token ${route.token}`);
+    // A hub API token with access:servers is swapped for the server's token too.
+    const { token } = await hub.runtime.tokens.create('bob', { note: 'x', scopes: ['access:servers!user=bob'] });
+    const viaToken = (await (
+      await fetch(`${hub.url}/user/bob/anything`, { headers: { authorization: `token ${token}` } })
+    ).json()) as { headers: Record<string, string> };
+    assert.is(viaToken.headers.authorization, `token ${route.token}`);
+    // Any other Authorization is refused before anything is forwarded.
+    assert.is(
+      (await fetch(`${hub.url}/user/bob/anything`, { headers: { authorization: 'token forged' } })).status,
+      403,
+    );
+    assert.is((await bob.api('DELETE', '/users/bob/server')).status, 204);
+  },
+);
 
 t("the server token never reaches the browser or the hub's log", async ({ hub, alice, logs }) => {
   const { token } = (await hub.runtime.routes.get('alice'))!;
-  for (const path of ['/user/alice/tree', '/user/alice/notebooks/x.ipynb', '/user/alice/api/status', '/user/alice/api/kernels', '/user/alice/api/contents']) {
+  for (const path of [
+    '/user/alice/tree',
+    '/user/alice/notebooks/x.ipynb',
+    '/user/alice/api/status',
+    '/user/alice/api/kernels',
+    '/user/alice/api/contents',
+  ]) {
     const res = await alice.request(path, { headers: { accept: 'text/html' } });
     const text = (await res.text()) + JSON.stringify([...res.headers]);
     assert.not.ok(text.includes(token), path);
@@ -139,15 +170,29 @@ t('credentials in a query string are never accepted, by the hub or the proxy', a
   assert.is((await fetch(`${hub.url}/hub/api/user?token=${token}`)).status, 403);
   assert.is((await fetch(`${hub.url}/user/alice/api/status?token=${token}`)).status, 403);
   assert.is((await fetch(`${hub.url}/user/alice/api/status?token=${serverToken}`)).status, 403);
-  const page = await fetch(`${hub.url}/user/alice/tree?token=${token}`, { headers: { accept: 'text/html' }, redirect: 'manual' });
+  const page = await fetch(`${hub.url}/user/alice/tree?token=${token}`, {
+    headers: { accept: 'text/html' },
+    redirect: 'manual',
+  });
   assert.is(page.status, 302);
   assert.match(page.headers.get('location') ?? '', /^\/hub\/login\?next=/);
   // The same API token in the header works for the API and, with access:servers, for the server.
-  assert.is((await fetch(`${hub.url}/user/alice/api/status`, { headers: { authorization: `token ${token}` } })).status, 200);
+  assert.is(
+    (await fetch(`${hub.url}/user/alice/api/status`, { headers: { authorization: `token ${token}` } })).status,
+    200,
+  );
 });
 
 t('next= after login accepts only same-origin paths', async ({ hub }) => {
-  for (const next of ['//evil.example', '///evil.example', '\\\\evil.example', 'https://evil.example/', '/\\evil.example', '/\t/evil.example', 'javascript:alert(1)']) {
+  for (const next of [
+    '//evil.example',
+    '///evil.example',
+    '\\\\evil.example',
+    'https://evil.example/',
+    '/\\evil.example',
+    '/\t/evil.example',
+    'javascript:alert(1)',
+  ]) {
     const res = await new Client(hub.url).login('alice', 'alice-password', next);
     assert.is(res.status, 302, next);
     assert.is(res.headers.get('location'), '/hub/home', next);
@@ -176,41 +221,98 @@ t('values echoed into pages are escaped', async ({ hub, alice }) => {
   assert.not.ok((await wrongLogin.text()).includes('<script>alert(1)'));
 });
 
-t('state-changing forms and cookie API calls need the XSRF token, whatever Sec-Fetch-* says', async ({ hub, alice }) => {
-  const form = { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'navigate' };
-  const anonymous = new Client(hub.url);
-  await anonymous.xsrf();
-  assert.is((await anonymous.request('/hub/login', { method: 'POST', headers: form, body: 'username=alice&password=alice-password' })).status, 403);
-  assert.is((await alice.request('/hub/spawn', { method: 'POST', headers: form, body: 'image=python' })).status, 403);
-  assert.is((await alice.request('/hub/logout', { method: 'POST', headers: form, body: '' })).status, 403);
-  assert.is((await alice.request('/hub/api/users/alice/server', { method: 'POST', headers: { 'sec-fetch-site': 'same-origin' } })).status, 403);
-  assert.is((await alice.request('/hub/api/users/alice/server', { method: 'POST', headers: { 'x-xsrftoken': 'wrong' } })).status, 403);
-  const { token } = await hub.runtime.tokens.create('alice', { note: 'x', scopes: ['inherit'] });
-  assert.is((await fetch(`${hub.url}/hub/api/users/alice/tokens`, { method: 'POST', headers: { authorization: `token ${token}` } })).status, 201, 'token calls need no XSRF token');
-});
+t(
+  'state-changing forms and cookie API calls need the XSRF token, whatever Sec-Fetch-* says',
+  async ({ hub, alice }) => {
+    const form = {
+      'content-type': 'application/x-www-form-urlencoded',
+      'sec-fetch-site': 'same-origin',
+      'sec-fetch-mode': 'navigate',
+    };
+    const anonymous = new Client(hub.url);
+    await anonymous.xsrf();
+    assert.is(
+      (
+        await anonymous.request('/hub/login', {
+          method: 'POST',
+          headers: form,
+          body: 'username=alice&password=alice-password',
+        })
+      ).status,
+      403,
+    );
+    assert.is((await alice.request('/hub/spawn', { method: 'POST', headers: form, body: 'image=python' })).status, 403);
+    assert.is((await alice.request('/hub/logout', { method: 'POST', headers: form, body: '' })).status, 403);
+    assert.is(
+      (
+        await alice.request('/hub/api/users/alice/server', {
+          method: 'POST',
+          headers: { 'sec-fetch-site': 'same-origin' },
+        })
+      ).status,
+      403,
+    );
+    assert.is(
+      (await alice.request('/hub/api/users/alice/server', { method: 'POST', headers: { 'x-xsrftoken': 'wrong' } }))
+        .status,
+      403,
+    );
+    const { token } = await hub.runtime.tokens.create('alice', { note: 'x', scopes: ['inherit'] });
+    assert.is(
+      (
+        await fetch(`${hub.url}/hub/api/users/alice/tokens`, {
+          method: 'POST',
+          headers: { authorization: `token ${token}` },
+        })
+      ).status,
+      201,
+      'token calls need no XSRF token',
+    );
+  },
+);
 
-t('session cookies: HttpOnly and SameSite=Lax; logout, a new password and deletion end every session', async ({ hub }) => {
-  const login = await new Client(hub.url).login('bob', 'bob-password');
-  const cookies = login.headers.getSetCookie().filter((c) => c.startsWith('berth-session'));
-  assert.is(cookies.length, 2);
-  for (const c of cookies) for (const flag of [/; path=\/(;|$)/i, /; samesite=lax(;|$)/i, /; httponly(;|$)/i]) assert.match(c, flag);
-  for (const end of ['logout', 'password', 'delete'] as const) {
-    const phone = await signedIn(hub.url, 'bob', 'bob-password');
-    const laptop = await signedIn(hub.url, 'bob', 'bob-password');
-    assert.is((await laptop.api('GET', '/users/bob')).status, 200);
-    if (end === 'logout') await phone.logout();
-    if (end === 'password') await hub.runtime.users.setPassword('bob', (await hub.runtime.users.passwordHash('bob'))!).then(() => hub.runtime.sessions.destroyAllOf('bob'));
-    if (end === 'delete') {
-      const { token } = await hub.runtime.tokens.create('alice', { note: 'x', scopes: ['inherit'] });
-      await hub.runtime.users.setAdmin('alice', true);
-      assert.is((await fetch(`${hub.url}/hub/api/users/bob`, { method: 'DELETE', headers: { authorization: `token ${token}` } })).status, 204);
+t(
+  'session cookies: HttpOnly and SameSite=Lax; logout, a new password and deletion end every session',
+  async ({ hub }) => {
+    const login = await new Client(hub.url).login('bob', 'bob-password');
+    const cookies = login.headers.getSetCookie().filter((c) => c.startsWith('berth-session'));
+    assert.is(cookies.length, 2);
+    for (const c of cookies)
+      for (const flag of [/; path=\/(;|$)/i, /; samesite=lax(;|$)/i, /; httponly(;|$)/i]) assert.match(c, flag);
+    for (const end of ['logout', 'password', 'delete'] as const) {
+      const phone = await signedIn(hub.url, 'bob', 'bob-password');
+      const laptop = await signedIn(hub.url, 'bob', 'bob-password');
+      assert.is((await laptop.api('GET', '/users/bob')).status, 200);
+      if (end === 'logout') await phone.logout();
+      if (end === 'password')
+        await hub.runtime.users
+          .setPassword('bob', (await hub.runtime.users.passwordHash('bob'))!)
+          .then(() => hub.runtime.sessions.destroyAllOf('bob'));
+      if (end === 'delete') {
+        const { token } = await hub.runtime.tokens.create('alice', { note: 'x', scopes: ['inherit'] });
+        await hub.runtime.users.setAdmin('alice', true);
+        assert.is(
+          (
+            await fetch(`${hub.url}/hub/api/users/bob`, {
+              method: 'DELETE',
+              headers: { authorization: `token ${token}` },
+            })
+          ).status,
+          204,
+        );
+      }
+      assert.is((await laptop.api('GET', '/users/bob')).status, 403, `${end} ends the other session`);
+      assert.is((await laptop.request('/user/bob/api/status')).status, 403, `${end}: the proxy refuses it too`);
+      const keysLeft = await hub.redis.client().keys(`${keys.session('')}*`);
+      for (const key of keysLeft)
+        assert.not.match(
+          (await hub.redis.client().get(key)) ?? '',
+          /"user":"bob"/,
+          `${end}: no session of bob's is left`,
+        );
     }
-    assert.is((await laptop.api('GET', '/users/bob')).status, 403, `${end} ends the other session`);
-    assert.is((await laptop.request('/user/bob/api/status')).status, 403, `${end}: the proxy refuses it too`);
-    const keysLeft = await hub.redis.client().keys(`${keys.session('')}*`);
-    for (const key of keysLeft) assert.not.match((await hub.redis.client().get(key)) ?? '', /"user":"bob"/, `${end}: no session of bob's is left`);
-  }
-});
+  },
+);
 
 t('over HTTPS (HUB_PUBLIC_URL) the session cookie is __Host- and Secure, and the proxy reads it', async () => {
   const hub = await startHub({ HUB_PUBLIC_URL: 'https://hub.example.org' });
@@ -222,7 +324,9 @@ t('over HTTPS (HUB_PUBLIC_URL) the session cookie is __Host- and Secure, and the
     const cookies = login.headers.getSetCookie();
     const session = cookies.filter((c) => c.startsWith('__Host-berth-session'));
     assert.is(session.length, 2);
-    for (const c of session) for (const flag of [/; path=\/(;|$)/i, /; secure(;|$)/i, /; samesite=lax(;|$)/i, /; httponly(;|$)/i]) assert.match(c, flag);
+    for (const c of session)
+      for (const flag of [/; path=\/(;|$)/i, /; secure(;|$)/i, /; samesite=lax(;|$)/i, /; httponly(;|$)/i])
+        assert.match(c, flag);
     assert.ok(cookies.filter((c) => c.startsWith('_xsrf')).every((c) => /; secure/i.test(c)));
     assert.is((await carol.api('POST', '/users/carol/server')).status, 201);
     assert.is((await carol.request('/user/carol/api/status')).status, 200);

@@ -52,12 +52,20 @@ t('the container as Docker sees it: non-root, no capabilities, no new privileges
   assert.is(info.HostConfig.MemorySwap, info.HostConfig.Memory, 'no swap beyond the memory limit');
   assert.is(info.HostConfig.NanoCpus, image.limits.cpu * 1e9);
   assert.is(info.HostConfig.PidsLimit, image.limits.pids);
-  assert.equal(info.Mounts.map((m) => [m.Type, m.Destination]), [['volume', '/home/jovyan']]);
+  assert.equal(
+    info.Mounts.map((m) => [m.Type, m.Destination]),
+    [['volume', '/home/jovyan']],
+  );
   assert.ok(!info.HostConfig.Binds || info.HostConfig.Binds.length === 0, 'no host mounts');
   assert.is(info.Image, image.imageId, 'a catalogue image');
-  for (const bindings of Object.values(info.HostConfig.PortBindings ?? {})) for (const b of bindings as Array<{ HostIp: string }>) assert.is(b.HostIp, '127.0.0.1');
+  for (const bindings of Object.values(info.HostConfig.PortBindings ?? {}))
+    for (const b of bindings as Array<{ HostIp: string }>) assert.is(b.HostIp, '127.0.0.1');
   const network = await docker.getNetwork(info.HostConfig.NetworkMode!).inspect();
-  assert.is(network.Options?.['com.docker.network.bridge.enable_icc'], 'false', "containers on it cannot reach each other");
+  assert.is(
+    network.Options?.['com.docker.network.bridge.enable_icc'],
+    'false',
+    'containers on it cannot reach each other',
+  );
 });
 
 t('inside: not root, no capabilities, no new privileges, no Docker socket', async (ctx) => {
@@ -67,7 +75,9 @@ t('inside: not root, no capabilities, no new privileges, no Docker socket', asyn
       [
         'import os, json',
         'status = dict(l.split(":\\t", 1) for l in open("/proc/self/status").read().splitlines() if ":\\t" in l)',
-        'print(json.dumps({"uid": os.getuid(), "cap": status["CapEff"].strip(), "nnp": status["NoNewPrivs"].strip(), "sock": os.path.exists("/var/run/docker.sock") or os.path.exists("/run/docker.sock")}))',
+        'print(json.dumps({"uid": os.getuid(), "cap": status["CapEff"].strip(), "nnp": ' +
+          'status["NoNewPrivs"].strip(), "sock": os.path.exists("/var/run/docker.sock") or ' +
+          'os.path.exists("/run/docker.sock")}))',
       ].join('\n'),
     ),
   );
@@ -97,7 +107,8 @@ t("inside: another user's server, Redis and the hub are out of reach", async (ct
         '        return "open"',
         '    except Exception as e:',
         '        return type(e).__name__',
-        `print(json.dumps({"bob": http("http://${bobIp}:8888/user/bob/api/status"), "redis": tcp("127.0.0.1", ${redisPort}), "hub": tcp("127.0.0.1", ${hubPort})}))`,
+        `print(json.dumps({"bob": http("http://${bobIp}:8888/user/bob/api/status"), ` +
+          `"redis": tcp("127.0.0.1", ${redisPort}), "hub": tcp("127.0.0.1", ${hubPort})}))`,
       ].join('\n'),
     ),
   );

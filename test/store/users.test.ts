@@ -31,9 +31,15 @@ t('getMany keeps order, leaves a hole for a missing user and never returns the p
   await users.create('ann', { admin: true, passwordHash: 'scrypt$secret-hash' });
   await users.create('ben', { admin: false });
   const [ann, ghost, ben] = await users.getMany(['ann', 'ghost', 'ben']);
-  assert.equal({ name: ann?.name, admin: ann?.admin, hasPassword: ann?.hasPassword }, { name: 'ann', admin: true, hasPassword: true });
+  assert.equal(
+    { name: ann?.name, admin: ann?.admin, hasPassword: ann?.hasPassword },
+    { name: 'ann', admin: true, hasPassword: true },
+  );
   assert.is(ghost, undefined);
-  assert.equal({ name: ben?.name, admin: ben?.admin, hasPassword: ben?.hasPassword }, { name: 'ben', admin: false, hasPassword: false });
+  assert.equal(
+    { name: ben?.name, admin: ben?.admin, hasPassword: ben?.hasPassword },
+    { name: 'ben', admin: false, hasPassword: false },
+  );
   assert.not.match(JSON.stringify(await users.getMany(['ann'])), 'secret-hash');
   assert.equal(await users.getMany(['ann']), [await users.get('ann')]);
 });
@@ -57,7 +63,13 @@ t('groups and server records of many users, in order', async () => {
   const of = await groups.groupsOfMany(['cat', 'dan', 'eve']);
   assert.equal([of.get('cat'), of.get('dan'), of.get('eve')], [['art', 'physics'], ['art'], []]);
   const state = new ServerStore(redis.client());
-  await state.put({ user: 'dan', state: 'running', image: 'python', container: 'c1', started: '2026-01-01T00:00:00.000Z' });
+  await state.put({
+    user: 'dan',
+    state: 'running',
+    image: 'python',
+    container: 'c1',
+    started: '2026-01-01T00:00:00.000Z',
+  });
   const [cat, dan] = await state.getMany(['cat', 'dan']);
   assert.is(cat, undefined);
   assert.is(dan?.container, 'c1');

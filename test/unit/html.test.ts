@@ -5,7 +5,12 @@ import { loginPage } from '../../src/hub/views';
 
 test('interpolated values are escaped', () => {
   const evil = `"><script>alert('x')</script>`;
-  assert.is(html`<p title="${evil}">${evil}</p>`.text, '<p title="&quot;&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;">&quot;&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;</p>');
+  assert.is(
+    html`<p title="${evil}">${evil}</p>`.text,
+    '<p ' +
+      'title="&quot;&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;">' +
+      '&quot;&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;</p>',
+  );
 });
 
 test('nested Html is kept, arrays are joined, empty values vanish', () => {
@@ -14,7 +19,10 @@ test('nested Html is kept, arrays are joined, empty values vanish', () => {
 });
 
 test('the login page escapes what the request gave it', () => {
-  const page = loginPage({ xsrf: 'tok' }, { next: '/hub/home"onmouseover="x', username: '<img src=x>', error: 'Invalid username or password.' }).text;
+  const page = loginPage(
+    { xsrf: 'tok' },
+    { next: '/hub/home"onmouseover="x', username: '<img src=x>', error: 'Invalid username or password.' },
+  ).text;
   assert.not.ok(page.includes('<img src=x>'));
   assert.ok(page.includes('&lt;img src=x&gt;'));
   assert.not.ok(page.includes('"onmouseover'));

@@ -19,12 +19,19 @@ test('packages', () => {
 });
 
 test('limits from labels; malformed ones are left to the defaults', () => {
-  assert.equal(labelLimits({ 'berth.limits.memory': '2g', 'berth.limits.cpu': '1.5', 'berth.limits.pids': '300' }), { memory: 2 * 1024 ** 3, cpu: 1.5, pids: 300 });
+  assert.equal(labelLimits({ 'berth.limits.memory': '2g', 'berth.limits.cpu': '1.5', 'berth.limits.pids': '300' }), {
+    memory: 2 * 1024 ** 3,
+    cpu: 1.5,
+    pids: 300,
+  });
   assert.equal(labelLimits({ 'berth.limits.memory': 'lots', 'berth.limits.cpu': '-1', 'berth.limits.pids': '2' }), {});
 });
 
 test('HUB_IMAGE_LIMITS', () => {
-  assert.equal(loadConfig({ HUB_IMAGE_LIMITS: 'scipy:memory=8g,cpu=4; r:pids=1024' }).imageLimits, { scipy: { memory: 8 * 1024 ** 3, cpu: 4 }, r: { pids: 1024 } });
+  assert.equal(loadConfig({ HUB_IMAGE_LIMITS: 'scipy:memory=8g,cpu=4; r:pids=1024' }).imageLimits, {
+    scipy: { memory: 8 * 1024 ** 3, cpu: 4 },
+    r: { pids: 1024 },
+  });
   assert.throws(() => loadConfig({ HUB_IMAGE_LIMITS: 'scipy:disk=1g' }), /HUB_IMAGE_LIMITS: unknown limit 'disk'/);
   assert.throws(() => loadConfig({ HUB_IMAGE_LIMITS: 'scipy' }), /HUB_IMAGE_LIMITS: cannot read/);
 });

@@ -16,8 +16,28 @@ test('slug escapes everything else, the escape character included', () => {
 });
 
 test('slug is injective: names that differ never share a slug', () => {
-  const names = ['a-2db', 'a-b', 'a.b', 'a_b', 'ab', 'a--b', 'a-', 'a-2d', 'A', 'a', 'é', 'e\u0301', 'x y', 'x/y', '../x', '..', '.', ''];
-  for (let i = 0; i < 2000; i++) names.push(Array.from({ length: 1 + (i % 7) }, () => 'ab-._2/é'[Math.floor(Math.random() * 8)]).join(''));
+  const names = [
+    'a-2db',
+    'a-b',
+    'a.b',
+    'a_b',
+    'ab',
+    'a--b',
+    'a-',
+    'a-2d',
+    'A',
+    'a',
+    'é',
+    'e\u0301',
+    'x y',
+    'x/y',
+    '../x',
+    '..',
+    '.',
+    '',
+  ];
+  for (let i = 0; i < 2000; i++)
+    names.push(Array.from({ length: 1 + (i % 7) }, () => 'ab-._2/é'[Math.floor(Math.random() * 8)]).join(''));
   const seen = new Map<string, string>();
   for (const name of new Set(names)) {
     const s = slug(name);
@@ -39,7 +59,13 @@ test('container and volume names are safe for Docker and carry the hub name', ()
 
 test('labels say which hub and which user', () => {
   const labels = naming('berth', '1.0.0').labels('server', 'alice');
-  assert.equal(labels, { 'berth.hub': 'berth', 'berth.kind': 'server', 'berth.version': '1.0.0', 'berth.user': 'alice', 'berth.server': '' });
+  assert.equal(labels, {
+    'berth.hub': 'berth',
+    'berth.kind': 'server',
+    'berth.version': '1.0.0',
+    'berth.user': 'alice',
+    'berth.server': '',
+  });
 });
 
 test.run();

@@ -10,7 +10,23 @@ test('same-origin paths are kept', () => {
 });
 
 test('anything that leaves the origin falls back', () => {
-  const hostile = ['//evil', '///evil', '\\\\evil', 'https://evil', '/\\evil', '\\/evil', 'evil', 'javascript:alert(1)', '/\t/evil', '/\n/evil', ' /evil', '/%09/evil x', '', 'http:/evil', '//evil/%2F..'];
+  const hostile = [
+    '//evil',
+    '///evil',
+    '\\\\evil',
+    'https://evil',
+    '/\\evil',
+    '\\/evil',
+    'evil',
+    'javascript:alert(1)',
+    '/\t/evil',
+    '/\n/evil',
+    ' /evil',
+    '/%09/evil x',
+    '',
+    'http:/evil',
+    '//evil/%2F..',
+  ];
   for (const next of hostile) assert.is(safeNext(next, FALLBACK), FALLBACK, JSON.stringify(next));
 });
 

@@ -3,7 +3,8 @@ import * as assert from 'uvu/assert';
 import { parseUserPath } from '../../src/proxy/paths';
 
 test('paths outside /user/ belong to the hub', () => {
-  for (const url of ['/', '/hub/home', '/users/alice/', '/user', '/userx/alice/']) assert.is(parseUserPath(url), undefined, url);
+  for (const url of ['/', '/hub/home', '/users/alice/', '/user', '/userx/alice/'])
+    assert.is(parseUserPath(url), undefined, url);
 });
 
 test('a user segment is matched whole', () => {
@@ -19,7 +20,17 @@ test('the segment without a trailing slash redirects to add it, keeping the quer
 });
 
 test('encoded, empty, upper-case and traversal segments reach nobody', () => {
-  for (const url of ['/user/alice%2F../', '/user//alice/', '/user/ALICE/', '/user/%61lice/', '/user/alice%252F/', '/user/../hub/', '/user/./alice/', '/user/', '/user/al%00ice/']) {
+  for (const url of [
+    '/user/alice%2F../',
+    '/user//alice/',
+    '/user/ALICE/',
+    '/user/%61lice/',
+    '/user/alice%252F/',
+    '/user/../hub/',
+    '/user/./alice/',
+    '/user/',
+    '/user/al%00ice/',
+  ]) {
     assert.equal(parseUserPath(url), { kind: 'invalid' }, url);
   }
 });

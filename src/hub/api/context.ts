@@ -3,7 +3,7 @@
  * the user directory, and HUB_DELETE_HOME.
  */
 import type { Access } from '../access';
-import type { HubDeps } from '../app';
+import type { HubDeps } from '../deps';
 import type { Directory } from '../directory';
 
 export interface ApiDeps extends HubDeps {

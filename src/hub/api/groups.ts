@@ -5,11 +5,10 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { normaliseUsername } from '../../auth/username';
 import { BerthError, badRequest, forbidden, notFound } from '../../errors';
-import { jsonBody } from '../body';
+import { jsonBody, objectBody } from '../body';
 import { groupModel } from '../models';
 import type { ApiDeps } from './context';
 import { pageOf, readPage } from './paging';
-import { objectBody } from './users';
 
 const GROUP_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
@@ -45,8 +44,11 @@ export function groupsApi(router: Router, deps: ApiDeps): void {
 
   router.get('/groups', async (ctx) => {
     const caller = await access.require(ctx);
-    if (!caller.scopes.any('list:groups')) throw forbidden('Action is not authorized with current scopes; requires list:groups.');
-    const all = (await groups.list()).filter((g) => caller.scopes.can('list:groups') || caller.scopes.can('list:groups', { user: '', groups: [g.name] }));
+    if (!caller.scopes.any('list:groups'))
+      throw forbidden('Action is not authorized with current scopes; requires list:groups.');
+    const all = (await groups.list()).filter(
+      (g) => caller.scopes.can('list:groups') || caller.scopes.can('list:groups', { user: '', groups: [g.name] }),
+    );
     ctx.body = pageOf(ctx, readPage(ctx), all.map(groupModel));
   });
 
@@ -60,7 +62,8 @@ export function groupsApi(router: Router, deps: ApiDeps): void {
 
   router.post('/groups/:group', jsonBody, async (ctx) => {
     const name = ctx.params.group;
-    if (!GROUP_NAME.test(name)) throw badRequest('A group name is 1 to 64 characters: lowercase letters, digits, ".", "_" or "-".');
+    if (!GROUP_NAME.test(name))
+      throw badRequest('A group name is 1 to 64 characters: lowercase letters, digits, ".", "_" or "-".');
     const caller = await allowGroup(ctx, 'admin:groups', name);
     const body = objectBody(ctx);
     const list = await members(body, false);
@@ -78,14 +81,21 @@ export function groupsApi(router: Router, deps: ApiDeps): void {
     ctx.status = 204;
   });
 
-  for (const [method, change] of [['post', 'add'], ['delete', 'remove']] as const) {
+  for (const [method, change] of [
+    ['post', 'add'],
+    ['delete', 'remove'],
+  ] as const) {
     router[method]('/groups/:group/users', jsonBody, async (ctx) => {
       const name = groupName(ctx.params.group);
       const caller = await allowGroup(ctx, 'groups', name);
       if (!(await groups.exists(name))) throw notFound(`No such group: ${name}`);
       const list = await members(objectBody(ctx), true);
       await groups[change](name, list);
-      log.info(change === 'add' ? 'group members added' : 'group members removed', { group: name, users: list, by: caller.name });
+      log.info(change === 'add' ? 'group members added' : 'group members removed', {
+        group: name,
+        users: list,
+        by: caller.name,
+      });
       ctx.body = groupModel((await groups.get(name))!);
     });
   }

@@ -4,7 +4,7 @@
 import Router from '@koa/router';
 import type { ApiDeps } from './context';
 import { groupsApi } from './groups';
-import { hubApi } from './hub';
+import { hubApi, JUPYTERHUB_API_VERSION } from './hub';
 import { serversApi } from './servers';
 import { tokensApi } from './tokens';
 import { usersApi } from './users';
@@ -13,6 +13,11 @@ export type { ApiDeps };
 
 export function apiRouter(deps: ApiDeps): Router {
   const router = new Router({ prefix: '/hub/api' });
+  // As JupyterHub does on every API answer: clients read the API level from it.
+  router.use(async (ctx, next) => {
+    ctx.set('X-JupyterHub-Version', JUPYTERHUB_API_VERSION);
+    await next();
+  });
   hubApi(router, deps);
   usersApi(router, deps);
   serversApi(router, deps);

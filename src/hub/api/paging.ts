@@ -20,19 +20,38 @@ export interface Page {
 function integer(ctx: Context, name: string): number | undefined {
   const raw = ctx.query[name];
   if (raw === undefined) return undefined;
-  if (typeof raw !== 'string' || !/^-?\d{1,9}$/.test(raw)) throw badRequest('Invalid argument type, offset and limit must be integers');
+  if (typeof raw !== 'string' || !/^-?\d{1,9}$/.test(raw))
+    throw badRequest('Invalid argument type, offset and limit must be integers');
   return Math.abs(Number(raw));
 }
 
 export function readPage(ctx: Context): Page {
-  const envelope = ctx.get('accept').split(',').some((t) => t.trim().split(';')[0] === PAGINATION_TYPE);
+  const envelope = ctx
+    .get('accept')
+    .split(',')
+    .some((t) => t.trim().split(';')[0] === PAGINATION_TYPE);
   const offset = integer(ctx, 'offset') ?? 0;
   const limit = Math.min(MAX_LIMIT, Math.max(1, integer(ctx, 'limit') ?? (envelope ? DEFAULT_LIMIT : MAX_LIMIT)));
   return { offset, limit, envelope };
 }
 
 /** The items of one page (of `total`), in the shape the client asked for. */
-export function paged<T>(ctx: Context, page: Page, items: T[], total: number): T[] | { items: T[]; _pagination: { offset: number; limit: number; total: number; next: { offset: number; limit: number; url: string } | null } } {
+export function paged<T>(
+  ctx: Context,
+  page: Page,
+  items: T[],
+  total: number,
+):
+  | T[]
+  | {
+      items: T[];
+      _pagination: {
+        offset: number;
+        limit: number;
+        total: number;
+        next: { offset: number; limit: number; url: string } | null;
+      };
+    } {
   if (!page.envelope) return items;
   const nextOffset = page.offset + page.limit;
   let next = null;

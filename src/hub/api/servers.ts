@@ -4,11 +4,11 @@
  */
 import { PassThrough } from 'node:stream';
 import type Router from '@koa/router';
+import type { Context } from 'koa';
 import { badRequest, notFound } from '../../errors';
-import { jsonBody } from '../body';
-import type { ProgressEvent } from '../progress';
+import type { ProgressEvent } from '../../servers/progress';
+import { jsonBody, objectBody } from '../body';
 import type { ApiDeps } from './context';
-import { objectBody } from './users';
 
 const KEEPALIVE_MS = 8000;
 
@@ -16,14 +16,14 @@ export function serversApi(router: Router, deps: ApiDeps): void {
   const { access, users, servers } = deps;
 
   /** The user named in the path, when the caller holds `scope` for them (404 / 403 otherwise). */
-  async function target(name: string, scope: string, ctx: Parameters<Router.Middleware>[0]): Promise<string> {
+  async function target(name: string, scope: string, ctx: Context): Promise<string> {
     await access.allow(ctx, scope, name);
     if (!(await users.get(name))) throw notFound(`No such user: ${name}`);
     return name;
   }
 
   /** JupyterHub answers start and stop with a status and an empty text body. */
-  function emptyAnswer(ctx: Parameters<Router.Middleware>[0], status: number): void {
+  function emptyAnswer(ctx: Context, status: number): void {
     ctx.status = status;
     ctx.type = 'text/plain';
     ctx.body = '';
@@ -49,14 +49,15 @@ export function serversApi(router: Router, deps: ApiDeps): void {
     const name = await target(ctx.params.name, 'read:servers', ctx);
     const view = await servers.view(name);
     const last = servers.progress.last(name);
-    if (view.state === 'stopping' || (view.state === 'stopped' && !last?.failed && !view.lastError)) throw badRequest(`${name}'s server is not starting.`);
+    if (view.state === 'stopping' || (view.state === 'stopped' && !last?.failed && !view.lastError))
+      throw badRequest(`${name}'s server is not starting.`);
     const stream = new PassThrough();
     let ended = false;
     const cleanups: Array<() => void> = [];
     const end = () => {
       if (ended) return;
       ended = true;
-      cleanups.forEach((c) => c());
+      for (const cleanup of cleanups) cleanup();
       stream.end();
     };
     const send = (event: ProgressEvent) => {
@@ -74,7 +75,8 @@ export function serversApi(router: Router, deps: ApiDeps): void {
     cleanups.push(() => clearInterval(keepalive));
     const url = `/user/${name}/`;
     if (view.state === 'running') send({ progress: 100, ready: true, message: `Server ready at ${url}`, url });
-    else if (view.state === 'stopped') send(last?.failed ? last : { progress: 100, failed: true, message: `Spawn failed: ${view.lastError}` });
+    else if (view.state === 'stopped')
+      send(last?.failed ? last : { progress: 100, failed: true, message: `Spawn failed: ${view.lastError}` });
     else {
       const unfollow = servers.progress.follow(name, send);
       if (unfollow) cleanups.push(unfollow);

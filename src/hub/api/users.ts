@@ -5,25 +5,18 @@
  */
 import type Router from '@koa/router';
 import type { Context } from 'koa';
+import type { Caller } from '../../auth/koa-state';
 import { hashPassword } from '../../auth/password';
 import { isUsername, normaliseUsername } from '../../auth/username';
 import { BerthError, badRequest, forbidden, notFound } from '../../errors';
-import type { Caller } from '../access';
-import { deleteUser } from '../accounts';
-import { jsonBody } from '../body';
-import { fullUserModel, userModelFor, type UserFacts } from '../models';
+import { deleteUser } from '../../servers/accounts';
+import { jsonBody, objectBody } from '../body';
+import { fullUserModel, type UserFacts, userModelFor } from '../models';
 import type { ApiDeps } from './context';
-import { paged, readPage, type Page } from './paging';
+import { type Page, paged, readPage } from './paging';
 
 const STATES = ['active', 'ready', 'inactive'] as const;
 const SORTS = ['id', 'name', 'last_activity'];
-
-/** A JSON object body, or {} for none; anything else is a 400. */
-export function objectBody(ctx: Context): Record<string, unknown> {
-  const body = ctx.request.body ?? {};
-  if (typeof body !== 'object' || Array.isArray(body)) throw badRequest('The body must be a JSON object.');
-  return body as Record<string, unknown>;
-}
 
 function onlyKeys(body: Record<string, unknown>, allowed: string[]): void {
   const extra = Object.keys(body).filter((k) => !allowed.includes(k));
@@ -41,7 +34,8 @@ function stateOf(raw: string | undefined): ListState | undefined {
 function sortOf(raw: string | undefined): { key: string; descending: boolean } {
   const sort = raw ?? 'id';
   const key = sort.replace(/^-/, '');
-  if (!SORTS.includes(key)) throw badRequest(`sort must be 'id', 'name', or 'last_activity', not '${sort.slice(0, 40)}'`);
+  if (!SORTS.includes(key))
+    throw badRequest(`sort must be 'id', 'name', or 'last_activity', not '${sort.slice(0, 40)}'`);
   return { key, descending: sort.startsWith('-') };
 }
 
@@ -63,9 +57,16 @@ export function usersApi(router: Router, deps: ApiDeps): void {
   }
 
   /** The names on the requested page of users and how many match; filters and sorts read names and sorted sets only. */
-  async function matching(caller: Caller, page: Page, state: ListState | undefined, nameFilter: string | undefined, sort: { key: string; descending: boolean }): Promise<{ names: string[]; total: number }> {
+  async function matching(
+    caller: Caller,
+    page: Page,
+    state: ListState | undefined,
+    nameFilter: string | undefined,
+    sort: { key: string; descending: boolean },
+  ): Promise<{ names: string[]; total: number }> {
     // The usual call, everyone in account order, reads only the page from the sorted set.
-    if (sort.key === 'id' && !state && !nameFilter && caller.scopes.can('list:users')) return deps.users.page(page.offset, page.limit, sort.descending);
+    if (sort.key === 'id' && !state && !nameFilter && caller.scopes.can('list:users'))
+      return deps.users.page(page.offset, page.limit, sort.descending);
     let names = await deps.users.names();
     if (!caller.scopes.can('list:users')) {
       const groups = await deps.groups.groupsOfMany(names);
@@ -73,8 +74,10 @@ export function usersApi(router: Router, deps: ApiDeps): void {
     }
     if (nameFilter) names = names.filter((n) => n.includes(nameFilter));
     if (state) {
-      const running = new Map((await deps.state.list()).map((r) => [r.user, r.state]));
-      names = names.filter((n) => (state === 'inactive' ? !running.has(n) : state === 'ready' ? running.get(n) === 'running' : running.has(n)));
+      const running = new Map((await deps.records.list()).map((r) => [r.user, r.state]));
+      names = names.filter((n) =>
+        state === 'inactive' ? !running.has(n) : state === 'ready' ? running.get(n) === 'running' : running.has(n),
+      );
     }
     if (sort.key === 'name') names.sort();
     if (sort.key === 'last_activity') {
@@ -92,7 +95,8 @@ export function usersApi(router: Router, deps: ApiDeps): void {
 
   router.get('/users', async (ctx) => {
     const caller = await access.require(ctx);
-    if (!caller.scopes.any('list:users')) throw forbidden('Action is not authorized with current scopes; requires list:users.');
+    if (!caller.scopes.any('list:users'))
+      throw forbidden('Action is not authorized with current scopes; requires list:users.');
     const page = readPage(ctx);
     const state = stateOf(query(ctx, 'state'));
     const nameFilter = query(ctx, 'name_filter')?.toLowerCase();
@@ -108,7 +112,8 @@ export function usersApi(router: Router, deps: ApiDeps): void {
     const body = objectBody(ctx);
     onlyKeys(body, ['usernames', 'admin']);
     const { usernames, admin } = body as { usernames?: unknown; admin?: unknown };
-    if (!Array.isArray(usernames) || usernames.length === 0) throw badRequest('Must specify at least one user to create');
+    if (!Array.isArray(usernames) || usernames.length === 0)
+      throw badRequest('Must specify at least one user to create');
     if (admin !== undefined && typeof admin !== 'boolean') throw badRequest('admin must be true or false.');
     if (admin && !caller.admin) throw forbidden('Only admins can grant admin permissions');
     const names = usernames.map((u) => (typeof u === 'string' ? normaliseUsername(u) : undefined));
@@ -139,7 +144,8 @@ export function usersApi(router: Router, deps: ApiDeps): void {
     onlyKeys(body, ['admin']);
     if (body.admin !== undefined && typeof body.admin !== 'boolean') throw badRequest('admin must be true or false.');
     if (body.admin && !caller.admin) throw forbidden('Only admins can grant admin permissions');
-    if (!(await users.create(name, { admin: body.admin === true }))) throw new BerthError(409, `User ${name} already exists`);
+    if (!(await users.create(name, { admin: body.admin === true })))
+      throw new BerthError(409, `User ${name} already exists`);
     log.info('user created', { user: name, by: caller.name });
     ctx.status = 201;
     ctx.body = fullUserModel((await directory.facts(name))!);
@@ -152,16 +158,22 @@ export function usersApi(router: Router, deps: ApiDeps): void {
     const body = objectBody(ctx);
     onlyKeys(body, ['name', 'admin', 'password']);
     if (body.name !== undefined && body.name !== name) {
-      throw badRequest('Berth does not rename users: their home volume and container are named after them. Create a new user instead.');
+      throw badRequest(
+        'Berth does not rename users: their home volume and container are named after them. Create a new user instead.',
+      );
     }
     if (body.admin !== undefined) {
       if (typeof body.admin !== 'boolean') throw badRequest('admin must be true or false.');
-      if (!caller.admin) throw forbidden(facts.user.admin ? 'Only admins can modify other admins' : 'Only admins can grant admin permissions');
+      if (!caller.admin)
+        throw forbidden(
+          facts.user.admin ? 'Only admins can modify other admins' : 'Only admins can grant admin permissions',
+        );
       await users.setAdmin(name, body.admin);
       log.info(body.admin ? 'admin granted' : 'admin revoked', { user: name, by: caller.name });
     }
     if (body.password !== undefined) {
-      if (typeof body.password !== 'string' || body.password.length < 8 || body.password.length > 1024) throw badRequest('A password needs 8 to 1024 characters.');
+      if (typeof body.password !== 'string' || body.password.length < 8 || body.password.length > 1024)
+        throw badRequest('A password needs 8 to 1024 characters.');
       await users.setPassword(name, await hashPassword(body.password));
       await deps.sessions.destroyAllOf(name); // a new password ends every old session
       log.info('password reset', { user: name, by: caller.name });
@@ -174,7 +186,8 @@ export function usersApi(router: Router, deps: ApiDeps): void {
     const name = facts.user.name;
     const caller = await access.allow(ctx, 'delete:users', name);
     if (name === caller.name) throw badRequest('Cannot delete yourself!');
-    if ((await servers.view(name)).state === 'stopping') throw badRequest(`${name}'s server is in the process of stopping, please wait.`);
+    if ((await servers.view(name)).state === 'stopping')
+      throw badRequest(`${name}'s server is in the process of stopping, please wait.`);
     await deleteUser(deps, name, deps.deleteHome);
     log.info('user deleted', { user: name, by: caller.name, home: deps.deleteHome });
     ctx.status = 204;

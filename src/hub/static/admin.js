@@ -37,9 +37,9 @@ function adminPage(section) {
   }
 
   function serverText(user) {
-    const server = user.servers && user.servers[''];
+    const server = user.servers?.[''];
     if (!server) return 'stopped';
-    const image = server.user_options && server.user_options.image ? ` (${server.user_options.image})` : '';
+    const image = server.user_options?.image ? ` (${server.user_options.image})` : '';
     return (server.ready ? 'running' : server.pending === 'stop' ? 'stopping' : 'starting') + image;
   }
 
@@ -48,10 +48,12 @@ function adminPage(section) {
     tr.appendChild(el('td', { class: 'name' }, user.name));
     tr.appendChild(el('td', { class: 'admin-flag' }, user.admin ? 'admin' : ''));
     tr.appendChild(el('td', { class: 'server' }, serverText(user)));
-    tr.appendChild(el('td', { class: 'activity' }, user.last_activity ? new Date(user.last_activity).toLocaleString() : 'never'));
+    tr.appendChild(
+      el('td', { class: 'activity' }, user.last_activity ? new Date(user.last_activity).toLocaleString() : 'never'),
+    );
     const actions = el('td', { class: 'actions' });
     const name = encodeURIComponent(user.name);
-    if (user.servers && user.servers['']) {
+    if (user.servers?.['']) {
       const stop = el('button', { class: 'stop' }, 'Stop');
       stop.onclick = () => act(() => api('DELETE', `/users/${name}/server`), `Stopping ${user.name}'s server.`);
       actions.appendChild(stop);
@@ -60,7 +62,11 @@ function adminPage(section) {
       for (const image of images) pick.appendChild(el('option', { value: image.id }, image.title));
       pick.value = section.dataset.defaultImage;
       const start = el('button', { class: 'start' }, 'Start');
-      start.onclick = () => act(() => api('POST', `/users/${name}/server`, { image: pick.value }), `Starting ${user.name}'s server with ${pick.value}.`);
+      start.onclick = () =>
+        act(
+          () => api('POST', `/users/${name}/server`, { image: pick.value }),
+          `Starting ${user.name}'s server with ${pick.value}.`,
+        );
       actions.append(pick, start);
     }
     const toggle = el('button', { class: 'toggle-admin' }, user.admin ? 'Revoke admin' : 'Make admin');
@@ -73,7 +79,8 @@ function adminPage(section) {
     };
     const remove = el('button', { class: 'delete' }, 'Delete');
     remove.onclick = () => {
-      if (confirm(`Delete ${user.name}? Their server stops and their sessions and tokens end.`)) act(() => api('DELETE', `/users/${name}`), `Deleted ${user.name}.`);
+      if (confirm(`Delete ${user.name}? Their server stops and their sessions and tokens end.`))
+        act(() => api('DELETE', `/users/${name}`), `Deleted ${user.name}.`);
     };
     actions.append(toggle, reset, remove);
     tr.appendChild(actions);
@@ -81,16 +88,25 @@ function adminPage(section) {
   }
 
   async function load() {
-    const params = new URLSearchParams({ offset: String(state.offset), limit: String(PAGE_SIZE), sort: document.getElementById('sort').value });
+    const params = new URLSearchParams({
+      offset: String(state.offset),
+      limit: String(PAGE_SIZE),
+      sort: document.getElementById('sort').value,
+    });
     const filter = document.getElementById('filter').value.trim();
     if (filter) params.set('name_filter', filter);
-    const res = await fetch(`/hub/api/users?${params}`, { headers: { Accept: 'application/jupyterhub-pagination+json' }, credentials: 'same-origin' });
+    const res = await fetch(`/hub/api/users?${params}`, {
+      headers: { Accept: 'application/jupyterhub-pagination+json' },
+      credentials: 'same-origin',
+    });
     if (!res.ok) return say(`Could not load users: ${res.status}`, true);
     const data = await res.json();
     state.total = data._pagination.total;
     body.replaceChildren(...data.items.map(row));
     const last = Math.min(state.offset + PAGE_SIZE, state.total);
-    document.getElementById('page-info').textContent = state.total ? `${state.offset + 1}–${last} of ${state.total}` : 'no users';
+    document.getElementById('page-info').textContent = state.total
+      ? `${state.offset + 1}–${last} of ${state.total}`
+      : 'no users';
     document.getElementById('prev').disabled = state.offset === 0;
     document.getElementById('next').disabled = !data._pagination.next;
     // A start or stop in progress ends without a click here: look again until none is pending.
@@ -98,30 +114,55 @@ function adminPage(section) {
     if (data.items.some((user) => user.pending)) state.refresh = setTimeout(load, PENDING_REFRESH_MS);
   }
 
-  document.getElementById('prev').onclick = () => ((state.offset = Math.max(0, state.offset - PAGE_SIZE)), load());
-  document.getElementById('next').onclick = () => ((state.offset += PAGE_SIZE), load());
-  document.getElementById('sort').onchange = () => ((state.offset = 0), load());
+  /** Shows the page at `offset`. */
+  const show = (offset) => {
+    state.offset = Math.max(0, offset);
+    return load();
+  };
+  document.getElementById('prev').onclick = () => show(state.offset - PAGE_SIZE);
+  document.getElementById('next').onclick = () => show(state.offset + PAGE_SIZE);
+  document.getElementById('sort').onchange = () => show(0);
   let typing;
   document.getElementById('filter').oninput = () => {
     clearTimeout(typing);
-    typing = setTimeout(() => ((state.offset = 0), load()), 250);
+    typing = setTimeout(() => show(0), 250);
   };
+  /** Every user with a server, page after page (the API gives at most 200 at a time). */
+  async function activeUsers() {
+    const names = [];
+    let url = '/hub/api/users?state=active&limit=200';
+    while (url) {
+      const res = await fetch(url, {
+        headers: { Accept: 'application/jupyterhub-pagination+json' },
+        credentials: 'same-origin',
+      });
+      if (!res.ok) throw new Error(`Could not list the running servers: ${res.status}`);
+      const data = await res.json();
+      names.push(...data.items.map((u) => u.name));
+      url = data._pagination.next && `/hub/api/users?${new URL(data._pagination.next.url).searchParams}`;
+    }
+    return names;
+  }
+
   document.getElementById('stop-all').onclick = () => {
     if (!confirm('Stop every running server?')) return;
     act(async () => {
-      const res = await fetch('/hub/api/users?state=active&limit=200', { credentials: 'same-origin' });
-      const users = await res.json();
-      await Promise.all(users.map((u) => api('DELETE', `/users/${encodeURIComponent(u.name)}/server`)));
-    }, 'Stopping every server.');
+      const names = await activeUsers();
+      await Promise.all(names.map((name) => api('DELETE', `/users/${encodeURIComponent(name)}/server`)));
+      say(`Stopping ${names.length} server${names.length === 1 ? '' : 's'}.`);
+    });
   };
   document.getElementById('add-users').onsubmit = (event) => {
     event.preventDefault();
     const usernames = document.getElementById('add-names').value.split(/\s+/).filter(Boolean);
     const admin = document.getElementById('add-admin').checked;
-    act(async () => {
-      await api('POST', '/users', { usernames, admin });
-      document.getElementById('add-names').value = '';
-    }, `Added ${usernames.join(', ')}.`);
+    act(
+      async () => {
+        await api('POST', '/users', { usernames, admin });
+        document.getElementById('add-names').value = '';
+      },
+      `Added ${usernames.join(', ')}.`,
+    );
   };
   load();
 }

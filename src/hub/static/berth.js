@@ -31,7 +31,9 @@ async function start(user, button) {
   button.disabled = true;
   try {
     const res = await api('POST', `/users/${encodeURIComponent(user)}/server`);
-    location.assign(res.status === 201 ? `/user/${encodeURIComponent(user)}/tree` : `/hub/spawn-pending/${encodeURIComponent(user)}`);
+    location.assign(
+      res.status === 201 ? `/user/${encodeURIComponent(user)}/tree` : `/hub/spawn-pending/${encodeURIComponent(user)}`,
+    );
   } catch (err) {
     showError(err.message);
     button.disabled = false;
@@ -66,7 +68,9 @@ async function waitFor(user, done) {
 function home(section) {
   const user = section.dataset.user;
   for (const button of section.querySelectorAll('button[data-action]')) {
-    button.addEventListener('click', () => (button.dataset.action === 'start' ? start(user, button) : stop(user, button)));
+    button.addEventListener('click', () =>
+      button.dataset.action === 'start' ? start(user, button) : stop(user, button),
+    );
   }
 }
 
@@ -98,7 +102,20 @@ function pending(section) {
   };
 }
 
+/** While the container engine does not answer, asks /hub/health every few seconds and reloads once it does. */
+function watchEngine() {
+  const look = async () => {
+    try {
+      const health = await (await fetch('/hub/health', { credentials: 'same-origin' })).json();
+      if (health.docker === 'ok') return location.reload();
+    } catch {}
+    setTimeout(look, 3000);
+  };
+  setTimeout(look, 3000);
+}
+
 document.addEventListener('DOMContentLoaded', () => {
+  if (document.getElementById('engine-down')) watchEngine();
   const section = document.getElementById('server');
   if (section) home(section);
   const waiting = document.getElementById('pending');

@@ -19,7 +19,14 @@ function tokenPage(section) {
       ...tokens.map((t) => {
         const tr = document.createElement('tr');
         tr.dataset.token = t.id;
-        tr.append(cell(t.id), cell(t.note), cell(t.scopes.join(' ')), cell(when(t.created)), cell(t.expires_at ? when(t.expires_at) : 'never'), cell(when(t.last_activity)));
+        tr.append(
+          cell(t.id),
+          cell(t.note),
+          cell(t.scopes.join(' ')),
+          cell(when(t.created)),
+          cell(t.expires_at ? when(t.expires_at) : 'never'),
+          cell(when(t.last_activity)),
+        );
         const revoke = document.createElement('button');
         revoke.textContent = 'Revoke';
         revoke.className = 'revoke';
@@ -39,7 +46,10 @@ function tokenPage(section) {
     event.preventDefault();
     error.hidden = true;
     const expires = document.getElementById('token-expires').value;
-    const scopes = document.getElementById('token-scopes').value.split(/[\s,]+/).filter(Boolean);
+    const scopes = document
+      .getElementById('token-scopes')
+      .value.split(/[\s,]+/)
+      .filter(Boolean);
     try {
       const res = await api('POST', `/users/${user}/tokens`, {
         note: document.getElementById('token-note').value,

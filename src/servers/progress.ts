@@ -1,8 +1,10 @@
 /**
  * Progress of each pending start, in JupyterHub's event shapes: `{progress, message}` while it
  * runs, then `{progress: 100, ready: true, url}` or `{progress: 100, failed: true, message}`.
- * Events are kept for the start's lifetime, so a page that connects late replays them.
+ * Stages become percentages through the one table, START_STAGES. Events are kept for the
+ * start's lifetime, so a page that connects late replays them.
  */
+import { START_STAGES, type StartProgress, type StartStage } from '../spawner/spawner';
 
 export interface ProgressEvent {
   progress: number;
@@ -14,6 +16,16 @@ export interface ProgressEvent {
 }
 
 type Listener = (event: ProgressEvent) => void;
+
+const STAGES = Object.keys(START_STAGES) as StartStage[];
+
+/** Where on the bar a stage is, `done` of the way to the next stage. */
+export function percentOf(stage: StartStage, done = 0): number {
+  const from = START_STAGES[stage];
+  const next = STAGES[STAGES.indexOf(stage) + 1];
+  const to = next ? START_STAGES[next] : 100;
+  return from + Math.min(1, Math.max(0, done)) * (to - from);
+}
 
 class Run {
   readonly events: ProgressEvent[] = [];
@@ -29,8 +41,20 @@ export class ProgressTracker {
     this.runs.set(user, new Run());
   }
 
-  /** Records an event; progress never goes backwards. */
-  report(user: string, event: ProgressEvent): void {
+  /** Records where the start is; the bar never goes backwards. */
+  report(user: string, progress: StartProgress): void {
+    this.add(user, { progress: percentOf(progress.stage, progress.done), message: progress.message });
+  }
+
+  ready(user: string, url: string): void {
+    this.add(user, { progress: 100, ready: true, message: `Server ready at ${url}`, url });
+  }
+
+  failed(user: string, message: string): void {
+    this.add(user, { progress: 100, failed: true, message: `Spawn failed: ${message}` });
+  }
+
+  private add(user: string, event: ProgressEvent): void {
     const run = this.runs.get(user);
     if (!run || run.finished) return;
     const last = run.events[run.events.length - 1]?.progress ?? 0;
@@ -38,14 +62,6 @@ export class ProgressTracker {
     run.events.push(e);
     if (e.ready || e.failed) run.finished = true;
     for (const listener of run.listeners) listener(e);
-  }
-
-  ready(user: string, url: string): void {
-    this.report(user, { progress: 100, ready: true, message: `Server ready at ${url}`, url });
-  }
-
-  failed(user: string, message: string): void {
-    this.report(user, { progress: 100, failed: true, message: `Spawn failed: ${message}` });
   }
 
   /** Past events of the current start, then each new one until it ends; returns the unsubscribe. */

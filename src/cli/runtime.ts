@@ -6,24 +6,27 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ImageBuilder } from './catalogue/builder';
-import { Catalogue } from './catalogue/catalogue';
-import type { Config } from './config';
-import { Metrics } from './hub/metrics';
-import { Servers } from './hub/servers';
-import type { Logger } from './log';
-import { IMAGES_DIR, VERSION } from './paths';
-import { DockerSpawner } from './spawner/docker';
-import { connectDocker, type Docker } from './spawner/engine';
-import { ActivityStore } from './store/activity';
-import { EmbeddedRedis, answers, embeddedRedisFiles, proxyAddress } from './store/embedded-redis';
-import { connectRedis, type RedisAddress, type RedisClient } from './store/redis';
-import { RedisRouteStore } from './store/routes';
-import { GroupStore } from './store/groups';
-import { ServerStore } from './store/servers';
-import { SessionStore } from './store/sessions';
-import { TokenStore } from './store/tokens';
-import { UserStore } from './store/users';
+import { ImageBuilder } from '../catalogue/builder';
+import { DockerCatalogue } from '../catalogue/docker-catalogue';
+import type { Config } from '../config';
+import { BerthError } from '../errors';
+import type { Logger } from '../log';
+import { Metrics } from '../metrics/metrics';
+import { IMAGES_DIR, VERSION } from '../paths';
+import { readHub } from '../servers/readings';
+import { Servers } from '../servers/servers';
+import { DockerSpawner } from '../spawner/docker';
+import { connectDocker, type Docker } from '../spawner/engine';
+import { ActivityStore } from '../store/activity';
+import { answers, EmbeddedRedis, embeddedRedisFiles, proxyAddress } from '../store/embedded-redis';
+import { GroupStore } from '../store/groups';
+import { LoginFailureStore } from '../store/login-failures';
+import { connectRedis, type RedisAddress, type RedisClient } from '../store/redis';
+import { RedisRouteStore } from '../store/routes';
+import { ServerStore } from '../store/servers';
+import { SessionStore } from '../store/sessions';
+import { TokenStore } from '../store/tokens';
+import { UserStore } from '../store/users';
 
 export interface Runtime {
   config: Config;
@@ -37,13 +40,16 @@ export interface Runtime {
   tokens: TokenStore;
   groups: GroupStore;
   routes: RedisRouteStore;
-  state: ServerStore;
-  catalogue: Catalogue;
+  records: ServerStore;
+  loginFailures: LoginFailureStore;
+  catalogue: DockerCatalogue;
   builder: ImageBuilder;
   spawner: DockerSpawner;
   activity: ActivityStore;
   servers: Servers;
   metrics: Metrics;
+  /** What /hub/health asks. */
+  health: { redis(): Promise<unknown>; engine(): Promise<unknown> };
   close(): Promise<void>;
 }
 
@@ -63,15 +69,25 @@ interface RedisAddresses {
 }
 
 /** The Redis to use, starting the embedded one when needed; `stop` undoes what was started. */
-async function openRedisAddress(config: Config, log: Logger, mode: RuntimeOptions['embeddedRedis']): Promise<RedisAddresses> {
+async function openRedisAddress(
+  config: Config,
+  log: Logger,
+  mode: RuntimeOptions['embeddedRedis'],
+): Promise<RedisAddresses> {
   const proxyUrl = config.proxyRedisUrl && { url: config.proxyRedisUrl };
-  if (config.redisUrl) return { address: { url: config.redisUrl }, proxy: proxyUrl || { url: config.redisUrl }, stop: async () => undefined };
+  if (config.redisUrl)
+    return {
+      address: { url: config.redisUrl },
+      proxy: proxyUrl || { url: config.redisUrl },
+      stop: async () => undefined,
+    };
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   if (mode === 'shared') {
     const files = embeddedRedisFiles(config.dataDir);
     if (fs.existsSync(files.passwordFile)) {
       const address = { socket: files.socket, password: fs.readFileSync(files.passwordFile, 'utf8').trim() };
-      if (await answers(address)) return { address, proxy: proxyUrl || proxyAddress(config.dataDir), stop: async () => undefined };
+      if (await answers(address))
+        return { address, proxy: proxyUrl || proxyAddress(config.dataDir), stop: async () => undefined };
     }
   }
   const embedded = await EmbeddedRedis.start(config.dataDir, log);
@@ -86,9 +102,11 @@ export async function openRuntime(config: Config, log: Logger, options: RuntimeO
   proxyRedis.on('error', (err) => log.warn('proxy redis connection problem', { err: err.message }));
   const docker = connectDocker(config.dockerHost);
   const routes = new RedisRouteStore(redis);
-  const state = new ServerStore(redis);
+  const records = new ServerStore(redis);
+  const users = new UserStore(redis);
+  const activity = new ActivityStore(redis);
   const builder = new ImageBuilder(docker, config.imagesDir ?? IMAGES_DIR, log, config.buildImages === 'missing');
-  const catalogue = new Catalogue(
+  const catalogue = new DockerCatalogue(
     docker,
     {
       allowed: config.images,
@@ -102,24 +120,22 @@ export async function openRuntime(config: Config, log: Logger, options: RuntimeO
     hubName: config.hubName,
     version: VERSION,
     access: config.serverAccess,
-    network: config.network,
+    network: config.network ?? config.hubName,
     spawnTimeoutMs: config.spawnTimeout,
     httpTimeoutMs: config.httpTimeout,
     log,
+    builder,
   });
-  const users = new UserStore(redis);
-  const activity = new ActivityStore(redis);
-  const metrics = new Metrics();
+  const metrics: Metrics = new Metrics(() => readHub({ users, records, activity, queued: () => servers.queued }));
   const servers = new Servers({
-    metrics,
     spawner,
     catalogue,
-    builder,
     routes,
-    state,
+    records,
     users,
     activity,
     log,
+    metrics,
     concurrentSpawnLimit: config.concurrentSpawnLimit,
     activeServerLimit: config.activeServerLimit,
     slowMs: config.slowSpawnTimeout,
@@ -135,13 +151,15 @@ export async function openRuntime(config: Config, log: Logger, options: RuntimeO
     tokens: new TokenStore(redis),
     groups: new GroupStore(redis),
     routes,
-    state,
+    records,
+    loginFailures: new LoginFailureStore(redis),
     catalogue,
     builder,
     spawner,
     activity,
     servers,
     metrics,
+    health: { redis: () => redis.ping(), engine: () => spawner.ping() },
     async close() {
       await proxyRedis.quit().catch(() => proxyRedis.disconnect());
       await redis.quit().catch(() => redis.disconnect());
@@ -150,17 +168,24 @@ export async function openRuntime(config: Config, log: Logger, options: RuntimeO
   };
 }
 
-/** HUB_SECRET, or the one generated the first time into HUB_DATA_DIR/secret (mode 0600). */
-export function hubSecret(config: Config, log: Logger): string {
+/**
+ * The keys that sign cookies, newest first: HUB_SECRET, or the one the hub generated the first
+ * time into HUB_DATA_DIR/secret (mode 0600). With `generate: false` (`berth proxy`, which must
+ * use the hub's), a missing file is an error rather than a new key.
+ */
+export function signingKeys(config: Config, log: Logger, generate: boolean): string[] {
   if (config.secret) return config.secret;
   const file = path.join(config.dataDir, 'secret');
-  fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  try {
-    return fs.readFileSync(file, 'utf8').trim();
-  } catch {
-    const secret = randomBytes(32).toString('hex');
-    fs.writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
-    log.info('HUB_SECRET is not set: generated one', { file });
-    return secret;
+  if (fs.existsSync(file)) return [fs.readFileSync(file, 'utf8').trim()];
+  if (!generate) {
+    throw new BerthError(
+      500,
+      `berth proxy needs the hub's secret: set HUB_SECRET, or HUB_DATA_DIR to the hub's (${file} does not exist).`,
+    );
   }
+  fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const key = randomBytes(32).toString('hex');
+  fs.writeFileSync(file, `${key}\n`, { mode: 0o600, flag: 'wx' });
+  log.info('HUB_SECRET is not set: generated one', { file });
+  return [key];
 }

@@ -11,12 +11,12 @@ import type { UserStore } from '../store/users';
 import type { Servers } from './servers';
 
 export interface AccountDeps {
-  servers: Servers;
+  servers: Pick<Servers, 'stop'>;
   sessions: SessionStore;
   tokens: TokenStore;
   groups: GroupStore;
   users: UserStore;
-  spawner: Spawner;
+  spawner: Pick<Spawner, 'removeHome'>;
 }
 
 /** Deletes `name` (who must exist); resolves whether their home volume was deleted. */

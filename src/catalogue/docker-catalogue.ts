@@ -1,0 +1,99 @@
+/**
+ * The catalogue on a Docker engine: the notebook images built there, found by their labels,
+ * plus those the hub can still build from HUB_IMAGES_DIR, narrowed by HUB_IMAGES.
+ */
+import type Docker from 'dockerode';
+import type { ImageLimitOverrides } from '../config';
+import { badRequest, engineError } from '../errors';
+import type { ImageBuilder } from './builder';
+import type { Catalogue, CatalogueImage } from './catalogue';
+import { IMAGE_LABEL, type Limits, labelLimits, parseKernels, parseList } from './labels';
+
+export interface CatalogueOptions {
+  /** Ids users may pick; empty = all. */
+  allowed: readonly string[];
+  defaultId: string;
+  /** Limits for images whose labels set none (HUB_MEM_LIMIT, HUB_CPU_LIMIT, HUB_PIDS_LIMIT). */
+  defaultLimits: Limits;
+  /** Limits that win over an image's labels (HUB_IMAGE_LIMITS). */
+  overrides: ImageLimitOverrides;
+}
+
+const ID = /^[a-z][a-z0-9-]{0,29}$/;
+
+export class DockerCatalogue implements Catalogue {
+  constructor(
+    private readonly docker: Docker,
+    private readonly options: CatalogueOptions,
+    /** When given, images it can build but that are not built yet are offered too. */
+    private readonly builder?: ImageBuilder,
+  ) {}
+
+  private describe(
+    id: string,
+    labels: Record<string, string>,
+  ): Omit<CatalogueImage, 'built' | 'imageId' | 'size' | 'created'> {
+    return {
+      id,
+      title: labels[IMAGE_LABEL.title] ?? id,
+      description: labels[IMAGE_LABEL.description] ?? '',
+      kernels: parseKernels(labels[IMAGE_LABEL.kernels]),
+      packages: parseList(labels[IMAGE_LABEL.packages]),
+      limits: { ...this.options.defaultLimits, ...labelLimits(labels), ...this.options.overrides[id] },
+    };
+  }
+
+  async list(): Promise<CatalogueImage[]> {
+    const filters = JSON.stringify({ label: [IMAGE_LABEL.id], dangling: ['false'] });
+    const images = await this.docker.listImages({ filters }).catch((err: unknown) => {
+      throw engineError(err);
+    });
+    const byId = new Map<string, CatalogueImage>();
+    for (const info of images) {
+      const labels = info.Labels ?? {};
+      const id = labels[IMAGE_LABEL.id];
+      if (!id || !ID.test(id) || !this.allows(id)) continue;
+      const entry: CatalogueImage = {
+        ...this.describe(id, labels),
+        built: true,
+        imageId: info.Id,
+        size: info.Size,
+        created: new Date(info.Created * 1000).toISOString(),
+      };
+      // Two builds of one id: the newest is the catalogue's.
+      const seen = byId.get(id);
+      if (!seen || seen.created < entry.created) byId.set(id, entry);
+    }
+    for (const source of this.builder?.enabled ? this.builder.sources() : []) {
+      const id = source.catalogueId;
+      if (!id || !ID.test(id) || byId.has(id) || !this.allows(id)) continue;
+      byId.set(id, { ...this.describe(id, source.labels), built: false, imageId: '', size: 0, created: '' });
+    }
+    return [...byId.values()].sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  /** Whether HUB_IMAGES lets users pick `id`. */
+  allows(id: string): boolean {
+    return this.options.allowed.length === 0 || this.options.allowed.includes(id);
+  }
+
+  pick(images: CatalogueImage[], preferred: string | undefined): string {
+    return preferred && images.some((i) => i.id === preferred) ? preferred : this.options.defaultId;
+  }
+
+  async resolve(requested: unknown, preferred?: string): Promise<CatalogueImage> {
+    const images = await this.list();
+    const none = requested === undefined || requested === null;
+    const id = none ? this.pick(images, preferred) : requested === '' ? this.options.defaultId : requested;
+    const found = typeof id === 'string' ? images.find((i) => i.id === id) : undefined;
+    if (found) return found;
+    const shown = typeof id === 'string' ? id.slice(0, 64) : typeof id;
+    const offered = images.map((i) => i.id).join(', ') || 'none is built yet';
+    if (typeof id === 'string' && ID.test(id) && !this.allows(id)) {
+      throw badRequest(`Image '${shown}' is not offered on this hub (HUB_IMAGES). Pick one of: ${offered}.`, {
+        image: shown,
+      });
+    }
+    throw badRequest(`Image '${shown}' is not in the catalogue. Pick one of: ${offered}.`, { image: shown });
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * Every `berth` command, declared once: its words, usage, one line of help, its options (as
+ * `util.parseArgs` takes them), how many arguments it takes, and what it runs. `berth --help`
+ * and `berth <command> --help` are rendered from this table.
+ */
+import type { ParseArgsConfig } from 'node:util';
+import { type Config, envExample } from '../config';
+import { connectDocker } from '../spawner/engine';
+import { checkEnvironment } from './check';
+import { buildCommand, listImages } from './images';
+import { proxyCommand } from './proxy';
+import type { Runtime } from './runtime';
+import { serve } from './serve';
+import { createToken } from './token';
+import { addUser, listUsers, removeUser, setPassword } from './user';
+
+export type Options = NonNullable<ParseArgsConfig['options']>;
+export type Values = Record<string, string | boolean | string[] | undefined>;
+
+export interface Invocation {
+  args: string[];
+  values: Values;
+  /** The settings, read and checked; commands that need none do not ask. */
+  config(): Config;
+  /** Opens the runtime (Redis, Docker, stores) for the command and closes it after. */
+  withRuntime(run: (rt: Runtime) => Promise<string>): Promise<string>;
+}
+
+export interface Command {
+  /** The command's words, e.g. "user add". */
+  name: string;
+  /** Arguments and options after the words, e.g. "<name> [--admin]". */
+  usage: string;
+  summary: string;
+  /** More lines for `berth <command> --help`. */
+  details?: string;
+  options?: Options;
+  /** Arguments it takes: exactly this many, or [min, max]. */
+  args: number | [number, number];
+  run(call: Invocation): Promise<string | undefined>;
+}
+
+const name = (call: Invocation) => call.args[0];
+
+export const COMMANDS: Command[] = [
+  {
+    name: 'serve',
+    usage: '',
+    summary: 'run the hub and its proxy (npm start)',
+    details:
+      'Runs the embedded Redis too when REDIS_URL is unset. Stopping it leaves user servers running; the next ' +
+      'start adopts them.',
+    args: 0,
+    run: async (call) => serve(call.config()).then(() => undefined),
+  },
+  {
+    name: 'proxy',
+    usage: '',
+    summary: 'run another proxy, in front of the hub at PROXY_HUB_URL',
+    details:
+      'Listens on PROXY_PORT and reads routes and sessions from Redis (PROXY_REDIS_URL, ideally a read-only account).',
+    args: 0,
+    run: async (call) => proxyCommand(call.config()).then(() => undefined),
+  },
+  {
+    name: 'user add',
+    usage: '<name> [--admin]',
+    summary: 'add a user; password: first line of stdin, or prompted',
+    details:
+      'The password is the first line of standard input when that is not a terminal, else it is asked for twice.',
+    options: { admin: { type: 'boolean' } },
+    args: 1,
+    run: (call) => call.withRuntime((rt) => addUser(rt, name(call), call.values.admin === true)),
+  },
+  {
+    name: 'user list',
+    usage: '[--json]',
+    summary: 'list users and their servers',
+    options: { json: { type: 'boolean' } },
+    args: 0,
+    run: (call) => call.withRuntime((rt) => listUsers(rt, call.values.json === true ? 'json' : 'table')),
+  },
+  {
+    name: 'user rm',
+    usage: '<name>',
+    summary: 'remove a user (stops their server, keeps their home)',
+    details: 'Their sessions and tokens end. Their home volume is kept, or deleted with HUB_DELETE_HOME=delete.',
+    args: 1,
+    run: (call) => call.withRuntime((rt) => removeUser(rt, name(call))),
+  },
+  {
+    name: 'user set-password',
+    usage: '<name>',
+    summary: 'change a password (same input rules as add)',
+    details: 'Every session of the user ends.',
+    args: 1,
+    run: (call) => call.withRuntime((rt) => setPassword(rt, name(call))),
+  },
+  {
+    name: 'token create',
+    usage: '<name> [--scopes s1,s2] [--note text] [--expires-in seconds]',
+    summary: 'make an API token for <name>; printed alone on the last line',
+    details: 'Without --scopes the token holds all of its owner\'s permissions ("inherit"). It is shown only once.',
+    options: { scopes: { type: 'string', multiple: true }, note: { type: 'string' }, 'expires-in': { type: 'string' } },
+    args: 1,
+    run: (call) =>
+      call.withRuntime((rt) =>
+        createToken(rt, name(call), {
+          scopes: ((call.values.scopes as string[] | undefined) ?? [])
+            .flatMap((v) => v.split(/[,\s]+/))
+            .filter(Boolean),
+          note: call.values.note as string | undefined,
+          expiresIn: call.values['expires-in'] as string | undefined,
+        }),
+      ),
+  },
+  {
+    name: 'images list',
+    usage: '',
+    summary: 'show the image catalogue: built or missing',
+    args: 0,
+    run: (call) => call.withRuntime((rt) => listImages(rt.docker, rt.catalogue)),
+  },
+  {
+    name: 'images build',
+    usage: '[--force] [id...]',
+    summary: 'build missing catalogue images (or the named ones)',
+    details:
+      'Builds the bases first; a Debian base that cannot be pulled is made with debootstrap. --force rebuilds ' +
+      'the named images.',
+    options: { force: { type: 'boolean' } },
+    args: [0, Infinity],
+    run: (call) => buildCommand(connectDocker(call.config().dockerHost), call.args, call.values.force === true),
+  },
+  {
+    name: 'config example',
+    usage: '',
+    summary: 'print hub.env.example: every setting with its default',
+    args: 0,
+    run: async () => envExample().trimEnd(),
+  },
+  {
+    name: 'config check',
+    usage: '',
+    summary: 'check the settings and what they point at; one line per problem',
+    details: 'Reads the environment over ./hub.env. Exits 1 when anything is wrong.',
+    args: 0,
+    run: () => checkEnvironment(),
+  },
+];

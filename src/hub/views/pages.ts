@@ -1,0 +1,113 @@
+/**
+ * The hub's pages for everyone: sign in and out, home (start and stop), the pending page and
+ * errors. Each view is a function from typed data to Html; layout.ts is the frame they share.
+ */
+import { type Html, html } from '../html';
+import { engineNotice, layout, logoutForm, type PageContext } from './layout';
+
+export function loginPage(page: PageContext, opts: { next: string; username?: string; error?: string }): Html {
+  return layout(
+    'Sign in',
+    page,
+    html`<h1>Sign in</h1>
+<form method="post" action="/hub/login?next=${encodeURIComponent(opts.next)}" class="card login">
+  <input type="hidden" name="_xsrf" value="${page.xsrf}">
+  <label>Username <input name="username" id="username_input" autocomplete="username" autocapitalize="none"
+    value="${opts.username ?? ''}" required autofocus></label>
+  <label>Password <input name="password" id="password_input" type="password" autocomplete="current-password"
+    required></label>
+  ${opts.error ? html`<p class="error" role="alert">${opts.error}</p>` : ''}
+  <button type="submit" id="login_submit">Sign in</button>
+</form>`,
+  );
+}
+
+export interface HomeView {
+  name: string;
+  state: 'stopped' | 'starting' | 'running' | 'stopping';
+  /** Title of the image that runs, or that Start will use. */
+  image?: string;
+  lastError?: string;
+  /** The container engine does not answer: no start or stop for now. */
+  engineDown?: boolean;
+}
+
+const STATE_TEXT: Record<HomeView['state'], string> = {
+  stopped: 'Your server is not running.',
+  starting: 'Your server is starting.',
+  running: 'Your server is running.',
+  stopping: 'Your server is stopping.',
+};
+
+/** What can be done with the server in its state. */
+function homeActions(view: HomeView): Html {
+  const base = `/user/${view.name}/`;
+  const stoppable = view.state === 'running' || view.state === 'starting';
+  return html`<div class="actions">
+    ${view.state === 'running' ? html`<a class="button primary" id="open-server" href="${base}tree">My Server</a>` : ''}
+    ${view.state === 'starting' ? html`<a class="button" href="/hub/spawn-pending/${view.name}">Show progress</a>` : ''}
+    ${
+      view.state === 'stopped'
+        ? html`<button class="primary" id="start" data-action="start">Start my server</button>
+    <a class="button" id="choose" href="/hub/spawn">Choose an environment</a>`
+        : ''
+    }
+    ${stoppable ? html`<button id="stop" data-action="stop">Stop my server</button>` : ''}
+  </div>`;
+}
+
+export function homePage(page: PageContext, view: HomeView): Html {
+  return layout(
+    'Home',
+    page,
+    html`<h1>Your notebook server</h1>
+<section class="card" id="server" data-user="${view.name}" data-state="${view.state}">
+  <p id="server-state">${STATE_TEXT[view.state]}
+    ${view.image ? html`<span class="image">Image: ${view.image}</span>` : ''}</p>
+  ${view.lastError ? html`<pre class="error" id="last-error">${view.lastError}</pre>` : ''}
+  ${view.engineDown ? engineNotice() : homeActions(view)}
+  <p class="error" id="action-error" role="alert" hidden></p>
+</section>`,
+  );
+}
+
+export function pendingPage(page: PageContext, view: { name: string; lastError?: string }): Html {
+  const own = page.user?.name === view.name;
+  return layout(
+    'Starting',
+    page,
+    html`<h1>Starting ${own ? 'your' : `${view.name}'s`} server</h1>
+<section class="card" id="pending" data-user="${view.name}" data-own="${own ? 'yes' : 'no'}">
+  ${
+    view.lastError
+      ? html`<p>The start failed:</p>
+  <pre class="error" id="last-error">${view.lastError}</pre>
+  <p><a class="button primary" href="/hub/home">Back to home, to try again</a></p>`
+      : html`<progress id="progress" max="100" value="0"></progress>
+  <p id="progress-message">Your server is starting; this page moves on when it is ready.</p>
+  <ol id="progress-log" class="progress-log"></ol>
+  <p><a href="/hub/home">Back to home</a></p>`
+  }
+</section>`,
+  );
+}
+
+export function logoutPage(page: PageContext): Html {
+  return layout(
+    'Log out',
+    page,
+    html`<h1>Log out</h1>
+<section class="card"><p>Log out of Berth, on this device and every other?</p>
+${logoutForm(page, 'confirm-logout')}</section>`,
+  );
+}
+
+export function errorPage(page: PageContext, status: number, message: string): Html {
+  return layout(
+    `Error ${status}`,
+    page,
+    html`<h1>${status}</h1>
+<p class="error" id="error-message">${message}</p>
+<p><a href="/hub/home">Back to home</a></p>`,
+  );
+}

@@ -1,0 +1,82 @@
+/**
+ * The writes that keep a server's route, record and activity in step with its container, each
+ * timed for the metrics. Only the lifecycle (servers.ts) uses it; it is the one place a server
+ * ends, whatever ended it.
+ */
+import { secondsSince } from '../metrics/metrics';
+import type { RunningServer, ServerStatus, Spawner } from '../spawner/spawner';
+import type { ActivityStore } from '../store/activity';
+import type { RouteStore } from '../store/routes';
+import type { ServerStore } from '../store/servers';
+import type { UserStore } from '../store/users';
+
+/** A duration histogram by outcome (prom-client's Histogram fits). */
+interface OutcomeTimer {
+  observe(labels: { status: string }, seconds: number): void;
+}
+
+export type ServerMetrics = Record<
+  'spawnDuration' | 'stopDuration' | 'pollDuration' | 'routeAddDuration' | 'routeDeleteDuration',
+  OutcomeTimer
+>;
+
+/** How a server ends: whether its container must still be stopped, and what its owner is told. */
+export interface Ending {
+  stopContainer: boolean;
+  /** Shown on the owner's home page; none after a stop they asked for. */
+  lastError?: string;
+}
+
+export interface LedgerDeps {
+  spawner: Spawner;
+  routes: RouteStore;
+  records: ServerStore;
+  users: UserStore;
+  activity: ActivityStore;
+  metrics?: ServerMetrics;
+}
+
+export class Ledger {
+  constructor(private readonly deps: LedgerDeps) {}
+
+  /**
+   * Ends `user`'s server: traffic stops first (the route goes), then the container, then what
+   * the hub recorded of it; its owner is told why, or nothing.
+   */
+  async end(user: string, how: Ending): Promise<void> {
+    await this.unroute(user);
+    if (how.stopContainer) await this.deps.spawner.stop(user);
+    await this.deps.records.delete(user);
+    await this.deps.activity.forget(user);
+    await this.deps.users.setLastError(user, how.lastError);
+  }
+
+  /** Routes `user`'s path to their running server. */
+  async route(user: string, server: RunningServer): Promise<void> {
+    const { target, token } = server;
+    await this.timed(this.deps.metrics?.routeAddDuration, () => this.deps.routes.set({ user, target, token }));
+  }
+
+  async unroute(user: string): Promise<void> {
+    await this.timed(this.deps.metrics?.routeDeleteDuration, () => this.deps.routes.delete(user));
+  }
+
+  /** Whether the engine runs `user`'s server. */
+  async poll(user: string): Promise<ServerStatus> {
+    const begun = performance.now();
+    const status = await this.deps.spawner.poll(user);
+    this.deps.metrics?.pollDuration.observe({ status: status.running ? 'running' : 'stopped' }, secondsSince(begun));
+    return status;
+  }
+
+  private async timed(histogram: OutcomeTimer | undefined, work: () => Promise<void>): Promise<void> {
+    const begun = performance.now();
+    try {
+      await work();
+      histogram?.observe({ status: 'success' }, secondsSince(begun));
+    } catch (err) {
+      histogram?.observe({ status: 'failure' }, secondsSince(begun));
+      throw err;
+    }
+  }
+}

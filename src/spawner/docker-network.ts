@@ -1,0 +1,92 @@
+/**
+ * The network user servers run on. A hub on the host reaches each server through its port on
+ * 127.0.0.1, so its servers share a network that blocks traffic between containers; a hub in a
+ * container reaches them by name, so it joins theirs. A network that does not fit is refused,
+ * never used: one hub must not weaken another's isolation.
+ */
+import os from 'node:os';
+import type Docker from 'dockerode';
+import { BerthError, statusOf } from '../errors';
+import type { Logger } from '../log';
+
+export type ServerAccess = 'port' | 'network';
+
+const ICC = 'com.docker.network.bridge.enable_icc';
+
+/** The container this process runs in, if the engine we talk to runs it (its hostname is our id). */
+async function ownContainer(docker: Docker): Promise<string | undefined> {
+  try {
+    const info = await docker.getContainer(os.hostname()).inspect();
+    return info.Config.Hostname === os.hostname() && info.State.Running ? info.Id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** HUB_SERVER_ACCESS, with auto decided: network when this process runs in a container of the engine. */
+export async function serverAccess(docker: Docker, wanted: 'auto' | ServerAccess): Promise<ServerAccess> {
+  if (wanted !== 'auto') return wanted;
+  return (await ownContainer(docker)) ? 'network' : 'port';
+}
+
+export interface NetworkPlan {
+  network: string;
+  access: ServerAccess;
+  /** Labels of a network this hub creates. */
+  labels: Record<string, string>;
+  log: Logger;
+}
+
+/** Makes sure `plan.network` exists with the isolation the access needs, and joins it from a container. */
+export async function prepareNetwork(docker: Docker, plan: NetworkPlan): Promise<void> {
+  const { network, access, log } = plan;
+  const isolated = access === 'port';
+  try {
+    const info = await docker.getNetwork(network).inspect();
+    const blocksTraffic = info.Options?.[ICC] === 'false';
+    if (isolated && !blocksTraffic) {
+      throw new BerthError(
+        500,
+        `Network ${network} lets containers reach each other, and user servers of a hub on the host must not ` +
+          `share such a network; set HUB_NETWORK to another name, or remove it (docker network rm ${network}).`,
+      );
+    }
+    if (!isolated && blocksTraffic) {
+      throw new BerthError(
+        500,
+        `Network ${network} blocks traffic between containers, so the hub could not reach user servers on it; ` +
+          'set HUB_NETWORK to another name.',
+      );
+    }
+  } catch (err) {
+    if (statusOf(err) !== 404) throw err;
+    const options: Record<string, string> = isolated ? { [ICC]: 'false' } : {};
+    await docker
+      .createNetwork({ Name: network, Driver: 'bridge', CheckDuplicate: true, Labels: plan.labels, Options: options })
+      .catch((e: unknown) => {
+        if (statusOf(e) !== 409) throw e;
+      });
+    log.info('created network', { network, isolated });
+  }
+  if (access === 'network') await joinNetwork(docker, network, log);
+}
+
+/** The hub in a container joins the network its users' containers are on, to reach them by name. */
+async function joinNetwork(docker: Docker, network: string, log: Logger): Promise<void> {
+  const self = os.hostname();
+  try {
+    await docker.getNetwork(network).connect({ Container: self });
+    log.info('joined network', { network, container: self });
+  } catch (err) {
+    const status = statusOf(err);
+    if (status === 403 || status === 409 || /already exists/.test(String(err))) return; // already on it
+    if (status === 404) {
+      throw new BerthError(
+        500,
+        `HUB_SERVER_ACCESS=network needs the hub to run in a container, but container '${self}' was not found; ` +
+          'use HUB_SERVER_ACCESS=port on the host.',
+      );
+    }
+    throw err;
+  }
+}

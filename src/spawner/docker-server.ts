@@ -1,0 +1,122 @@
+/**
+ * Talking to one server container: whether its notebook server answers yet, why it stopped,
+ * and its last log lines (for the owner's error message).
+ */
+import http from 'node:http';
+import type Docker from 'dockerode';
+import { BerthError, statusOf } from '../errors';
+
+/**
+ * How often a starting server is asked whether it answers: a refused connection costs little,
+ * and a late look is time the user waits.
+ */
+const READY_POLL_MS = 20;
+
+/** A `.catch` that treats the listed Docker status codes as done (gone is a state, not an error). */
+export function ignoreStatus(...codes: number[]) {
+  return (err: unknown) => {
+    if (!codes.includes(statusOf(err) ?? -1)) throw err;
+  };
+}
+
+/** Rejects with `error` if `promise` has not settled within `ms`. */
+export function within<T>(promise: Promise<T>, ms: number, error: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(error()), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** The status of GET `url`, or 0 when nothing answers yet (a fresh connection each time). */
+function httpStatus(url: string, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve) => {
+    const req = http.get(url, { headers, agent: false, timeout: 2000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(0));
+  });
+}
+
+/** Why a container that is not running stopped, in words for its owner. */
+export function exitReason(state: { OOMKilled?: boolean; ExitCode?: number }): string {
+  if (state.OOMKilled) return 'it ran out of memory (HUB_MEM_LIMIT)';
+  if (state.ExitCode === 137) return 'it was killed (exit code 137)';
+  if (state.ExitCode === 143) return 'it was terminated (exit code 143)';
+  return `it exited with code ${state.ExitCode ?? '?'}`;
+}
+
+/** Docker's log stream for a container without a TTY: 8-byte frame headers, then the payload. */
+function demuxLogs(buf: Buffer): string {
+  let out = '';
+  for (let i = 0; i + 8 <= buf.length; ) {
+    const size = buf.readUInt32BE(i + 4);
+    out += buf.subarray(i + 8, i + 8 + size).toString('utf8');
+    i += 8 + size;
+  }
+  return out;
+}
+
+async function lastLogs(container: Docker.Container): Promise<string> {
+  try {
+    const buf = (await container.logs({ stdout: true, stderr: true, tail: 20, follow: false })) as unknown as Buffer;
+    return demuxLogs(buf).trim();
+  } catch {
+    return '(no logs)';
+  }
+}
+
+/** Rejects, with why and the last log lines, when the container no longer runs. */
+export async function failIfDead(user: string, container: Docker.Container): Promise<void> {
+  const info = await container.inspect().catch(() => undefined);
+  if (info?.State.Running) return;
+  const why = exitReason(info?.State ?? {});
+  const logs = await lastLogs(container);
+  throw new BerthError(500, `Your server stopped while starting: ${why}. Its last log lines:\n${logs}`, { user });
+}
+
+export interface AnswerWait {
+  user: string;
+  /** The server's base URL (http://host:port). */
+  target: string;
+  token: string;
+  container: Docker.Container;
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** Told, about once a second, how long the wait has been and what fraction of the time limit that is. */
+  onWaiting?: (seconds: number, fraction: number) => void;
+}
+
+/** Polls the server's status API with its token until it answers 200, it dies, or time is up. */
+export async function waitUntilAnswers(wait: AnswerWait): Promise<void> {
+  const { user, target, token, container, timeoutMs, signal } = wait;
+  const url = `${target}/user/${user}/api/status`;
+  const begun = Date.now();
+  let reported = 0;
+  for (let attempt = 0; ; attempt++) {
+    if (signal?.aborted) throw new BerthError(409, 'The start was cancelled.');
+    if ((await httpStatus(url, { authorization: `token ${token}` })) === 200) return;
+    if (attempt % 25 === 24) await failIfDead(user, container); // about every half second
+    const waited = Date.now() - begun;
+    if (waited > timeoutMs) {
+      const logs = await lastLogs(container);
+      const limit = timeoutMs / 1000;
+      throw new BerthError(
+        500,
+        `Your server did not answer within ${limit} s (HUB_HTTP_TIMEOUT). Its last log lines:\n${logs}`,
+        {
+          user,
+        },
+      );
+    }
+    if (waited - reported >= 1000) {
+      reported = waited;
+      wait.onWaiting?.(Math.round(waited / 1000), Math.min(1, waited / timeoutMs));
+    }
+    await new Promise((r) => setTimeout(r, READY_POLL_MS));
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * The server lifecycle on fakes: a Servers with a named fake spawner and the fake catalogue,
+ * over a throwaway Redis and the real stores. No Docker: what it tests runs in milliseconds.
+ * `fakeHub` puts the whole hub (pages and API) on top of it, listening on a loopback port.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { hashPassword } from '../../src/auth/password';
+import type { Catalogue } from '../../src/catalogue/catalogue';
+import { createHub, type HubDeps } from '../../src/hub/app';
+import { type Logger, silentLogger } from '../../src/log';
+import { Metrics } from '../../src/metrics/metrics';
+import { readHub } from '../../src/servers/readings';
+import { Servers, type ServersDeps } from '../../src/servers/servers';
+import { ActivityStore } from '../../src/store/activity';
+import { GroupStore } from '../../src/store/groups';
+import { LoginFailureStore } from '../../src/store/login-failures';
+import { RedisRouteStore } from '../../src/store/routes';
+import { ServerStore } from '../../src/store/servers';
+import { SessionStore } from '../../src/store/sessions';
+import { TokenStore } from '../../src/store/tokens';
+import { UserStore } from '../../src/store/users';
+import { FakeCatalogue } from '../fakes/catalogue';
+import type { FakeSpawner } from '../fakes/spawners';
+import { SECRET } from './hub';
+import { startRedis, type TestRedis } from './redis';
+
+export interface Lifecycle extends HubDeps {
+  servers: Servers;
+  spawner: FakeSpawner;
+  redis: TestRedis;
+  close(): Promise<void>;
+}
+
+export type LifecycleOptions = Partial<Pick<ServersDeps, 'concurrentSpawnLimit' | 'activeServerLimit' | 'slowMs'>> & {
+  catalogue?: Catalogue;
+  /** Where the hub and the lifecycle log; silent by default. */
+  log?: Logger;
+};
+
+export async function lifecycle(spawner: FakeSpawner, opts: LifecycleOptions = {}): Promise<Lifecycle> {
+  const redis = await startRedis();
+  const client = redis.client();
+  const users = new UserStore(client);
+  const records = new ServerStore(client);
+  const routes = new RedisRouteStore(client);
+  const activity = new ActivityStore(client);
+  const catalogue = opts.catalogue ?? new FakeCatalogue();
+  const metrics: Metrics = new Metrics(() => readHub({ users, records, activity, queued: () => servers.queued }));
+  const servers: Servers = new Servers({
+    spawner,
+    catalogue,
+    routes,
+    records,
+    users,
+    activity,
+    metrics,
+    log: opts.log ?? silentLogger,
+    concurrentSpawnLimit: opts.concurrentSpawnLimit ?? 8,
+    activeServerLimit: opts.activeServerLimit ?? 0,
+    slowMs: opts.slowMs ?? 5000,
+  });
+  return {
+    users,
+    records,
+    routes,
+    activity,
+    sessions: new SessionStore(client),
+    tokens: new TokenStore(client),
+    groups: new GroupStore(client),
+    loginFailures: new LoginFailureStore(client),
+    servers,
+    spawner,
+    catalogue,
+    metrics,
+    health: { redis: () => client.ping(), engine: () => spawner.ping() },
+    log: opts.log ?? silentLogger,
+    redis,
+    close: () => redis.stop(),
+  };
+}
+
+export interface FakeHub {
+  url: string;
+  life: Lifecycle;
+  addUser(name: string, password: string, admin?: boolean): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface FakeHubOptions extends LifecycleOptions {
+  /** Cookie keys, newest first (HUB_SECRET). */
+  keys?: string[];
+  /** Served as over HTTPS (HUB_PUBLIC_URL https://): Secure cookies and HSTS. */
+  https?: boolean;
+  /** Another hub's lifecycle to share (its Redis): a restarted hub, say. */
+  life?: Lifecycle;
+}
+
+/** The hub's pages and API over `lifecycle(spawner, opts)` (or `opts.life`), on a random loopback port. */
+export async function fakeHub(spawner: FakeSpawner, opts: FakeHubOptions = {}): Promise<FakeHub> {
+  const life = opts.life ?? (await lifecycle(spawner, opts));
+  const config = {
+    keys: opts.keys ?? [SECRET],
+    deleteHome: 'keep' as const,
+    secureCookies: opts.https === true,
+    trustForwarded: false,
+    adminAccess: false,
+  };
+  const server = http.createServer(createHub(config, life).callback());
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    life,
+    async addUser(name, password, admin = false) {
+      await life.users.create(name, { admin, passwordHash: await hashPassword(password) });
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      if (!opts.life) await life.close();
+    },
+  };
+}
