@@ -45,6 +45,11 @@ function dropNative(dir) {
 
 prune('node_modules');
 dropNative('node_modules');
+// Commands of removed packages leave links to nothing behind.
+const bin = path.join('node_modules', '.bin');
+for (const name of fs.existsSync(bin) ? fs.readdirSync(bin) : []) {
+  if (!fs.existsSync(path.join(bin, name))) fs.rmSync(path.join(bin, name));
+}
 for (const where of keep) {
   if (!fs.existsSync(where) && !lock.packages[where].optional) throw new Error(`${where} is missing from node_modules: run npm ci first`);
 }

@@ -28,7 +28,7 @@ export async function checkLogin(users: UserStore, rawName: string, password: st
   const hash = name === undefined ? undefined : await users.passwordHash(name);
   const ok = await verifyPassword(password, hash || undefined);
   if (!ok || name === undefined || !hash) return undefined;
-  if (needsRehash(hash)) await users.setPassword(name, await hashPassword(password));
+  if (needsRehash(hash)) await users.replacePasswordHash(name, hash, await hashPassword(password));
   return users.get(name);
 }
 

@@ -43,6 +43,25 @@ export function withoutHubCookies(header: string | undefined): string | undefine
   return kept.length ? kept.map((p) => p.trim()).join('; ') : undefined;
 }
 
+/**
+ * The value of signed cookie `name` when an older key than the newest signed it (HUB_SECRET was
+ * rotated); undefined for no cookie, a bad signature, or the newest key's. The `cookies` library
+ * signs such a cookie anew, but with default options (no lifetime, path /), so the hub signs it
+ * again itself, as it was set.
+ */
+export function signedByOlderKey(
+  keys: readonly string[],
+  cookieHeader: string | undefined,
+  name: string,
+): string | undefined {
+  if (keys.length < 2) return undefined;
+  const cookies = parseCookies(cookieHeader);
+  const value = cookies.get(name);
+  const sig = cookies.get(`${name}.sig`);
+  if (value === undefined || sig === undefined) return undefined;
+  return new Keygrip([...keys]).index(`${name}=${value}`, sig) > 0 ? value : undefined;
+}
+
 export interface SessionCookieReader {
   /** The session id in a Cookie header, only when its signature is valid. */
   sessionId(cookieHeader: string | undefined): string | undefined;

@@ -7,18 +7,23 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
 import './koa-state';
+import { signedByOlderKey } from './session-cookie';
 
 export const XSRF_COOKIE = '_xsrf';
 export const XSRF_HEADER = 'x-xsrftoken';
 export const XSRF_FIELD = '_xsrf';
 
-/** The request's XSRF token, issuing a cookie with a new one when there is none. */
+/**
+ * The request's XSRF token, issuing a cookie with a new one when there is none, and signing it
+ * again, as it was set, when an older key signed it (HUB_SECRET was rotated).
+ */
 export function xsrfToken(ctx: Context): string {
   const existing = ctx.state.xsrf;
   if (existing) return existing;
-  let token = ctx.cookies.get(XSRF_COOKIE, { signed: true });
-  if (!token || !/^[A-Za-z0-9_-]{43}$/.test(token)) {
-    token = randomBytes(32).toString('base64url');
+  const read = ctx.cookies.get(XSRF_COOKIE, { signed: true });
+  const valid = read !== undefined && /^[A-Za-z0-9_-]{43}$/.test(read);
+  const token = valid ? read : randomBytes(32).toString('base64url');
+  if (!valid || signedByOlderKey(Array.isArray(ctx.app.keys) ? ctx.app.keys : [], ctx.get('cookie'), XSRF_COOKIE)) {
     ctx.cookies.set(XSRF_COOKIE, token, {
       signed: true,
       httpOnly: true,

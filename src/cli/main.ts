@@ -101,8 +101,9 @@ async function run(argv: string[]): Promise<string | undefined> {
   const words = argv.filter((a) => !a.startsWith('-'));
   const { command, group } = find(words);
   if (!command) {
-    if (group.length && (argv.includes('--help') || argv.includes('-h') || words.length === 1))
-      return commandHelp(group);
+    if (group.length && (argv.includes('--help') || argv.includes('-h'))) return commandHelp(group);
+    const subcommands = group.map((c) => c.name.split(' ')[1]).join(', ');
+    if (group.length) throw new UsageError(`'berth ${words[0]}' needs one of: ${subcommands}`);
     throw new UsageError(`unknown command '${words.slice(0, 2).join(' ') || first}'`);
   }
   const { values, positionals } = parse(command, withoutWords(argv, command.name.split(' ')));

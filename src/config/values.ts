@@ -15,6 +15,9 @@ export interface Setting<T> {
   parse(raw: string): T;
 }
 
+/** Parsers whose values hold secrets (keys, passwords in URLs): an error about them never repeats the value. */
+const SENSITIVE = new Set<(raw: string) => unknown>();
+
 export function setting<T>(env: string, dflt: string, help: string, parse: (raw: string) => T): Setting<T> {
   return {
     env,
@@ -24,7 +27,8 @@ export function setting<T>(env: string, dflt: string, help: string, parse: (raw:
       try {
         return parse(raw);
       } catch (err) {
-        throw new ConfigError(`${env}: ${(err as Error).message} (got '${raw.slice(0, 80)}')`);
+        const got = SENSITIVE.has(parse) ? '' : ` (got '${raw.slice(0, 80)}')`;
+        throw new ConfigError(`${env}: ${(err as Error).message}${got}`);
       }
     },
   };
@@ -122,6 +126,7 @@ export function secretKeys(raw: string): string[] | undefined {
   const keys = raw.split(',').map((k) => k.trim());
   for (const [i, key] of keys.entries()) {
     const which = keys.length > 1 ? `key ${i + 1} ` : '';
+    if (key === '') throw new Error(`${which}is empty: separate keys with single commas`);
     if (key.length < 32)
       throw new Error(`${which}is too weak: use at least 32 random characters, e.g. \`openssl rand -hex 32\``);
     if (new Set(key).size < 8)
@@ -130,11 +135,15 @@ export function secretKeys(raw: string): string[] | undefined {
   return keys;
 }
 
+SENSITIVE.add(secretKeys);
+
 export function redisUrl(raw: string): string | undefined {
   if (raw === '') return undefined;
   if (!/^rediss?:\/\//.test(raw)) throw new Error('must start with redis:// or rediss://');
   return raw;
 }
+
+SENSITIVE.add(redisUrl);
 
 export function dockerHost(raw: string): string | undefined {
   if (raw === '') return undefined;

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import Koa, { type Context, type Next } from 'koa';
 import session from 'koa-session';
 import { createPassport } from '../auth/passport';
-import { SESSION_MAX_AGE_MS, sessionCookieName } from '../auth/session-cookie';
+import { SESSION_MAX_AGE_MS, sessionCookieName, signedByOlderKey } from '../auth/session-cookie';
 import { LoginThrottle } from '../auth/throttle';
 import { BerthError, Redirect } from '../errors';
 import type { Logger } from '../log';
@@ -149,14 +149,17 @@ export function createHub(config: HubConfig, deps: HubDeps): Koa {
     });
   }
   const cookie = sessionCookieName(config.secureCookies);
+  const sessionCookieOptions = {
+    maxAge: SESSION_MAX_AGE_MS,
+    httpOnly: true,
+    signed: true,
+    sameSite: 'lax' as const,
+    secure: config.secureCookies,
+  };
   const sessions = session(
     {
       key: cookie,
-      maxAge: SESSION_MAX_AGE_MS,
-      httpOnly: true,
-      signed: true,
-      sameSite: 'lax',
-      secure: config.secureCookies,
+      ...sessionCookieOptions,
       rolling: false,
       renew: true,
       genid: () => randomBytes(32).toString('base64url'),
@@ -174,11 +177,16 @@ export function createHub(config: HubConfig, deps: HubDeps): Koa {
   // Sessions cost on every request they see (koa-session makes a session id up front, koa-passport
   // wraps the request object), and only requests that carry a validly signed session cookie, and the
   // sign-in and sign-out forms, use them: token-authenticated API calls and anonymous ones skip them.
-  app.use((ctx, next) =>
-    ctx.cookies.get(cookie) !== undefined || ctx.path === '/hub/login' || ctx.path === '/hub/logout'
-      ? sessions(ctx, () => initialize(ctx, () => fromSession(ctx, next)))
-      : next(),
-  );
+  app.use(async (ctx, next) => {
+    const used = ctx.cookies.get(cookie) !== undefined || ctx.path === '/hub/login' || ctx.path === '/hub/logout';
+    if (!used) return next();
+    const olderKey = signedByOlderKey(config.keys, ctx.get('cookie'), cookie);
+    await sessions(ctx, () => initialize(ctx, () => fromSession(ctx, next)));
+    // Signed again with the newest key, keeping its lifetime, unless this answer sets it anyway.
+    const setting = ctx.response.get('set-cookie');
+    const setsIt = (Array.isArray(setting) ? setting : [setting]).some((c) => String(c).startsWith(`${cookie}=`));
+    if (olderKey && !setsIt) ctx.cookies.set(cookie, olderKey, { ...sessionCookieOptions, overwrite: true });
+  });
 
   const pages = pagesRouter({ ...deps, passport, throttle: new LoginThrottle(deps.loginFailures) });
   const api = apiRouter({ ...deps, access, directory, deleteHome: config.deleteHome });

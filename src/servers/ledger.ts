@@ -3,6 +3,7 @@
  * timed for the metrics. Only the lifecycle (servers.ts) uses it; it is the one place a server
  * ends, whatever ended it.
  */
+import type { Logger } from '../log';
 import { secondsSince } from '../metrics/metrics';
 import type { RunningServer, ServerStatus, Spawner } from '../spawner/spawner';
 import type { ActivityStore } from '../store/activity';
@@ -20,15 +21,21 @@ export type ServerMetrics = Record<
   OutcomeTimer
 >;
 
-/** How a server ends: whether its container must still be stopped, and what its owner is told. */
+/**
+ * How a server ends: its container stopped (`stop`: or the ending fails, say while the engine is
+ * away, and is tried again), stopped where the engine lets it (`stop-if-possible`: a failed
+ * start, whose record must go whatever the engine says), or already gone; and what its owner is
+ * told.
+ */
 export interface Ending {
-  stopContainer: boolean;
+  container: 'stop' | 'stop-if-possible' | 'gone';
   /** Shown on the owner's home page; none after a stop they asked for. */
   lastError?: string;
 }
 
 export interface LedgerDeps {
   spawner: Spawner;
+  log: Logger;
   routes: RouteStore;
   records: ServerStore;
   users: UserStore;
@@ -45,7 +52,12 @@ export class Ledger {
    */
   async end(user: string, how: Ending): Promise<void> {
     await this.unroute(user);
-    if (how.stopContainer) await this.deps.spawner.stop(user);
+    if (how.container !== 'gone') {
+      await this.deps.spawner.stop(user).catch((err: unknown) => {
+        if (how.container === 'stop') throw err;
+        this.deps.log.warn('could not stop a container; reconciling will', { user, err });
+      });
+    }
     await this.deps.records.delete(user);
     await this.deps.activity.forget(user);
     await this.deps.users.setLastError(user, how.lastError);

@@ -7,7 +7,7 @@
  * servers that die are noticed (engine events, and `reconcile` as a backstop), and a restarted
  * hub adopts what still runs. It knows the engine and the catalogue only by their interfaces.
  */
-import { BerthError, badRequest, engineError } from '../errors';
+import { BerthError, badRequest } from '../errors';
 import { secondsSince } from '../metrics/metrics';
 import type { ServerContainer } from '../spawner/spawner';
 import type { ServersDeps, ServerView } from './deps';
@@ -113,6 +113,7 @@ export class Servers {
       }, signal);
       try {
         const server = await spawner.start({ user, image, signal }, (p) => this.progress.report(user, p));
+        this.progress.report(user, { stage: 'routing', message: 'Your server answers; routing it' });
         await this.ledger.route(user, server);
         await records.update(user, { state: 'running', container: server.container });
       } finally {
@@ -121,17 +122,14 @@ export class Servers {
       await activity.reset(user);
       this.progress.ready(user, `/user/${user}/`);
       metrics?.spawnDuration.observe({ status: 'success' }, secondsSince(begun));
-    } catch (thrown) {
-      const err = engineError(thrown);
+    } catch (err) {
       const known = err instanceof BerthError;
       const message = known ? err.message : 'Your server could not be started; an admin can find why in the hub log.';
-      log.error('start failed', { user, err: thrown });
+      log.error('start failed', { user, err });
       // A request refused before the start began (a bad image, the engine down) failed no server.
       if (accepted) {
         metrics?.spawnDuration.observe({ status: 'failure' }, secondsSince(begun));
-        await this.ledger.end(user, { stopContainer: true, lastError: message }).catch((e: unknown) => {
-          log.warn('could not clear away a failed start; reconciling will', { user, err: e });
-        });
+        await this.ledger.end(user, { container: 'stop-if-possible', lastError: message });
       }
       this.progress.failed(user, message);
       throw known ? err : new BerthError(500, message);
@@ -146,7 +144,7 @@ export class Servers {
     if (status.running && existing.state === 'running') throw badRequest(`${user}'s server is already running.`);
     const why = `found ${existing.state} but ${status.running ? 'not routed' : status.reason}`;
     this.deps.log.warn('clearing a stale server record', { user, why });
-    await this.ledger.end(user, { stopContainer: true });
+    await this.ledger.end(user, { container: 'stop' });
   }
 
   /** Stops `user`'s server: 'stopped' when done within the wait, else 'stopping'. Safe when nothing runs. */
@@ -176,10 +174,10 @@ export class Servers {
       }
       if (await this.deps.records.get(user)) await this.deps.records.update(user, { state: 'stopping' });
       onAccepted();
-      await this.ledger.end(user, { stopContainer: true });
+      await this.ledger.end(user, { container: 'stop' });
     } catch (err) {
       this.deps.metrics?.stopDuration.observe({ status: 'failure' }, secondsSince(begun));
-      throw engineError(err);
+      throw err;
     }
     this.deps.metrics?.stopDuration.observe({ status: 'success' }, secondsSince(begun));
     this.deps.log.info('server stopped', { user });
@@ -189,8 +187,9 @@ export class Servers {
   async containerExited(user: string, container: string, reason: string): Promise<void> {
     if (this.busy(user)) return;
     const record = await this.deps.records.get(user);
-    if (record?.state !== 'running' || record.container !== container) return;
-    await this.ledger.end(user, { stopContainer: false, lastError: `Your server stopped: ${reason}.` });
+    // A start or stop may have begun while the record was read: it is then theirs to settle.
+    if (record?.state !== 'running' || record.container !== container || this.busy(user)) return;
+    await this.ledger.end(user, { container: 'gone', lastError: `Your server stopped: ${reason}.` });
     this.deps.log.warn('server stopped by itself', { user, reason });
   }
 
@@ -221,7 +220,7 @@ export class Servers {
       } catch (err) {
         const message = err instanceof BerthError ? err.message : 'Your server could not be reconnected.';
         log.warn('could not adopt a server; stopping it', { user, err });
-        await this.ledger.end(user, { stopContainer: true, lastError: message });
+        await this.ledger.end(user, { container: 'stop-if-possible', lastError: message });
         this.progress.failed(user, message);
       }
     });
@@ -247,13 +246,13 @@ export class Servers {
         return this.stop(fix.user);
       case 'ended':
         this.deps.log.warn('server stopped by itself', { user: fix.user, reason: fix.reason });
-        return this.ledger.end(fix.user, { stopContainer: false, lastError: `Your server stopped: ${fix.reason}.` });
+        return this.ledger.end(fix.user, { container: 'gone', lastError: `Your server stopped: ${fix.reason}.` });
       case 'adopt':
         return this.adopt(fix.user, fix.found);
       case 'stray':
-        return (await this.deps.users.get(fix.user))
-          ? this.adopt(fix.user, fix.found)
-          : this.deps.spawner.stop(fix.user);
+        if (await this.deps.users.get(fix.user)) return this.adopt(fix.user, fix.found);
+        this.deps.log.warn('stopping a server of a user who no longer exists', { user: fix.user });
+        return this.ledger.end(fix.user, { container: 'stop' });
       case 'unroute':
         return this.ledger.unroute(fix.user);
     }

@@ -55,7 +55,11 @@ export function followExits(
   // says once that it was lost and once that it is back, not on every try.
   let retryMs = 1000;
   let lost = false;
-  const retry = () => {
+  const destroy = (s: NodeJS.ReadableStream | undefined) => (s as unknown as { destroy?: () => void })?.destroy?.();
+  const retry = (why: string) => {
+    if (closed) return;
+    if (!lost) log.warn('lost Docker events; following them again', { why });
+    lost = true;
     setTimeout(connect, retryMs).unref();
     retryMs = Math.min(30_000, retryMs * 2);
   };
@@ -63,6 +67,7 @@ export function followExits(
     if (closed) return;
     docker.getEvents({ filters }).then(
       (s) => {
+        if (closed) return destroy(s);
         stream = s;
         retryMs = 1000;
         if (lost) log.info('following Docker events again');
@@ -76,19 +81,16 @@ export function followExits(
             if (line) onLine(line);
           }
         });
-        s.on('end', retry);
+        // An end, an error or a cut connection all close the stream: follow again once.
         s.on('error', () => undefined);
+        s.once('close', () => retry('the stream closed'));
       },
-      (err: Error) => {
-        if (!lost) log.warn('cannot follow Docker events; trying again', { err: err.message });
-        lost = true;
-        retry();
-      },
+      (err: Error) => retry(err.message),
     );
   };
   connect();
   return () => {
     closed = true;
-    (stream as unknown as { destroy?: () => void } | undefined)?.destroy?.();
+    destroy(stream);
   };
 }

@@ -19,6 +19,11 @@ export function ignoreStatus(...codes: number[]) {
   };
 }
 
+/** A start the user cancelled (they pressed stop) goes no further. */
+export function throwIfCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new BerthError(409, 'The start was cancelled.');
+}
+
 /** Rejects with `error` if `promise` has not settled within `ms`. */
 export function within<T>(promise: Promise<T>, ms: number, error: () => Error): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -98,7 +103,7 @@ export async function waitUntilAnswers(wait: AnswerWait): Promise<void> {
   const begun = Date.now();
   let reported = 0;
   for (let attempt = 0; ; attempt++) {
-    if (signal?.aborted) throw new BerthError(409, 'The start was cancelled.');
+    throwIfCancelled(signal);
     if ((await httpStatus(url, { authorization: `token ${token}` })) === 200) return;
     if (attempt % 25 === 24) await failIfDead(user, container); // about every half second
     const waited = Date.now() - begun;

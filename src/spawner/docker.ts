@@ -8,11 +8,12 @@ import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
 import type { ImageBuilder } from '../catalogue/builder';
 import type { CatalogueImage } from '../catalogue/catalogue';
-import { BerthError, statusOf } from '../errors';
+import { BerthError, engineError, isUnreachable, statusOf } from '../errors';
 import type { Logger } from '../log';
+import { SERVER_PORT, serverContainer, TOKEN_ENV } from './docker-container';
 import { followExits } from './docker-events';
 import { prepareNetwork, type ServerAccess, serverAccess } from './docker-network';
-import { exitReason, failIfDead, ignoreStatus, waitUntilAnswers, within } from './docker-server';
+import { exitReason, failIfDead, ignoreStatus, throwIfCancelled, waitUntilAnswers, within } from './docker-server';
 import { LABEL, type Naming, naming } from './naming';
 import type { RunningServer, ServerContainer, ServerStatus, Spawner, SpawnRequest, StartProgress } from './spawner';
 
@@ -33,12 +34,7 @@ export interface DockerSpawnerOptions {
   builder?: ImageBuilder;
 }
 
-/** The uid:gid every catalogue image runs as (jovyan:users in images/python). */
-const SERVER_USER = '1000:100';
-const SERVER_PORT = 8888;
-const HOME = '/home/jovyan';
 const STOP_GRACE_SECONDS = 5;
-const TOKEN_ENV = 'BERTH_SERVER_TOKEN=';
 
 type Report = (progress: StartProgress) => void;
 
@@ -66,31 +62,23 @@ export class DockerSpawner implements Spawner {
     await this.docker.ping();
   }
 
-  async start(request: SpawnRequest, report: Report = () => undefined): Promise<RunningServer> {
-    const { user } = request;
+  start(request: SpawnRequest, report: Report = () => undefined): Promise<RunningServer> {
+    return this.engine(() => this.launch(request, report));
+  }
+
+  /** The start's steps, top to bottom; a cancelled start stops at the next step. */
+  private async launch({ user, image, signal }: SpawnRequest, report: Report): Promise<RunningServer> {
     const begun = Date.now();
-    const imageId = await this.ensureImage(request.image, report);
+    const imageId = await this.ensureImage(image, report);
+    throwIfCancelled(signal);
     report({ stage: 'clearing', message: 'Clearing away any old container' });
     await Promise.all([this.removeContainer(user), this.ensureHome(user)]);
+    throwIfCancelled(signal);
     const token = randomBytes(32).toString('hex');
-    report({ stage: 'creating', message: `Creating your container from ${request.image.title}` });
-    const creating = this.create(user, request.image, imageId, token);
-    let created: Docker.Container | undefined;
+    report({ stage: 'creating', message: `Creating your container from ${image.title}` });
+    const container = await this.createAndStart(user, image, imageId, token, report);
     try {
-      const container = await within(
-        creating.then(async (c) => {
-          created = c;
-          report({ stage: 'starting', message: 'Starting your container' });
-          await c.start();
-          return c;
-        }),
-        this.opts.spawnTimeoutMs,
-        () =>
-          new BerthError(
-            500,
-            `Your server's container did not start within ${this.opts.spawnTimeoutMs / 1000} s (HUB_SPAWN_TIMEOUT).`,
-          ),
-      );
+      throwIfCancelled(signal);
       report({ stage: 'answering', message: 'Container started; waiting for the notebook server to answer' });
       const target = await this.address(container, user);
       await waitUntilAnswers({
@@ -99,26 +87,64 @@ export class DockerSpawner implements Spawner {
         token,
         container,
         timeoutMs: this.opts.httpTimeoutMs,
-        signal: request.signal,
+        signal,
         onWaiting: (seconds, done) =>
           report({ stage: 'answering', message: `Waiting for the notebook server to answer (${seconds} s)`, done }),
       });
-      this.log.info('server started', {
-        user,
-        image: request.image.id,
-        container: container.id.slice(0, 12),
-        ms: Date.now() - begun,
-      });
+      const ms = Date.now() - begun;
+      this.log.info('server started', { user, image: image.id, container: container.id.slice(0, 12), ms });
       return { target, token, container: container.id };
     } catch (err) {
-      // Remove the container by id, so a retry's new container of the same name is safe; one
-      // that Docker creates only after the time limit is removed when it lands.
-      const remove = (c: Docker.Container) => c.remove({ force: true }).catch(ignoreStatus(404, 409));
-      if (created)
-        await remove(created).catch((e) => this.log.warn('could not remove a failed container', { user, err: e }));
-      else creating.then(remove).catch(() => undefined);
+      await this.discard(container, user);
       throw err;
     }
+  }
+
+  /**
+   * Creates the container and starts it, within HUB_SPAWN_TIMEOUT. On failure it is removed; one
+   * that Docker creates only after the time limit is removed when it lands.
+   */
+  private async createAndStart(
+    user: string,
+    image: CatalogueImage,
+    imageId: string,
+    token: string,
+    report: Report,
+  ): Promise<Docker.Container> {
+    const spec = { user, image, imageId, token, network: this.opts.network, publish: this.access === 'port' };
+    const creating = this.docker.createContainer(serverContainer(this.names, spec));
+    let created: Docker.Container | undefined;
+    const starting = creating.then(async (c) => {
+      created = c;
+      report({ stage: 'starting', message: 'Starting your container' });
+      await c.start();
+      return c;
+    });
+    const limit = this.opts.spawnTimeoutMs / 1000;
+    try {
+      return await within(starting, this.opts.spawnTimeoutMs, () => {
+        return new BerthError(500, `Your server's container did not start within ${limit} s (HUB_SPAWN_TIMEOUT).`);
+      });
+    } catch (err) {
+      if (created) await this.discard(created, user);
+      else creating.then((c) => this.discard(c, user)).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Removes a failed container by id, so that a retry's new container of the same name is safe. */
+  private async discard(container: Docker.Container, user: string): Promise<void> {
+    await container
+      .remove({ force: true })
+      .catch(ignoreStatus(404, 409))
+      .catch((err) => this.log.warn('could not remove a failed container', { user, err }));
+  }
+
+  /** Runs `work`, turning "the engine does not answer" into the 503 people see. */
+  private engine<T>(work: () => Promise<T>): Promise<T> {
+    return work().catch((err: unknown) => {
+      throw engineError(err);
+    });
   }
 
   /** The engine's id of the image to run, building it first when it is not built yet. */
@@ -143,46 +169,53 @@ export class DockerSpawner implements Spawner {
         },
       });
     } catch (err) {
+      if (isUnreachable(err)) throw err;
       this.log.error('image build failed', { image: image.id, err });
       throw new BerthError(500, `Image '${image.id}' did not build; an admin can find why in the hub log.`);
     }
   }
 
-  async stop(user: string): Promise<void> {
-    const container = this.docker.getContainer(this.names.container(user));
-    await container.stop({ t: STOP_GRACE_SECONDS }).catch(ignoreStatus(304, 404));
-    await this.removeContainer(user);
+  stop(user: string): Promise<void> {
+    return this.engine(async () => {
+      const container = this.docker.getContainer(this.names.container(user));
+      await container.stop({ t: STOP_GRACE_SECONDS }).catch(ignoreStatus(304, 404));
+      await this.removeContainer(user);
+    });
   }
 
-  async poll(user: string): Promise<ServerStatus> {
-    try {
-      const info = await this.docker.getContainer(this.names.container(user)).inspect();
-      return info.State.Running ? { running: true } : { running: false, reason: exitReason(info.State) };
-    } catch (err) {
-      if (statusOf(err) === 404) return { running: false, reason: 'its container is gone' };
-      throw err;
-    }
+  poll(user: string): Promise<ServerStatus> {
+    return this.engine(async () => {
+      try {
+        const info = await this.docker.getContainer(this.names.container(user)).inspect();
+        return info.State.Running ? { running: true } : { running: false, reason: exitReason(info.State) };
+      } catch (err) {
+        if (statusOf(err) === 404) return { running: false, reason: 'its container is gone' };
+        throw err;
+      }
+    });
   }
 
-  async list(): Promise<ServerContainer[]> {
-    const filters = JSON.stringify({ label: [`${LABEL.hub}=${this.opts.hubName}`, `${LABEL.kind}=server`] });
-    const found = await this.docker.listContainers({ all: true, filters });
-    const out: ServerContainer[] = [];
-    for (const c of found) {
-      const user = c.Labels[LABEL.user];
-      // Only containers under this hub's own name for that user: a stray one is not ours to adopt.
-      if (!user || !c.Names.includes(`/${this.names.container(user)}`)) continue;
-      const status: ServerStatus =
-        c.State === 'running' ? { running: true } : { running: false, reason: await this.whyStopped(c.Id) };
-      out.push({
-        user,
-        container: c.Id,
-        image: c.Labels[LABEL.image] ?? '',
-        created: new Date(c.Created * 1000).toISOString(),
-        status,
-      });
-    }
-    return out;
+  list(): Promise<ServerContainer[]> {
+    return this.engine(async () => {
+      const filters = JSON.stringify({ label: [`${LABEL.hub}=${this.opts.hubName}`, `${LABEL.kind}=server`] });
+      const found = await this.docker.listContainers({ all: true, filters });
+      const out: ServerContainer[] = [];
+      for (const c of found) {
+        const user = c.Labels[LABEL.user];
+        // Only containers under this hub's own name for that user: a stray one is not ours to adopt.
+        if (!user || !c.Names.includes(`/${this.names.container(user)}`)) continue;
+        const status: ServerStatus =
+          c.State === 'running' ? { running: true } : { running: false, reason: await this.whyStopped(c.Id) };
+        out.push({
+          user,
+          container: c.Id,
+          image: c.Labels[LABEL.image] ?? '',
+          created: new Date(c.Created * 1000).toISOString(),
+          status,
+        });
+      }
+      return out;
+    });
   }
 
   private async whyStopped(id: string): Promise<string> {
@@ -193,27 +226,31 @@ export class DockerSpawner implements Spawner {
     return exitReason(info?.State ?? {});
   }
 
-  async attach(user: string): Promise<RunningServer> {
-    const container = this.docker.getContainer(this.names.container(user));
-    const info = await container.inspect().catch((err) => {
-      if (statusOf(err) === 404) throw new BerthError(500, "Your server's container is gone.", { user });
-      throw err;
+  attach(user: string): Promise<RunningServer> {
+    return this.engine(async () => {
+      const container = this.docker.getContainer(this.names.container(user));
+      const info = await container.inspect().catch((err) => {
+        if (statusOf(err) === 404) throw new BerthError(500, "Your server's container is gone.", { user });
+        throw err;
+      });
+      if (!info.State.Running) throw new BerthError(500, `Your server stopped: ${exitReason(info.State)}.`, { user });
+      const token = info.Config.Env.find((e) => e.startsWith(TOKEN_ENV))?.slice(TOKEN_ENV.length);
+      if (!token)
+        throw new BerthError(500, "Your server's container has no token; it was not started by Berth.", { user });
+      const target = await this.address(container, user);
+      await waitUntilAnswers({ user, target, token, container, timeoutMs: this.opts.httpTimeoutMs });
+      return { target, token, container: info.Id };
     });
-    if (!info.State.Running) throw new BerthError(500, `Your server stopped: ${exitReason(info.State)}.`, { user });
-    const token = info.Config.Env.find((e) => e.startsWith(TOKEN_ENV))?.slice(TOKEN_ENV.length);
-    if (!token)
-      throw new BerthError(500, "Your server's container has no token; it was not started by Berth.", { user });
-    const target = await this.address(container, user);
-    await waitUntilAnswers({ user, target, token, container, timeoutMs: this.opts.httpTimeoutMs });
-    return { target, token, container: info.Id };
   }
 
   watch(onExit: (user: string, container: string, reason: string) => void): () => void {
     return followExits(this.docker, this.opts.hubName, this.log, onExit);
   }
 
-  async removeHome(user: string): Promise<void> {
-    await this.docker.getVolume(this.names.volume(user)).remove().catch(ignoreStatus(404));
+  removeHome(user: string): Promise<void> {
+    return this.engine(async () => {
+      await this.docker.getVolume(this.names.volume(user)).remove().catch(ignoreStatus(404));
+    });
   }
 
   private async removeContainer(user: string): Promise<void> {
@@ -223,33 +260,6 @@ export class DockerSpawner implements Spawner {
   private async ensureHome(user: string): Promise<void> {
     // Creating an existing volume returns it unchanged, so this is idempotent.
     await this.docker.createVolume({ Name: this.names.volume(user), Labels: this.names.labels('home', user) });
-  }
-
-  private create(user: string, image: CatalogueImage, imageId: string, token: string): Promise<Docker.Container> {
-    const { memory, cpu, pids } = image.limits;
-    const published = { [`${SERVER_PORT}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: '' }] };
-    return this.docker.createContainer({
-      name: this.names.container(user),
-      Image: imageId,
-      User: SERVER_USER,
-      Env: [`${TOKEN_ENV}${token}`, `BERTH_BASE_URL=/user/${user}/`, `BERTH_USER=${user}`],
-      Labels: { ...this.names.labels('server', user), [LABEL.image]: image.id },
-      ExposedPorts: { [`${SERVER_PORT}/tcp`]: {} },
-      HostConfig: {
-        Init: true,
-        Mounts: [{ Type: 'volume', Source: this.names.volume(user), Target: HOME }],
-        NetworkMode: this.opts.network,
-        ...(this.access === 'port' ? { PortBindings: published } : {}),
-        Memory: memory,
-        MemorySwap: memory,
-        NanoCpus: Math.round(cpu * 1e9),
-        PidsLimit: pids,
-        CapDrop: ['ALL'],
-        SecurityOpt: ['no-new-privileges'],
-        Privileged: false,
-        RestartPolicy: { Name: 'no' },
-      },
-    });
   }
 
   private async address(container: Docker.Container, user: string): Promise<string> {

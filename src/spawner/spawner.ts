@@ -37,7 +37,8 @@ export interface ServerContainer {
 
 /**
  * The stages of a start, in order, with where each begins on the progress bar (0 to 100): the
- * one progress table. The lifecycle reports the first two; a spawner reports the rest.
+ * one progress table. The lifecycle reports requested, queued and routing (and answering when it
+ * reattaches to a running server); a spawner reports those in between.
  */
 export const START_STAGES = {
   requested: 1,
@@ -49,6 +50,8 @@ export const START_STAGES = {
   starting: 55,
   /** The container runs; waiting for the notebook server to answer. */
   answering: 60,
+  /** It answers: the proxy's route to it is being made. */
+  routing: 95,
   ready: 100,
 } as const;
 

@@ -28,10 +28,10 @@ export class LoginFailureStore {
   /** Counts one more failure, kept for `windowMs`; resolves how many the window now holds. */
   async count(subject: FailureSubject, windowMs: number): Promise<number> {
     const key = keyOf(subject);
-    const [[, fails]] = (await this.redis.multi().hincrby(key, 'fails', 1).pexpire(key, windowMs).exec()) as [
-      [unknown, number],
-    ];
-    return fails;
+    // In one transaction, so that a count never outlives its window.
+    const [counted] = (await this.redis.multi().hincrby(key, 'fails', 1).pexpire(key, windowMs).exec()) ?? [];
+    if (!counted || counted[0]) throw counted?.[0] ?? new Error('the failed sign-in was not counted');
+    return Number(counted[1]);
   }
 
   /** Makes attempts for `subject` wait until `until`, keeping the record at least that long. */

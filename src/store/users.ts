@@ -144,6 +144,22 @@ export class UserStore {
       );
   }
 
+  /**
+   * Replaces the password hash with `next` only while it is still `expected`: a sign-in that
+   * upgrades its hash must not undo a password changed meanwhile, nor bring back a deleted user.
+   */
+  async replacePasswordHash(name: string, expected: string, next: string): Promise<boolean> {
+    const replaced = await this.redis.eval(
+      "if redis.call('HGET', KEYS[1], 'password') == ARGV[1] then return redis.call('HSET', KEYS[1], 'password', ARGV[2]) " +
+        'end return -1',
+      1,
+      keys.user(name),
+      expected,
+      next,
+    );
+    return replaced !== -1;
+  }
+
   async setAdmin(name: string, admin: boolean): Promise<void> {
     await this.redis.hset(keys.user(name), 'admin', admin ? '1' : '0');
   }

@@ -46,10 +46,18 @@ t('a rotated HUB_SECRET keeps sessions signed by the old key; dropping that key 
   try {
     const home = await moved.request('/hub/home');
     assert.is(home.status, 200, 'still signed in');
-    assert.ok(
-      home.headers.getSetCookie().some((c) => c.startsWith('berth-session.sig=')),
-      're-signed with the new key',
+    const set = home.headers.getSetCookie();
+    const sessionSig = set.filter((c) => c.startsWith('berth-session.sig='));
+    assert.is(sessionSig.length, 1, set.join('\n'));
+    assert.match(sessionSig[0], /; path=\/;/i);
+    assert.match(
+      sessionSig[0],
+      /; expires=/i,
+      'signed again with its lifetime, not as a cookie that ends with the browser',
     );
+    const xsrfSig = set.filter((c) => c.startsWith('_xsrf.sig='));
+    assert.equal(xsrfSig.length, 1, set.join('\n'));
+    assert.match(xsrfSig[0], /; path=\/hub\//i, 'the XSRF cookie keeps its path');
     assert.is((await moved.api('GET', '/user')).status, 200);
   } finally {
     await rotated.close();

@@ -42,7 +42,13 @@ t('--help shows every command', async (ctx) => {
 });
 
 t('unknown commands and options exit non-zero with one line', async (ctx) => {
-  for (const args of [['frobnicate'], ['user', 'add'], ['user', 'add', 'x', '--bogus'], ['user', 'add', 'a', 'b']]) {
+  for (const args of [
+    ['frobnicate'],
+    ['user'],
+    ['user', 'add'],
+    ['user', 'add', 'x', '--bogus'],
+    ['user', 'add', 'a', 'b'],
+  ]) {
     const r = await berth(args, ctx.env);
     assert.is(r.code, 2, args.join(' '));
     assert.is(r.stderr.trim().split('\n').length, 1, r.stderr);

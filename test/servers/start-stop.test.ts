@@ -67,11 +67,16 @@ t('a quick start is ready: routed, recorded running, activity reset, progress fr
     const events = await progressOf(life, 'alice');
     assert.equal(
       events.map((e) => e.message),
-      ['Server requested', 'Creating your container from R', 'Server ready at /user/alice/'],
+      [
+        'Server requested',
+        'Creating your container from R',
+        'Your server answers; routing it',
+        'Server ready at /user/alice/',
+      ],
     );
     assert.equal(
       events.map((e) => e.progress),
-      [1, 45, 100],
+      [1, 45, 95, 100],
     );
     assert.equal((await life.servers.view('alice')).state, 'running');
   });

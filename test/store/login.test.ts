@@ -7,6 +7,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { checkLogin } from '../../src/auth/passport';
 import { PASSWORD_COST, verifyPassword } from '../../src/auth/password';
+import { keys } from '../../src/store/keys';
 import { UserStore } from '../../src/store/users';
 import { startRedis, type TestRedis } from '../helpers/redis';
 
@@ -45,6 +46,21 @@ t(
     assert.ok(await verifyPassword('old-password', stored));
     assert.is((await checkLogin(users, 'alice', 'old-password'))?.name, 'alice', 'the new hash signs in too');
     assert.is(await users.passwordHash('alice'), stored, "a hash at today's cost is kept");
+  },
+);
+
+t(
+  'an upgrade replaces the hash only while it is the one read: never a newer password, never a deleted user',
+  async ({ users, redis }) => {
+    await users.create('carol', { admin: false, passwordHash: OLD_HASH });
+    await users.setPassword('carol', 'scrypt$changed-meanwhile');
+    assert.not.ok(await users.replacePasswordHash('carol', OLD_HASH, 'scrypt$upgrade'));
+    assert.is(await users.passwordHash('carol'), 'scrypt$changed-meanwhile');
+    assert.ok(await users.replacePasswordHash('carol', 'scrypt$changed-meanwhile', 'scrypt$upgrade'));
+    assert.is(await users.passwordHash('carol'), 'scrypt$upgrade');
+    await users.remove('carol');
+    assert.not.ok(await users.replacePasswordHash('carol', 'scrypt$upgrade', 'scrypt$again'));
+    assert.is(await redis.client().exists(keys.user('carol')), 0);
   },
 );
 

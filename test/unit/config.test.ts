@@ -70,6 +70,24 @@ test('HUB_SECRET may hold several keys, newest first, each of them strong', () =
   const [newer, older] = ['0123456789abcdef0123456789abcdef', 'fedcba9876543210fedcba9876543210'];
   assert.equal(loadConfig({ HUB_SECRET: `${newer}, ${older}` }).secret, [newer, older]);
   assert.throws(() => loadConfig({ HUB_SECRET: `${newer},short` }), /HUB_SECRET: key 2 is too weak/);
+  assert.throws(() => loadConfig({ HUB_SECRET: `${newer},` }), /HUB_SECRET: key 2 is empty/);
+});
+
+test('an error about a secret never repeats it', () => {
+  const strong = '0123456789abcdef0123456789abcdef';
+  for (const [name, value] of [
+    ['HUB_SECRET', `${strong},short`],
+    ['REDIS_URL', 'http://:hunter2@redis:6379'],
+    ['PROXY_REDIS_URL', 'hunter2'],
+  ]) {
+    try {
+      loadConfig({ [name]: value });
+      assert.unreachable(name);
+    } catch (err) {
+      assert.instance(err, ConfigError);
+      assert.not.match((err as Error).message, /0123456789abcdef|hunter2/, name);
+    }
+  }
 });
 
 test('sizes', () => {

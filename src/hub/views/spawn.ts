@@ -18,6 +18,10 @@ export function describeLimits(image: CatalogueImage): string {
   return `${gigabytes(memory)} memory · ${cpu} CPU${cpu === 1 ? '' : 's'} · ${pids} processes`;
 }
 
+function radio(id: string, checked: boolean): Html {
+  return html`<input type="radio" name="image" value="${id}"${checked ? html` checked` : ''}>`;
+}
+
 function builtText(image: CatalogueImage): string {
   if (!image.built) return 'not built yet: the first start builds it (a few minutes)';
   return `${gigabytes(image.size)}, built ${image.created.slice(0, 10)}`;
@@ -51,8 +55,7 @@ An admin can build them with <code>berth images build</code>.</p>`
   <div class="cards">
   ${view.images.map(
     (image) => html`<label class="card image-card" id="image-${image.id}">
-    <span class="pick"><input type="radio" name="image" value="${image.id}"
-      ${image.id === view.selected ? html` checked` : ''}>
+    <span class="pick">${radio(image.id, image.id === view.selected)}
       <strong class="title">${image.title}</strong></span>
     <span class="description">${image.description}</span>
     <dl>

@@ -1,0 +1,55 @@
+/**
+ * What a user's server container is, as Docker is asked to create it: the catalogue image, run
+ * as the non-root notebook user, with every capability dropped, no-new-privileges, the image's
+ * limits, the user's home volume as its only mount, this hub's labels, and the server's token
+ * (which only the proxy ever sends it).
+ */
+import type Docker from 'dockerode';
+import type { CatalogueImage } from '../catalogue/catalogue';
+import { LABEL, type Naming } from './naming';
+
+/** The uid:gid every catalogue image runs as (jovyan:users in images/python). */
+const SERVER_USER = '1000:100';
+export const SERVER_PORT = 8888;
+const HOME = '/home/jovyan';
+/** The server's token, in its environment: how a reattaching hub learns it again. */
+export const TOKEN_ENV = 'BERTH_SERVER_TOKEN=';
+
+export interface ServerSpec {
+  user: string;
+  image: CatalogueImage;
+  /** The engine's id of the image (exactly what the catalogue or the build says). */
+  imageId: string;
+  token: string;
+  network: string;
+  /** Publish the server's port on 127.0.0.1 (a hub on the host reaches it there). */
+  publish: boolean;
+}
+
+export function serverContainer(names: Naming, spec: ServerSpec): Docker.ContainerCreateOptions {
+  const { user, image } = spec;
+  const { memory, cpu, pids } = image.limits;
+  const published = { [`${SERVER_PORT}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: '' }] };
+  return {
+    name: names.container(user),
+    Image: spec.imageId,
+    User: SERVER_USER,
+    Env: [`${TOKEN_ENV}${spec.token}`, `BERTH_BASE_URL=/user/${user}/`, `BERTH_USER=${user}`],
+    Labels: { ...names.labels('server', user), [LABEL.image]: image.id },
+    ExposedPorts: { [`${SERVER_PORT}/tcp`]: {} },
+    HostConfig: {
+      Init: true,
+      Mounts: [{ Type: 'volume', Source: names.volume(user), Target: HOME }],
+      NetworkMode: spec.network,
+      ...(spec.publish ? { PortBindings: published } : {}),
+      Memory: memory,
+      MemorySwap: memory,
+      NanoCpus: Math.round(cpu * 1e9),
+      PidsLimit: pids,
+      CapDrop: ['ALL'],
+      SecurityOpt: ['no-new-privileges'],
+      Privileged: false,
+      RestartPolicy: { Name: 'no' },
+    },
+  };
+}
