@@ -74,8 +74,14 @@ function parse(scope: string): { base: string; filter: Filter } {
   if (!(base in IMPLIES) || rest.length)
     throw badRequest(`Unknown scope '${scope.slice(0, 80)}'. Known scopes: ${KNOWN_SCOPES.join(', ')}.`);
   if (filter === undefined) return { base, filter: { kind: 'all' } };
+  // A user has one server, named '': JupyterHub's !server=<name>/ is their !user=<name>.
+  const server = /^server=([a-z0-9][a-z0-9._-]{0,63})\/$/.exec(filter);
+  if (server) return { base, filter: { kind: 'user', name: server[1] } };
   const m = /^(user|group)=([a-z0-9][a-z0-9._-]{0,63})$/.exec(filter);
-  if (!m) throw badRequest(`Unknown scope filter '!${filter.slice(0, 80)}': use !user=<name> or !group=<name>.`);
+  if (!m) {
+    const message = `Unknown scope filter '!${filter.slice(0, 80)}': use !user=<name>, !server=<name>/ or !group=<name>.`;
+    throw badRequest(message);
+  }
   return { base, filter: { kind: m[1] as 'user' | 'group', name: m[2] } };
 }
 

@@ -8,13 +8,16 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
-import { BerthError, statusOf } from '../errors';
+import { BerthError } from '../errors';
 import { IMAGES_DIR, ROOT } from '../paths';
+import { type BuildProgress, ensureBase, follow, imageLabels } from './base-image';
+import { CatalogueFileReader, fullReference } from './catalogue-file';
 import { IMAGE_LABEL } from './labels';
+
+export type { BuildProgress };
 
 export interface ImageSource {
   /** Folder name under images/, also the name `berth images build <name>` takes. */
@@ -25,8 +28,10 @@ export interface ImageSource {
   context: string;
   /** The image the Dockerfile starts FROM. */
   from: string;
-  /** Catalogue id, for images in the catalogue. */
+  /** Catalogue id, for images in the catalogue by their labels. */
   catalogueId?: string;
+  /** True when the catalogue file (catalogue.yaml beside the folders) lists this image by its tag. */
+  listed: boolean;
   /** Hash of the folder's files and of its local base's: a built image with another is stale. */
   sourceHash: string;
   /** The LABELs the Dockerfile sets (what the catalogue shows before the image is built). */
@@ -45,13 +50,18 @@ export function dockerfileLabels(text: string): Record<string, string> {
   return labels;
 }
 
+/** Whether the catalogue offers what `source` builds: by its labels, or by the catalogue file's listing. */
+export function inCatalogue(source: ImageSource): boolean {
+  return source.catalogueId !== undefined || source.listed;
+}
+
 /** Label holding ImageSource.sourceHash on every image built from images/. */
 export const SOURCE_LABEL = 'berth.source';
 
+/** The catalogue file, beside the image folders. */
+export const CATALOGUE_FILE = 'catalogue.yaml';
+
 const ROOT_CONTEXT = /^#\s*berth-context:\s*root\s*$/m;
-/** Base images Berth can make without a registry: Debian releases, by their suite names. */
-const OFFLINE_BASE = /^debian:(bookworm|trixie)$/;
-const DEBIAN_MIRROR = 'http://deb.debian.org/debian';
 
 export function tagOf(name: string): string {
   return `berth/${name}:latest`;
@@ -70,6 +80,9 @@ function hashFolder(dir: string, hash = createHash('sha256')): ReturnType<typeof
 /** Every image folder under `dir`. */
 export function readSources(dir = IMAGES_DIR): ImageSource[] {
   const sources: ImageSource[] = [];
+  const listed = new Set(
+    new CatalogueFileReader(path.join(dir, CATALOGUE_FILE)).read().entries.map((e) => fullReference(e.image)),
+  );
   for (const name of fs.readdirSync(dir).sort()) {
     const dockerfile = path.join(dir, name, 'Dockerfile');
     if (!fs.existsSync(dockerfile)) continue;
@@ -87,6 +100,7 @@ export function readSources(dir = IMAGES_DIR): ImageSource[] {
       context: rootContext ? ROOT : path.dirname(dockerfile),
       from,
       catalogueId: id,
+      listed: listed.has(tagOf(name)),
       sourceHash: folderHash,
       labels,
     });
@@ -127,16 +141,6 @@ export function buildOrder(sources: ImageSource[], wanted: string[]): ImageSourc
   return order;
 }
 
-/** The image's labels, or undefined when there is no such image. */
-async function imageLabels(docker: Docker, ref: string): Promise<Record<string, string> | undefined> {
-  try {
-    return (await docker.getImage(ref).inspect()).Config.Labels ?? {};
-  } catch (err) {
-    if (statusOf(err) === 404) return undefined;
-    throw err;
-  }
-}
-
 export type ImageState = 'current' | 'stale' | 'missing';
 
 /**
@@ -149,94 +153,7 @@ export async function imageState(docker: Docker, source: ImageSource): Promise<I
   return labels[SOURCE_LABEL] === source.sourceHash ? 'current' : 'stale';
 }
 
-/** How a build reports: a step per image (or base), and the output lines within it. */
-export interface BuildProgress {
-  step(message: string): void;
-  detail(line: string): void;
-}
-
-type Say = (line: string) => void;
-
-function follow(docker: Docker, stream: Readable, say: Say): Promise<void> {
-  return new Promise((resolve, reject) => {
-    docker.modem.followProgress(
-      stream,
-      (err: Error | null, events: Array<{ error?: string }>) => {
-        const failed = err?.message ?? events.find((e) => e.error)?.error;
-        if (failed) reject(new Error(failed));
-        else resolve();
-      },
-      (event: { stream?: string; status?: string; progress?: string; error?: string }) => {
-        const text = event.stream ?? (event.status ? `${event.status} ${event.progress ?? ''}` : event.error);
-        for (const line of (text ?? '').split('\n')) if (line.trim()) say(line.trimEnd());
-      },
-    );
-  });
-}
-
-function run(cmd: string, args: string[], say: Say): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let tail = '';
-    const onData = (d: Buffer) => {
-      tail = (tail + d.toString()).slice(-4000);
-      for (const line of d.toString().split('\n')) if (line.trim()) say(line.trimEnd());
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('error', (err: NodeJS.ErrnoException) =>
-      reject(err.code === 'ENOENT' ? new Error(`${cmd} is not installed (apt-get install ${cmd})`) : err),
-    );
-    child.on('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`${cmd} exited with ${code}: ${tail.slice(-500)}`)),
-    );
-  });
-}
-
-/** debian:<suite> without a registry: debootstrap a minimal rootfs and import it. */
-async function debootstrapBase(docker: Docker, ref: string, progress: BuildProgress): Promise<void> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-rootfs-'));
-  const say = progress.detail;
-  const [repo, suite] = ref.split(':');
-  try {
-    progress.step(`${ref} cannot be pulled; building it with debootstrap (about a minute)`);
-    await run('debootstrap', ['--variant=minbase', suite, dir, DEBIAN_MIRROR], say);
-    const sources = [
-      `deb ${DEBIAN_MIRROR} ${suite} main`,
-      `deb ${DEBIAN_MIRROR} ${suite}-updates main`,
-      `deb http://deb.debian.org/debian-security ${suite}-security main`,
-    ];
-    fs.writeFileSync(path.join(dir, 'etc/apt/sources.list'), `${sources.join('\n')}\n`);
-    fs.rmSync(path.join(dir, 'etc/apt/sources.list.d/debian.sources'), { force: true });
-    fs.rmSync(path.join(dir, 'var/cache/apt/archives'), { recursive: true, force: true });
-    const tar = spawn('tar', ['-C', dir, '-c', '.'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const changes = ['CMD ["bash"]'];
-    const stream = (await docker.importImage(tar.stdout as unknown as string, {
-      repo,
-      tag: suite,
-      changes,
-    })) as unknown as Readable;
-    await follow(docker, stream, say);
-    say(`imported ${ref}`);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** Makes `ref` present: pull it, or for a Debian release build it offline when the pull fails. */
-async function ensureBase(docker: Docker, ref: string, progress: BuildProgress): Promise<void> {
-  if (await imageLabels(docker, ref)) return;
-  try {
-    progress.step(`pulling ${ref}`);
-    await follow(docker, (await docker.pull(ref)) as Readable, progress.detail);
-  } catch (err) {
-    if (!OFFLINE_BASE.test(ref))
-      throw new BerthError(500, `Base image ${ref} is missing and cannot be pulled: ${(err as Error).message}`);
-    await debootstrapBase(docker, ref, progress);
-  }
-}
-
-async function buildOne(docker: Docker, source: ImageSource, say: Say): Promise<void> {
+async function buildOne(docker: Docker, source: ImageSource, say: (line: string) => void): Promise<void> {
   const args = ['-C', source.context, '-c'];
   const ignore = path.join(source.context, '.dockerignore');
   if (fs.existsSync(ignore)) args.push('-X', ignore);
@@ -264,7 +181,7 @@ export interface BuildOptions {
  * their current files unless forced; resolves the tags built.
  */
 export async function buildImages(docker: Docker, options: BuildOptions, sources = readSources()): Promise<string[]> {
-  const wanted = options.names.length ? options.names : sources.filter((s) => s.catalogueId).map((s) => s.name);
+  const wanted = options.names.length ? options.names : sources.filter(inCatalogue).map((s) => s.name);
   const order = buildOrder(sources, wanted);
   const named = new Set(order.filter((s) => wanted.includes(s.name) || wanted.includes(s.catalogueId ?? '')));
   const todo: ImageSource[] = [];
@@ -288,7 +205,7 @@ export async function outdatedImages(
   sources = readSources(),
 ): Promise<Array<{ source: ImageSource; state: 'stale' | 'missing' }>> {
   const out: Array<{ source: ImageSource; state: 'stale' | 'missing' }> = [];
-  for (const source of sources.filter((s) => s.catalogueId)) {
+  for (const source of sources.filter(inCatalogue)) {
     const state = await imageState(docker, source);
     if (state !== 'current') out.push({ source, state });
   }

@@ -11,6 +11,12 @@ import { type BuildProgress, buildImages, type ImageSource, imageState, outdated
 /** Sources are re-read at most this often (each read hashes the folders). */
 const SOURCES_TTL_MS = 2000;
 
+/** A catalogue image as the builder knows it: its id, and its reference if the catalogue file lists it. */
+export interface Buildable {
+  id: string;
+  reference?: string;
+}
+
 export class ImageBuilder {
   private readonly building = new Map<string, { done: Promise<void>; listeners: Set<BuildProgress> }>();
   private cached?: { at: number; sources: ImageSource[] };
@@ -31,17 +37,22 @@ export class ImageBuilder {
     return sources;
   }
 
-  /** The catalogue source with id `id`, if it can be built here. */
-  source(id: string): ImageSource | undefined {
-    return this.enabled ? this.sources().find((s) => s.catalogueId === id) : undefined;
+  /**
+   * The folder a catalogue image is built from, if it can be built here: by its catalogue id, or,
+   * for an image the catalogue file lists, by its reference (berth/<folder>:latest).
+   */
+  source(image: Buildable): ImageSource | undefined {
+    if (!this.enabled) return undefined;
+    return this.sources().find((s) => s.catalogueId === image.id || (image.reference && s.tag === image.reference));
   }
 
   /**
    * Builds catalogue image `id` unless it is current, and resolves the engine's id of the built
    * image; concurrent callers share the build.
    */
-  async ensure(id: string, progress: BuildProgress): Promise<string> {
-    const source = this.source(id);
+  async ensure(image: Buildable, progress: BuildProgress): Promise<string> {
+    const source = this.source(image);
+    const id = image.id;
     if (!source) throw new Error(`no buildable image '${id}'`);
     let job = this.building.get(source.name);
     if (!job) {
@@ -73,10 +84,13 @@ export class ImageBuilder {
   async buildOutdated(): Promise<void> {
     if (!this.enabled) return;
     for (const { source } of await outdatedImages(this.docker, this.sources())) {
-      await this.ensure(source.catalogueId!, {
-        step: (m) => this.log.info('image build', { step: m }),
-        detail: (line) => this.log.debug('image build', { line }),
-      });
+      await this.ensure(
+        { id: source.catalogueId ?? source.name, reference: source.tag },
+        {
+          step: (m) => this.log.info('image build', { step: m }),
+          detail: (line) => this.log.debug('image build', { line }),
+        },
+      );
     }
   }
 }

@@ -4,9 +4,9 @@
  * `resolve` refuses anything else before a server is made. DockerCatalogue (docker-catalogue.ts)
  * finds them on the Docker engine by their labels.
  */
-import type { Kernel, Limits } from './labels';
+import type { Kernel, Limits, Protocol } from './labels';
 
-export type { Kernel, Limits };
+export type { Kernel, Limits, Protocol };
 
 export interface CatalogueImage {
   id: string;
@@ -17,8 +17,17 @@ export interface CatalogueImage {
   packages: string[];
   /** What a container of this image gets: HUB_IMAGE_LIMITS, else the image's labels, else the hub's defaults. */
   limits: Limits;
-  /** False for an image the hub builds on its first start (HUB_BUILD_IMAGES=missing). */
+  /** How its server lets people in: JupyterHub's OAuth, or the token Berth's proxy injects. */
+  protocol: Protocol;
+  /** The path its server opens at (/lab, /tree), when the image says; else the server's own. */
+  defaultUrl?: string;
+  /**
+   * Whether the image is on the engine; if not, the first start builds it (from its folder,
+   * HUB_BUILD_IMAGES=missing) or pulls it (`reference`).
+   */
   built: boolean;
+  /** For an image the catalogue file lists: its reference, with its tag (pulled when it is not here). */
+  reference?: string;
   /** The engine's image id (sha256:...): containers are created from exactly this image. '' until built. */
   imageId: string;
   /** Bytes on disk (0 until built). */

@@ -7,7 +7,8 @@ import type { ImageLimitOverrides } from '../config';
 import { badRequest, engineError } from '../errors';
 import type { ImageBuilder } from './builder';
 import type { Catalogue, CatalogueImage } from './catalogue';
-import { IMAGE_LABEL, type Limits, labelLimits, parseKernels, parseList } from './labels';
+import { type CatalogueFileReader, fullReference } from './catalogue-file';
+import { defaultUrlOf, IMAGE_LABEL, type Limits, labelLimits, parseKernels, parseList, protocolOf } from './labels';
 
 export interface CatalogueOptions {
   /** Ids users may pick; empty = all. */
@@ -17,9 +18,16 @@ export interface CatalogueOptions {
   defaultLimits: Limits;
   /** Limits that win over an image's labels (HUB_IMAGE_LIMITS). */
   overrides: ImageLimitOverrides;
+  /** The catalogue file: images by reference (HUB_CATALOGUE_FILE). */
+  file?: CatalogueFileReader;
 }
 
 const ID = /^[a-z][a-z0-9-]{0,29}$/;
+
+/** What the engine says of an image it has. */
+function presence(info: Docker.ImageInfo): Pick<CatalogueImage, 'built' | 'imageId' | 'size' | 'created'> {
+  return { built: true, imageId: info.Id, size: info.Size, created: new Date(info.Created * 1000).toISOString() };
+}
 
 export class DockerCatalogue implements Catalogue {
   constructor(
@@ -40,36 +48,64 @@ export class DockerCatalogue implements Catalogue {
       kernels: parseKernels(labels[IMAGE_LABEL.kernels]),
       packages: parseList(labels[IMAGE_LABEL.packages]),
       limits: { ...this.options.defaultLimits, ...labelLimits(labels), ...this.options.overrides[id] },
+      protocol: protocolOf(labels[IMAGE_LABEL.protocol]),
+      defaultUrl: defaultUrlOf(labels[IMAGE_LABEL.defaultUrl]),
     };
   }
 
   async list(): Promise<CatalogueImage[]> {
-    const filters = JSON.stringify({ label: [IMAGE_LABEL.id], dangling: ['false'] });
-    const images = await this.docker.listImages({ filters }).catch((err: unknown) => {
-      throw engineError(err);
-    });
     const byId = new Map<string, CatalogueImage>();
-    for (const info of images) {
-      const labels = info.Labels ?? {};
-      const id = labels[IMAGE_LABEL.id];
-      if (!id || !ID.test(id) || !this.allows(id)) continue;
-      const entry: CatalogueImage = {
-        ...this.describe(id, labels),
-        built: true,
-        imageId: info.Id,
-        size: info.Size,
-        created: new Date(info.Created * 1000).toISOString(),
-      };
+    for (const image of await this.labelled()) {
       // Two builds of one id: the newest is the catalogue's.
-      const seen = byId.get(id);
-      if (!seen || seen.created < entry.created) byId.set(id, entry);
+      const seen = byId.get(image.id);
+      if (!seen || seen.created < image.created) byId.set(image.id, image);
     }
     for (const source of this.builder?.enabled ? this.builder.sources() : []) {
       const id = source.catalogueId;
       if (!id || !ID.test(id) || byId.has(id) || !this.allows(id)) continue;
       byId.set(id, { ...this.describe(id, source.labels), built: false, imageId: '', size: 0, created: '' });
     }
+    for (const image of await this.listed()) {
+      if (!byId.has(image.id) && this.allows(image.id)) byId.set(image.id, image);
+    }
     return [...byId.values()].sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  /** What is wrong in the catalogue file, one line per entry left out. */
+  problems(): string[] {
+    return this.options.file?.read().problems ?? [];
+  }
+
+  /** The images on the engine that describe themselves by their labels. */
+  private async labelled(): Promise<CatalogueImage[]> {
+    const filters = JSON.stringify({ label: [IMAGE_LABEL.id], dangling: ['false'] });
+    const images = await this.engine(this.docker.listImages({ filters }));
+    return images
+      .map((info) => ({ info, id: info.Labels?.[IMAGE_LABEL.id] ?? '' }))
+      .filter(({ id }) => ID.test(id) && this.allows(id))
+      .map(({ info, id }) => ({ ...this.describe(id, info.Labels ?? {}), ...presence(info) }));
+  }
+
+  /** The images the catalogue file lists by reference: on the engine, buildable here, or to be pulled. */
+  private async listed(): Promise<CatalogueImage[]> {
+    const entries = this.options.file?.read().entries ?? [];
+    if (entries.length === 0) return [];
+    const filters = JSON.stringify({ reference: entries.map((e) => fullReference(e.image)) });
+    const present = await this.engine(this.docker.listImages({ filters }));
+    return entries.map((entry) => {
+      const reference = fullReference(entry.image);
+      const info = present.find((i) => i.RepoTags?.includes(reference) || i.RepoDigests?.includes(entry.image));
+      const limits = { ...this.options.defaultLimits, ...entry.limits, ...this.options.overrides[entry.id] };
+      const { image: _, limits: __, ...described } = entry;
+      const absent = { built: false, imageId: '', size: 0, created: '' };
+      return { ...described, limits, reference, ...(info ? presence(info) : absent) };
+    });
+  }
+
+  private engine<T>(work: Promise<T>): Promise<T> {
+    return work.catch((err: unknown) => {
+      throw engineError(err);
+    });
   }
 
   /** Whether HUB_IMAGES lets users pick `id`. */

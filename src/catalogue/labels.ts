@@ -21,6 +21,14 @@ export const IMAGE_LABEL = {
   kernels: 'berth.kernels',
   /** Notable packages with their versions, separated by ','. */
   packages: 'berth.packages',
+  /**
+   * How the server in the image lets people in: `berth` (Berth's own images: it trusts the token
+   * the proxy injects) or `jupyterhub` (jupyterhub-singleuser, JupyterHub's OAuth). Unset:
+   * jupyterhub, as in any image made for JupyterHub.
+   */
+  protocol: 'berth.protocol',
+  /** The path the server opens at, e.g. /lab or /tree. Unset: the server's own default. */
+  defaultUrl: 'berth.default-url',
   memory: 'berth.limits.memory',
   cpu: 'berth.limits.cpu',
   pids: 'berth.limits.pids',
@@ -38,6 +46,18 @@ export interface Limits {
   memory: number;
   cpu: number;
   pids: number;
+}
+
+export type Protocol = 'berth' | 'jupyterhub';
+
+/** The protocol a label names; anything but `berth` is JupyterHub's. */
+export function protocolOf(label: string | undefined): Protocol {
+  return label === 'berth' ? 'berth' : 'jupyterhub';
+}
+
+/** A default URL that is a path on the server (/lab, /tree/notes); anything else is none. */
+export function defaultUrlOf(label: string | undefined): string | undefined {
+  return label && /^\/(?![/\\])[^\s?#]*$/.test(label) ? label : undefined;
 }
 
 /** "ir=R 4.2.2; python3=Python 3.11" → kernels; malformed entries are skipped. */

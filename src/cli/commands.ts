@@ -7,7 +7,7 @@ import type { ParseArgsConfig } from 'node:util';
 import { type Config, envExample } from '../config';
 import { connectDocker } from '../spawner/engine';
 import { checkEnvironment } from './check';
-import { buildCommand, listImages } from './images';
+import { buildCommand, listImages, pullCommand } from './images';
 import { proxyCommand } from './proxy';
 import type { Runtime } from './runtime';
 import { serve } from './serve';
@@ -117,7 +117,7 @@ export const COMMANDS: Command[] = [
   {
     name: 'images list',
     usage: '',
-    summary: 'show the image catalogue: built or missing',
+    summary: 'show the image catalogue: built, missing or to pull',
     args: 0,
     run: (call) => call.withRuntime((rt) => listImages(rt.docker, rt.catalogue)),
   },
@@ -131,6 +131,14 @@ export const COMMANDS: Command[] = [
     options: { force: { type: 'boolean' } },
     args: [0, Infinity],
     run: (call) => buildCommand(connectDocker(call.config().dockerHost), call.args, call.values.force === true),
+  },
+  {
+    name: 'images pull',
+    usage: '[id...]',
+    summary: 'pull catalogue.yaml images not here yet (or the named ones)',
+    details: 'A start pulls a missing image by itself, with progress; this pulls ahead, e.g. before a class.',
+    args: [0, Infinity],
+    run: (call) => call.withRuntime((rt) => pullCommand(rt, call.args)),
   },
   {
     name: 'config example',

@@ -2,10 +2,13 @@
  * The hub and its in-process proxy behind one HTTP server (proxy/front.ts): requests under
  * /user/ go to the proxy, everything else to the hub.
  */
+import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { BerthError } from '../errors';
 import { createHub } from '../hub/app';
 import { proxyFromConfig, secureCookies } from '../proxy/from-config';
 import { frontServer } from '../proxy/front';
+import { serverApiServer } from '../proxy/server-api';
 import type { Runtime } from './runtime';
 
 export interface RunningHub {
@@ -15,8 +18,25 @@ export interface RunningHub {
   close(): Promise<void>;
 }
 
-/** Serves the hub and the proxy on `bind`:`port`, signing cookies with `keys` (newest first). */
-export function listen(runtime: Runtime, keys: readonly string[], port: number, bind: string): Promise<RunningHub> {
+export interface ListenOn {
+  port: number;
+  bind: string;
+  /** Where servers reach the hub's API (the address the spawner prepared); HUB_SERVER_API_PORT. */
+  serverApiHost: string;
+}
+
+function serveOn(server: http.Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+/**
+ * Serves the hub and the proxy on `bind`:`port`, and the hub's API for servers on their network,
+ * signing cookies with `keys` (newest first).
+ */
+export async function listen(runtime: Runtime, keys: readonly string[], on: ListenOn): Promise<RunningHub> {
   const { config } = runtime;
   const hubConfig = {
     keys,
@@ -27,22 +47,29 @@ export function listen(runtime: Runtime, keys: readonly string[], port: number, 
   };
   const hub = createHub(hubConfig, runtime).callback();
   const proxy = proxyFromConfig(config, runtime.proxyRedis, keys, runtime.log.child({ component: 'proxy' }));
-  const server = frontServer(proxy, hub);
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, bind, () => {
-      const actual = (server.address() as AddressInfo).port;
-      const host = bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind;
-      resolve({
-        url: `http://${host.includes(':') ? `[${host}]` : host}:${actual}`,
-        port: actual,
-        close: () =>
-          new Promise<void>((done) => {
-            proxy.close();
-            server.close(() => done());
-            server.closeAllConnections();
-          }),
-      });
-    });
+  const front = frontServer(proxy, hub);
+  const forServers = serverApiServer(hub);
+  const port = await serveOn(front, on.port, on.bind);
+  await serveOn(forServers, config.serverApiPort, on.serverApiHost).catch((err: Error) => {
+    front.close();
+    const where = `${on.serverApiHost}:${config.serverApiPort}`;
+    throw new BerthError(
+      500,
+      `Cannot serve the hub's API to user servers on ${where} (${err.message}); set HUB_SERVER_API_PORT.`,
+    );
   });
+  const host = on.bind === '0.0.0.0' || on.bind === '::' ? '127.0.0.1' : on.bind;
+  const close = (server: http.Server) =>
+    new Promise<void>((done) => {
+      server.close(() => done());
+      server.closeAllConnections();
+    });
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    async close() {
+      proxy.close();
+      await Promise.all([close(front), close(forServers)]);
+    },
+  };
 }

@@ -6,7 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { CATALOGUE_FILE } from '../catalogue/build';
 import { ImageBuilder } from '../catalogue/builder';
+import { CatalogueFileReader } from '../catalogue/catalogue-file';
 import { DockerCatalogue } from '../catalogue/docker-catalogue';
 import type { Config } from '../config';
 import { BerthError } from '../errors';
@@ -21,6 +23,7 @@ import { ActivityStore } from '../store/activity';
 import { answers, EmbeddedRedis, embeddedRedisFiles, proxyAddress } from '../store/embedded-redis';
 import { GroupStore } from '../store/groups';
 import { LoginFailureStore } from '../store/login-failures';
+import { OAuthCodeStore } from '../store/oauth-codes';
 import { connectRedis, type RedisAddress, type RedisClient } from '../store/redis';
 import { RedisRouteStore } from '../store/routes';
 import { ServerStore } from '../store/servers';
@@ -42,6 +45,7 @@ export interface Runtime {
   routes: RedisRouteStore;
   records: ServerStore;
   loginFailures: LoginFailureStore;
+  oauthCodes: OAuthCodeStore;
   catalogue: DockerCatalogue;
   builder: ImageBuilder;
   spawner: DockerSpawner;
@@ -105,7 +109,8 @@ export async function openRuntime(config: Config, log: Logger, options: RuntimeO
   const records = new ServerStore(redis);
   const users = new UserStore(redis);
   const activity = new ActivityStore(redis);
-  const builder = new ImageBuilder(docker, config.imagesDir ?? IMAGES_DIR, log, config.buildImages === 'missing');
+  const imagesDir = config.imagesDir ?? IMAGES_DIR;
+  const builder = new ImageBuilder(docker, imagesDir, log, config.buildImages === 'missing');
   const catalogue = new DockerCatalogue(
     docker,
     {
@@ -113,6 +118,7 @@ export async function openRuntime(config: Config, log: Logger, options: RuntimeO
       defaultId: config.defaultImage,
       defaultLimits: { memory: config.memLimit, cpu: config.cpuLimit, pids: config.pidsLimit },
       overrides: config.imageLimits,
+      file: new CatalogueFileReader(path.join(imagesDir, CATALOGUE_FILE)),
     },
     builder,
   );
@@ -125,10 +131,14 @@ export async function openRuntime(config: Config, log: Logger, options: RuntimeO
     httpTimeoutMs: config.httpTimeout,
     log,
     builder,
+    serverApiPort: config.serverApiPort,
+    publicUrl: config.publicUrl?.origin,
   });
   const metrics: Metrics = new Metrics(() => readHub({ users, records, activity, queued: () => servers.queued }));
+  const tokens = new TokenStore(redis);
   const servers = new Servers({
     spawner,
+    tokens,
     catalogue,
     routes,
     records,
@@ -148,11 +158,12 @@ export async function openRuntime(config: Config, log: Logger, options: RuntimeO
     docker,
     users,
     sessions: new SessionStore(redis),
-    tokens: new TokenStore(redis),
+    tokens,
     groups: new GroupStore(redis),
     routes,
     records,
     loginFailures: new LoginFailureStore(redis),
+    oauthCodes: new OAuthCodeStore(redis),
     catalogue,
     builder,
     spawner,

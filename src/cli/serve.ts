@@ -55,6 +55,7 @@ async function ensureAdmins(rt: Runtime, names: readonly string[]): Promise<void
 
 /** Says which catalogue images are missing or old; with HUB_BUILD_IMAGES=missing they build in the background. */
 async function reportImages(rt: Runtime): Promise<void> {
+  for (const problem of rt.catalogue.problems()) rt.log.warn('left out of the catalogue', { problem });
   for (const { source, state } of await outdatedImages(rt.docker, rt.builder.sources())) {
     const image = `catalogue image '${source.catalogueId}'`;
     const why = state === 'missing' ? 'is not built' : `is older than images/${source.name}`;
@@ -84,9 +85,9 @@ export async function serve(config: Config): Promise<void> {
     await pingDocker(rt);
     await ensureAdmins(rt, config.adminUsers);
     await reportImages(rt);
-    await rt.spawner.prepare();
+    const { serverApiHost } = await rt.spawner.prepare();
     await rt.servers.reconcile();
-    const hub = await listen(rt, keys, config.port, config.bind);
+    const hub = await listen(rt, keys, { port: config.port, bind: config.bind, serverApiHost });
     rt.metrics.startupDuration.observe(secondsSince(begun));
     const stopBackground = startBackground(rt, {
       pollIntervalMs: config.pollInterval,

@@ -121,6 +121,14 @@ export const SETTINGS = {
       'HUB_NETWORK), auto (network inside a container, else port).',
     oneOf('auto', 'port', 'network'),
   ),
+  serverApiPort: setting(
+    'HUB_SERVER_API_PORT',
+    '8082',
+    "Port of the hub's API for user servers (JUPYTERHUB_API_URL), on the servers' network only: the " +
+      'network gateway for a hub on the host, its own address for a hub in a container. Only /hub/api ' +
+      'answers there, and only to API tokens.',
+    integer(1, 65535),
+  ),
   defaultImage: setting('HUB_DEFAULT_IMAGE', 'python', 'Catalogue id started when a user does not pick one.', (raw) =>
     name(raw),
   ),

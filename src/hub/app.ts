@@ -16,6 +16,7 @@ import { Access, pageContext } from './access';
 import { apiRouter } from './api';
 import type { HubConfig, HubDeps } from './deps';
 import { Directory } from './directory';
+import { linksRouter } from './links';
 import { opsRouter } from './ops';
 import { pagesRouter } from './pages';
 import { errorPage } from './views';
@@ -191,8 +192,10 @@ export function createHub(config: HubConfig, deps: HubDeps): Koa {
   const pages = pagesRouter({ ...deps, passport, throttle: new LoginThrottle(deps.loginFailures) });
   const api = apiRouter({ ...deps, access, directory, deleteHome: config.deleteHome });
   const ops = opsRouter(deps, access);
+  const links = linksRouter(deps);
   app.use(pages.routes()).use(pages.allowedMethods());
   app.use(api.routes()).use(api.allowedMethods());
   app.use(ops.routes()).use(ops.allowedMethods());
+  app.use(links.routes()).use(links.allowedMethods());
   return app;
 }

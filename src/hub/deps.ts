@@ -11,6 +11,7 @@ import type { Spawner } from '../spawner/spawner';
 import type { ActivityStore } from '../store/activity';
 import type { GroupStore } from '../store/groups';
 import type { LoginFailureStore } from '../store/login-failures';
+import type { OAuthCodeStore } from '../store/oauth-codes';
 import type { RouteStore } from '../store/routes';
 import type { ServerStore } from '../store/servers';
 import type { SessionStore } from '../store/sessions';
@@ -26,6 +27,7 @@ export interface HubDeps {
   records: ServerStore;
   activity: ActivityStore;
   loginFailures: LoginFailureStore;
+  oauthCodes: OAuthCodeStore;
   servers: Servers;
   /** For deleting home volumes when users are deleted (HUB_DELETE_HOME=delete). */
   spawner: Pick<Spawner, 'removeHome'>;

@@ -132,6 +132,6 @@ export function tokenModel(t: TokenRecord) {
     expires_at: t.expires_at,
     last_activity: t.last_activity,
     session_id: null,
-    oauth_client: 'JupyterHub',
+    oauth_client: t.client ?? 'JupyterHub',
   };
 }

@@ -8,6 +8,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { safeNext } from '../auth/next';
 import type { Passport } from '../auth/passport';
+import { serverPrefix } from '../auth/single-user';
 import type { LoginThrottle } from '../auth/throttle';
 import { isUsername } from '../auth/username';
 import { XSRF_FIELD, xsrfMatches } from '../auth/xsrf';
@@ -21,6 +22,7 @@ import { adminPage, homePage, loginPage, logoutPage, pendingPage, spawnPage, tok
 
 const HOME = '/hub/home';
 const STATIC_TYPES: Record<string, string> = {
+  '.svg': 'image/svg+xml',
   '.js': 'application/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
 };
@@ -178,7 +180,7 @@ export function pagesRouter(deps: HubDeps & { passport: Passport; throttle: Logi
     const name = await spawnTarget(ctx);
     const view = await servers.view(name);
     if (view.state !== 'stopped')
-      return ctx.redirect(name === ctx.state.user?.name ? `/user/${name}/tree` : `/hub/spawn-pending/${name}`);
+      return ctx.redirect(name === ctx.state.user?.name ? `/user/${name}/` : `/hub/spawn-pending/${name}`);
     await renderSpawn(ctx, name);
   });
 
@@ -196,7 +198,7 @@ export function pagesRouter(deps: HubDeps & { passport: Passport; throttle: Logi
       return renderSpawn(ctx, name, { status: err.status, message: err.message, image });
     }
     const own = name === ctx.state.user?.name;
-    ctx.redirect(started === 'ready' && own ? `/user/${name}/tree` : `/hub/spawn-pending/${name}`);
+    ctx.redirect(started === 'ready' && own ? `/user/${name}/` : `/hub/spawn-pending/${name}`);
   });
 
   router.get('/hub/spawn-pending/:name', async (ctx) => {
@@ -206,12 +208,13 @@ export function pagesRouter(deps: HubDeps & { passport: Passport; throttle: Logi
     mayActOn(caller, name);
     if (!(await users.get(name))) return;
     const view = await servers.view(name);
-    if (view.state === 'running' && name === caller.name) return ctx.redirect(`/user/${name}/tree`);
+    // Where the page goes once the server is ready: a path on it (a shared link), else its start.
+    const next = typeof ctx.query.next === 'string' ? safeNext(ctx.query.next, '') : '';
+    const to = next.startsWith(serverPrefix(name)) ? next : serverPrefix(name);
+    if (view.state === 'running' && name === caller.name) return ctx.redirect(to);
     if (view.state === 'stopped' && !view.lastError) return ctx.redirect(HOME);
-    render(
-      ctx,
-      pendingPage(pageContext(ctx), { name, lastError: view.state === 'stopped' ? view.lastError : undefined }),
-    );
+    const lastError = view.state === 'stopped' ? view.lastError : undefined;
+    render(ctx, pendingPage(pageContext(ctx), { name, lastError, next: to }));
   });
 
   router.get('/hub/admin', async (ctx) => {
@@ -224,6 +227,14 @@ export function pagesRouter(deps: HubDeps & { passport: Passport; throttle: Logi
   router.get('/hub/token', (ctx) => {
     pageCaller(ctx);
     render(ctx, tokenPage(pageContext(ctx)));
+  });
+
+  // JupyterHub's logo URL: a single-user server's page shows it, linked to the hub.
+  router.get('/hub/logo', (ctx) => {
+    const logo = staticFiles.get('logo.svg');
+    ctx.type = logo?.type ?? 'image/svg+xml';
+    ctx.set('Cache-Control', 'max-age=3600');
+    ctx.body = logo?.body;
   });
 
   router.get('/hub/static/:file', (ctx) => {

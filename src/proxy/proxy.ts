@@ -88,13 +88,18 @@ function crossSite(req: IncomingMessage): boolean {
   return foreignOrigin(req.headers);
 }
 
-/** Headers for the user's server: the hub's cookies out, the server's own token in. */
+/**
+ * Headers for the user's server: the hub's cookies out, and in, for a server that trusts the
+ * proxy (Berth's own images), its token. A server that signs people in itself (JupyterHub's
+ * single-user server) gets the caller's own credentials: its cookie, or an API token it checks
+ * with the hub.
+ */
 function upstreamHeaders(req: IncomingMessage, token: string, websocket: boolean): OutgoingHttpHeaders {
   const out = forwardedHeaders(req, websocket);
   delete out.cookie;
   const cookie = withoutHubCookies(req.headers.cookie);
   if (cookie) out.cookie = cookie;
-  out.authorization = `token ${token}`;
+  if (token) out.authorization = `token ${token}`;
   return out;
 }
 

@@ -8,6 +8,7 @@ import type { Spawner } from '../spawner/spawner';
 import type { ActivityStore } from '../store/activity';
 import type { RouteStore } from '../store/routes';
 import type { ServerRecord, ServerStore } from '../store/servers';
+import type { TokenStore } from '../store/tokens';
 import type { UserStore } from '../store/users';
 import type { ServerMetrics } from './ledger';
 
@@ -16,6 +17,8 @@ export interface ServersDeps {
   catalogue: Catalogue;
   routes: RouteStore;
   records: ServerStore;
+  /** Where each server's own hub API token lives while it runs. */
+  tokens: TokenStore;
   users: UserStore;
   activity: ActivityStore;
   log: Logger;

@@ -3,12 +3,14 @@
  * timed for the metrics. Only the lifecycle (servers.ts) uses it; it is the one place a server
  * ends, whatever ended it.
  */
+import { serverClient } from '../auth/single-user';
 import type { Logger } from '../log';
 import { secondsSince } from '../metrics/metrics';
 import type { RunningServer, ServerStatus, Spawner } from '../spawner/spawner';
 import type { ActivityStore } from '../store/activity';
 import type { RouteStore } from '../store/routes';
 import type { ServerStore } from '../store/servers';
+import type { TokenStore } from '../store/tokens';
 import type { UserStore } from '../store/users';
 
 /** A duration histogram by outcome (prom-client's Histogram fits). */
@@ -38,6 +40,7 @@ export interface LedgerDeps {
   log: Logger;
   routes: RouteStore;
   records: ServerStore;
+  tokens: TokenStore;
   users: UserStore;
   activity: ActivityStore;
   metrics?: ServerMetrics;
@@ -48,7 +51,7 @@ export class Ledger {
 
   /**
    * Ends `user`'s server: traffic stops first (the route goes), then the container, then what
-   * the hub recorded of it; its owner is told why, or nothing.
+   * the hub recorded of it; its owner is told why, or nothing, before its record goes.
    */
   async end(user: string, how: Ending): Promise<void> {
     await this.unroute(user);
@@ -58,9 +61,12 @@ export class Ledger {
         this.deps.log.warn('could not stop a container; reconciling will', { user, err });
       });
     }
+    // The server's own API token, and those people got through its OAuth, end with it.
+    await this.deps.tokens.deleteForClient(user, serverClient(user));
+    // Told before the record goes: whoever sees the server gone sees why with it.
+    await this.deps.users.setLastError(user, how.lastError);
     await this.deps.records.delete(user);
     await this.deps.activity.forget(user);
-    await this.deps.users.setLastError(user, how.lastError);
   }
 
   /** Routes `user`'s path to their running server. */

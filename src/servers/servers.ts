@@ -7,6 +7,7 @@
  * servers that die are noticed (engine events, and `reconcile` as a backstop), and a restarted
  * hub adopts what still runs. It knows the engine and the catalogue only by their interfaces.
  */
+import { serverClient, serverPrefix, serverTokenScopes } from '../auth/single-user';
 import { BerthError, badRequest } from '../errors';
 import { secondsSince } from '../metrics/metrics';
 import type { ServerContainer } from '../spawner/spawner';
@@ -112,7 +113,8 @@ export class Servers {
         this.progress.report(user, { stage: 'queued', message });
       }, signal);
       try {
-        const server = await spawner.start({ user, image, signal }, (p) => this.progress.report(user, p));
+        const apiToken = await this.serverToken(user);
+        const server = await spawner.start({ user, image, signal, apiToken }, (p) => this.progress.report(user, p));
         this.progress.report(user, { stage: 'routing', message: 'Your server answers; routing it' });
         await this.ledger.route(user, server);
         await records.update(user, { state: 'running', container: server.container });
@@ -134,6 +136,13 @@ export class Servers {
       this.progress.failed(user, message);
       throw known ? err : new BerthError(500, message);
     }
+  }
+
+  /** A fresh hub API token for `user`'s server, with JupyterHub's server scopes; it ends with the server. */
+  private async serverToken(user: string): Promise<string> {
+    const note = `Server at ${serverPrefix(user)}`;
+    const scopes = serverTokenScopes(user);
+    return (await this.deps.tokens.create(user, { note, scopes, client: serverClient(user) })).token;
   }
 
   /** A record left from an earlier server: a 400 if that server runs, else it is cleared away. */

@@ -1,26 +1,28 @@
 /**
  * What a user's server container is, as Docker is asked to create it: the catalogue image, run
  * as the non-root notebook user, with every capability dropped, no-new-privileges, the image's
- * limits, the user's home volume as its only mount, this hub's labels, and the server's token
- * (which only the proxy ever sends it).
+ * limits, the user's home volume as its only mount, this hub's labels, and its environment: for
+ * Berth's own images the token only the proxy sends it, for every image JupyterHub's single-user
+ * variables.
  */
 import type Docker from 'dockerode';
 import type { CatalogueImage } from '../catalogue/catalogue';
+import { IMAGE_LABEL } from '../catalogue/labels';
 import { LABEL, type Naming } from './naming';
 
 /** The uid:gid every catalogue image runs as (jovyan:users in images/python). */
 const SERVER_USER = '1000:100';
 export const SERVER_PORT = 8888;
 const HOME = '/home/jovyan';
-/** The server's token, in its environment: how a reattaching hub learns it again. */
+/** The token Berth's own images trust, in their environment: how a reattaching hub learns it again. */
 export const TOKEN_ENV = 'BERTH_SERVER_TOKEN=';
 
 export interface ServerSpec {
   user: string;
+  /** The image as it is on the engine: its `imageId` is exactly what the catalogue, the build or the pull says. */
   image: CatalogueImage;
-  /** The engine's id of the image (exactly what the catalogue or the build says). */
-  imageId: string;
-  token: string;
+  /** NAME=value lines. */
+  env: string[];
   network: string;
   /** Publish the server's port on 127.0.0.1 (a hub on the host reaches it there). */
   publish: boolean;
@@ -32,10 +34,10 @@ export function serverContainer(names: Naming, spec: ServerSpec): Docker.Contain
   const published = { [`${SERVER_PORT}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: '' }] };
   return {
     name: names.container(user),
-    Image: spec.imageId,
+    Image: spec.image.imageId,
     User: SERVER_USER,
-    Env: [`${TOKEN_ENV}${spec.token}`, `BERTH_BASE_URL=/user/${user}/`, `BERTH_USER=${user}`],
-    Labels: { ...names.labels('server', user), [LABEL.image]: image.id },
+    Env: spec.env,
+    Labels: { ...names.labels('server', user), [LABEL.image]: image.id, [IMAGE_LABEL.protocol]: image.protocol },
     ExposedPorts: { [`${SERVER_PORT}/tcp`]: {} },
     HostConfig: {
       Init: true,

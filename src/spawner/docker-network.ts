@@ -37,8 +37,12 @@ export interface NetworkPlan {
   log: Logger;
 }
 
-/** Makes sure `plan.network` exists with the isolation the access needs, and joins it from a container. */
-export async function prepareNetwork(docker: Docker, plan: NetworkPlan): Promise<void> {
+/**
+ * Makes sure `plan.network` exists with the isolation the access needs, and joins it from a
+ * container. Resolves the hub's address on it, where servers reach the hub's API: the network's
+ * gateway for a hub on the host, the hub container's own address for a hub in a container.
+ */
+export async function prepareNetwork(docker: Docker, plan: NetworkPlan): Promise<string> {
   const { network, access, log } = plan;
   const isolated = access === 'port';
   try {
@@ -68,7 +72,16 @@ export async function prepareNetwork(docker: Docker, plan: NetworkPlan): Promise
       });
     log.info('created network', { network, isolated });
   }
-  if (access === 'network') await joinNetwork(docker, network, log);
+  if (access === 'network') {
+    await joinNetwork(docker, network, log);
+    const self = await docker.getContainer(os.hostname()).inspect();
+    const address = self.NetworkSettings.Networks?.[network]?.IPAddress;
+    if (address) return address;
+    throw new BerthError(500, `The hub's container has no address on network ${network}.`);
+  }
+  const gateway = (await docker.getNetwork(network).inspect()).IPAM?.Config?.[0]?.Gateway;
+  if (gateway) return gateway;
+  throw new BerthError(500, `Network ${network} has no gateway, so servers on it could not reach the hub.`);
 }
 
 /** The hub in a container joins the network its users' containers are on, to reach them by name. */

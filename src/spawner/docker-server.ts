@@ -86,9 +86,10 @@ export async function failIfDead(user: string, container: Docker.Container): Pro
 
 export interface AnswerWait {
   user: string;
-  /** The server's base URL (http://host:port). */
-  target: string;
-  token: string;
+  /** Where to ask: the server's base URL (http://host:port) and a path that answers 200 once it is up. */
+  url: string;
+  /** The token Berth's own images want; none for JupyterHub's, whose /api answers anyone. */
+  token?: string;
   container: Docker.Container;
   timeoutMs: number;
   signal?: AbortSignal;
@@ -98,13 +99,13 @@ export interface AnswerWait {
 
 /** Polls the server's status API with its token until it answers 200, it dies, or time is up. */
 export async function waitUntilAnswers(wait: AnswerWait): Promise<void> {
-  const { user, target, token, container, timeoutMs, signal } = wait;
-  const url = `${target}/user/${user}/api/status`;
+  const { user, url, token, container, timeoutMs, signal } = wait;
+  const headers: Record<string, string> = token ? { authorization: `token ${token}` } : {};
   const begun = Date.now();
   let reported = 0;
   for (let attempt = 0; ; attempt++) {
     throwIfCancelled(signal);
-    if ((await httpStatus(url, { authorization: `token ${token}` })) === 200) return;
+    if ((await httpStatus(url, headers)) === 200) return;
     if (attempt % 25 === 24) await failIfDead(user, container); // about every half second
     const waited = Date.now() - begun;
     if (waited > timeoutMs) {

@@ -6,16 +6,27 @@
  */
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
+import { serverPrefix, singleUserEnv } from '../auth/single-user';
 import type { ImageBuilder } from '../catalogue/builder';
-import type { CatalogueImage } from '../catalogue/catalogue';
-import { BerthError, engineError, isUnreachable, statusOf } from '../errors';
+import type { CatalogueImage, Protocol } from '../catalogue/catalogue';
+import { IMAGE_LABEL, protocolOf } from '../catalogue/labels';
+import { BerthError, engineError, statusOf } from '../errors';
 import type { Logger } from '../log';
 import { SERVER_PORT, serverContainer, TOKEN_ENV } from './docker-container';
 import { followExits } from './docker-events';
+import { ensureImage } from './docker-image';
 import { prepareNetwork, type ServerAccess, serverAccess } from './docker-network';
 import { exitReason, failIfDead, ignoreStatus, throwIfCancelled, waitUntilAnswers, within } from './docker-server';
 import { LABEL, type Naming, naming } from './naming';
-import type { RunningServer, ServerContainer, ServerStatus, Spawner, SpawnRequest, StartProgress } from './spawner';
+import type {
+  Prepared,
+  RunningServer,
+  ServerContainer,
+  ServerStatus,
+  Spawner,
+  SpawnRequest,
+  StartProgress,
+} from './spawner';
 
 export interface DockerSpawnerOptions {
   hubName: string;
@@ -32,9 +43,18 @@ export interface DockerSpawnerOptions {
   log: Logger;
   /** Builds catalogue images a start needs that are not built yet (HUB_BUILD_IMAGES=missing). */
   builder?: ImageBuilder;
+  /** The port of the hub's API for servers (HUB_SERVER_API_PORT), on the address `prepare` finds. */
+  serverApiPort: number;
+  /** HUB_PUBLIC_URL's origin, when set: servers are told where people reach them. */
+  publicUrl?: string;
 }
 
 const STOP_GRACE_SECONDS = 5;
+
+/** What answers 200 once a server is up: Berth's images' status API (with their token), JupyterHub's public /api. */
+function answerUrl(target: string, user: string, protocol: Protocol): string {
+  return `${target}${serverPrefix(user)}${protocol === 'berth' ? 'api/status' : 'api'}`;
+}
 
 type Report = (progress: StartProgress) => void;
 
@@ -42,6 +62,8 @@ export class DockerSpawner implements Spawner {
   private readonly names: Naming;
   private readonly log: Logger;
   private access: ServerAccess = 'port';
+  /** Where servers reach the hub's API, once prepared. */
+  private apiUrl = '';
 
   constructor(
     private readonly docker: Docker,
@@ -51,11 +73,14 @@ export class DockerSpawner implements Spawner {
     this.log = opts.log.child({ component: 'spawner' });
   }
 
-  async prepare(): Promise<void> {
+  async prepare(): Promise<Prepared> {
     this.access = await serverAccess(this.docker, this.opts.access);
-    this.log.info('how user servers are reached', { access: this.access, network: this.opts.network });
+    const { network } = this.opts;
     const labels = this.names.labels('network');
-    await prepareNetwork(this.docker, { network: this.opts.network, access: this.access, labels, log: this.log });
+    const host = await prepareNetwork(this.docker, { network, access: this.access, labels, log: this.log });
+    this.apiUrl = `http://${host}:${this.opts.serverApiPort}/hub/api`;
+    this.log.info('how user servers are reached', { access: this.access, network, hubApi: this.apiUrl });
+    return { serverApiHost: host };
   }
 
   async ping(): Promise<void> {
@@ -67,23 +92,29 @@ export class DockerSpawner implements Spawner {
   }
 
   /** The start's steps, top to bottom; a cancelled start stops at the next step. */
-  private async launch({ user, image, signal }: SpawnRequest, report: Report): Promise<RunningServer> {
+  private async launch({ user, signal, apiToken, ...request }: SpawnRequest, report: Report): Promise<RunningServer> {
     const begun = Date.now();
-    const imageId = await this.ensureImage(image, report);
+    const image = await ensureImage(
+      { docker: this.docker, builder: this.opts.builder, log: this.log },
+      request.image,
+      report,
+    );
     throwIfCancelled(signal);
     report({ stage: 'clearing', message: 'Clearing away any old container' });
     await Promise.all([this.removeContainer(user), this.ensureHome(user)]);
     throwIfCancelled(signal);
-    const token = randomBytes(32).toString('hex');
+    // Berth's own images let in only what carries this token, which only the proxy has.
+    const token = image.protocol === 'berth' ? randomBytes(32).toString('hex') : '';
+    const env = this.environment(user, image, apiToken, token);
     report({ stage: 'creating', message: `Creating your container from ${image.title}` });
-    const container = await this.createAndStart(user, image, imageId, token, report);
+    const container = await this.createAndStart(user, image, env, report);
     try {
       throwIfCancelled(signal);
       report({ stage: 'answering', message: 'Container started; waiting for the notebook server to answer' });
       const target = await this.address(container, user);
       await waitUntilAnswers({
         user,
-        target,
+        url: answerUrl(target, user, image.protocol),
         token,
         container,
         timeoutMs: this.opts.httpTimeoutMs,
@@ -107,11 +138,10 @@ export class DockerSpawner implements Spawner {
   private async createAndStart(
     user: string,
     image: CatalogueImage,
-    imageId: string,
-    token: string,
+    env: string[],
     report: Report,
   ): Promise<Docker.Container> {
-    const spec = { user, image, imageId, token, network: this.opts.network, publish: this.access === 'port' };
+    const spec = { user, image, env, network: this.opts.network, publish: this.access === 'port' };
     const creating = this.docker.createContainer(serverContainer(this.names, spec));
     let created: Docker.Container | undefined;
     const starting = creating.then(async (c) => {
@@ -132,6 +162,18 @@ export class DockerSpawner implements Spawner {
     }
   }
 
+  /**
+   * The container's environment: JupyterHub's single-user variables for every image (tools
+   * inside talk to the hub with JUPYTERHUB_API_TOKEN), and for Berth's own the token it trusts.
+   */
+  private environment(user: string, image: CatalogueImage, apiToken: string, token: string): string[] {
+    const listen = `0.0.0.0:${SERVER_PORT}`;
+    const { publicUrl } = this.opts;
+    const hub = singleUserEnv({ user, apiToken, apiUrl: this.apiUrl, listen, defaultUrl: image.defaultUrl, publicUrl });
+    if (image.protocol !== 'berth') return hub;
+    return [...hub, `${TOKEN_ENV}${token}`, `BERTH_BASE_URL=/user/${user}/`, `BERTH_USER=${user}`];
+  }
+
   /** Removes a failed container by id, so that a retry's new container of the same name is safe. */
   private async discard(container: Docker.Container, user: string): Promise<void> {
     await container
@@ -145,34 +187,6 @@ export class DockerSpawner implements Spawner {
     return work().catch((err: unknown) => {
       throw engineError(err);
     });
-  }
-
-  /** The engine's id of the image to run, building it first when it is not built yet. */
-  private async ensureImage(image: CatalogueImage, report: Report): Promise<string> {
-    if (image.built) return image.imageId;
-    const builder = this.opts.builder;
-    if (!builder?.source(image.id)) {
-      throw new BerthError(
-        503,
-        `Image '${image.id}' is not built yet; an admin can build it with \`berth images build ${image.id}\`.`,
-      );
-    }
-    report({ stage: 'image', message: `Building the ${image.title} image (first start; this takes a few minutes)` });
-    try {
-      return await builder.ensure(image.id, {
-        step: (message) => report({ stage: 'image', message }),
-        detail: (line) => {
-          const step = /^Step (\d+)\/(\d+) : (.*)$/.exec(line);
-          if (!step) return;
-          const [n, of, what] = [Number(step[1]), Number(step[2]), step[3].slice(0, 100)];
-          report({ stage: 'image', message: `Building ${image.title}: step ${n} of ${of}: ${what}`, done: n / of });
-        },
-      });
-    } catch (err) {
-      if (isUnreachable(err)) throw err;
-      this.log.error('image build failed', { image: image.id, err });
-      throw new BerthError(500, `Image '${image.id}' did not build; an admin can find why in the hub log.`);
-    }
   }
 
   stop(user: string): Promise<void> {
@@ -234,11 +248,14 @@ export class DockerSpawner implements Spawner {
         throw err;
       });
       if (!info.State.Running) throw new BerthError(500, `Your server stopped: ${exitReason(info.State)}.`, { user });
-      const token = info.Config.Env.find((e) => e.startsWith(TOKEN_ENV))?.slice(TOKEN_ENV.length);
-      if (!token)
+      const protocol = protocolOf(info.Config.Labels?.[IMAGE_LABEL.protocol]);
+      const token = info.Config.Env.find((e) => e.startsWith(TOKEN_ENV))?.slice(TOKEN_ENV.length) ?? '';
+      if (protocol === 'berth' && !token) {
         throw new BerthError(500, "Your server's container has no token; it was not started by Berth.", { user });
+      }
       const target = await this.address(container, user);
-      await waitUntilAnswers({ user, target, token, container, timeoutMs: this.opts.httpTimeoutMs });
+      const url = answerUrl(target, user, protocol);
+      await waitUntilAnswers({ user, url, token, container, timeoutMs: this.opts.httpTimeoutMs });
       return { target, token, container: info.Id };
     });
   }

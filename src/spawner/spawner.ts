@@ -8,6 +8,8 @@ import type { CatalogueImage } from '../catalogue/catalogue';
 export interface SpawnRequest {
   user: string;
   image: CatalogueImage;
+  /** The server's own hub API token (JUPYTERHUB_API_TOKEN), with JupyterHub's server scopes. */
+  apiToken: string;
   /** Aborted when the start is cancelled (the user pressed stop): the spawner cleans up and rejects. */
   signal?: AbortSignal;
 }
@@ -15,7 +17,10 @@ export interface SpawnRequest {
 export interface RunningServer {
   /** Base URL the proxy forwards to, e.g. http://127.0.0.1:32768 */
   target: string;
-  /** The server's own random token, which the proxy injects. */
+  /**
+   * The token the proxy injects (Berth's own images trust it); '' for a server that signs people
+   * in itself through the hub's OAuth (jupyterhub-singleuser).
+   */
   token: string;
   /** The engine's id of the container. */
   container: string;
@@ -64,9 +69,15 @@ export interface StartProgress {
   done?: number;
 }
 
+/** What preparing the engine settled that the rest of the hub needs. */
+export interface Prepared {
+  /** The address servers reach the hub on: the hub's API for them listens there. */
+  serverApiHost: string;
+}
+
 export interface Spawner {
   /** Runs once before the hub serves: networks and anything else starts need. */
-  prepare(): Promise<void>;
+  prepare(): Promise<Prepared>;
   /** Resolves when the container engine answers (the health check), rejects otherwise. */
   ping(): Promise<void>;
   /**

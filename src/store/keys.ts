@@ -37,6 +37,8 @@ export const keys = {
   groups: 'berth:groups',
   /** Set: the groups a user is in. */
   userGroups: (name: string) => `berth:user-groups:${name}`,
+  /** String (JSON: client, user, redirect URI), expiring in 5 minutes: an OAuth authorization code. */
+  oauthCode: (code: string) => `berth:oauth-code:${code}`,
   /** Hash (fails, until), expiring: failed sign-ins for a username, under a digest of it. */
   loginFailuresOfUser: (digest: string) => `berth:login:user:${digest}`,
   /** Hash (fails, until), expiring: failed sign-ins from a client address, under a digest of it. */

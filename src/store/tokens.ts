@@ -17,6 +17,8 @@ export interface TokenRecord {
   created: string;
   expires_at: string | null;
   last_activity: string | null;
+  /** The OAuth client (a user's server) it was issued to or for; null for a plain API token. */
+  client: string | null;
 }
 
 const digest = (token: string) => createHash('sha256').update(token).digest('hex');
@@ -31,6 +33,7 @@ function toRecord(h: Record<string, string>): TokenRecord | undefined {
     created: h.created,
     expires_at: h.expires_at || null,
     last_activity: h.last_activity || null,
+    client: h.client || null,
   };
 }
 
@@ -45,7 +48,7 @@ export class TokenStore {
   /** Makes a token for `user`; resolves the token itself (shown once) and its record. */
   async create(
     user: string,
-    opts: { note: string; scopes: string[]; expiresInSeconds?: number },
+    opts: { note: string; scopes: string[]; expiresInSeconds?: number; client?: string },
   ): Promise<{ token: string; record: TokenRecord }> {
     const token = randomBytes(32).toString('hex');
     const id = `a${await this.redis.incr(keys.tokenSeq)}`;
@@ -59,6 +62,7 @@ export class TokenStore {
       created: now.toISOString(),
       expires_at: expires?.toISOString() ?? null,
       last_activity: null,
+      client: opts.client ?? null,
     };
     const d = digest(token);
     const tx = this.redis
@@ -71,6 +75,7 @@ export class TokenStore {
         created: record.created,
         expires_at: record.expires_at ?? '',
         last_activity: '',
+        client: record.client ?? '',
       })
       .set(keys.tokenId(id), d)
       .sadd(keys.userTokens(user), id);
@@ -116,6 +121,11 @@ export class TokenStore {
     if (!d || (await this.redis.hget(keys.token(d), 'user')) !== user) return false;
     await this.redis.multi().del(keys.token(d), keys.tokenId(id)).srem(keys.userTokens(user), id).exec();
     return true;
+  }
+
+  /** Revokes every token of `user` issued to or for OAuth client `client` (their server, when it ends). */
+  async deleteForClient(user: string, client: string): Promise<void> {
+    for (const record of await this.list(user)) if (record.client === client) await this.delete(user, record.id);
   }
 
   async deleteAllOf(user: string): Promise<void> {

@@ -5,7 +5,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { artifactPath, launchChromium, runInNewNotebook, signedInPage } from '../helpers/browser';
+import { artifactPath, launchChromium, runInNewNotebook, signedInPage, waitForPath } from '../helpers/browser';
 import { containersOf } from '../helpers/docker';
 import { startHub, type TestHub } from '../helpers/hub';
 
@@ -46,7 +46,7 @@ t('the spawn page shows a card per image with kernels, packages, limits, size an
 t('picking R and pressing Start lands in the R environment, where R code runs', async ({ hub, page }) => {
   await page.click('#image-r');
   await page.click('#start');
-  await page.waitForURL('**/user/rita/tree', { timeout: 60_000 });
+  await waitForPath(page, '/user/rita/tree', 60_000);
   const [container] = await containersOf(hub.hubName);
   assert.is(container.Labels['berth.image'], 'r');
   const traffic = (page as typeof page & { traffic: string[] }).traffic;

@@ -6,7 +6,15 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { keys } from '../../src/store/keys';
-import { artifactPath, launchChromium, recordTraffic, runInNewNotebook, settled, treeReady } from '../helpers/browser';
+import {
+  artifactPath,
+  launchChromium,
+  recordTraffic,
+  runInNewNotebook,
+  settled,
+  treeReady,
+  waitForPath,
+} from '../helpers/browser';
 import { containersOf } from '../helpers/docker';
 import { startHub, type TestHub } from '../helpers/hub';
 
@@ -57,7 +65,7 @@ t('signing in lands on the home page', async ({ page }) => {
 
 t('Start my server lands in the notebook UI at /user/alice/tree', async ({ hub, page, traffic }) => {
   await page.click('#start');
-  await page.waitForURL('**/user/alice/tree', { timeout: 60_000 });
+  await waitForPath(page, '/user/alice/tree', 60_000);
   await settled(page, treeReady('python3')).catch((err: Error) => {
     throw new Error(`${err.message}\nproblems: ${traffic.join('\n')}`);
   });

@@ -13,6 +13,7 @@ export function fakeImage(id: string, built = true): CatalogueImage {
     kernels: [{ name: 'python3', language: 'Python', version: '3.11' }],
     packages: [],
     limits: { memory: 512 * 1024 ** 2, cpu: 1, pids: 256 },
+    protocol: 'berth',
     built,
     imageId: built ? `sha256:${id}` : '',
     size: built ? 100 * 1024 ** 2 : 0,

@@ -12,6 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { BerthError } from '../../src/errors';
 import type {
+  Prepared,
   RunningServer,
   ServerContainer,
   ServerStatus,
@@ -40,8 +41,9 @@ export class FakeSpawner implements Spawner {
   /** Set false to play an engine that does not answer. */
   engineUp = true;
 
-  async prepare(): Promise<void> {
+  async prepare(): Promise<Prepared> {
     this.calls.push('prepare');
+    return { serverApiHost: '127.0.0.1' };
   }
 
   async ping(): Promise<void> {

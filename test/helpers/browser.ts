@@ -65,6 +65,14 @@ export async function settled(
   }
 }
 
+/**
+ * Waits until the page is at `path`, whatever its query: the notebook server redirects a server's
+ * root to its default URL with an empty one (`/user/alice/tree?`), as under JupyterHub.
+ */
+export async function waitForPath(page: Page, path: string, timeout: number): Promise<void> {
+  await page.waitForURL((url) => url.pathname === path, { timeout });
+}
+
 /** The notebook tree page, rendered, with `kernel` in its New menu. */
 export function treeReady(kernel: string) {
   return async (page: Page, ms: number) => {

@@ -91,6 +91,22 @@ export class Client {
   }
 }
 
+/**
+ * Follows redirects on this origin as a browser does for a page load, from `path`; resolves the
+ * last answer and every URL visited (a server's OAuth dance with the hub is three of them).
+ */
+export async function follow(client: Client, path: string, max = 10): Promise<{ res: Response; visited: string[] }> {
+  const visited = [path];
+  let res = await client.request(path, { headers: { accept: 'text/html' } });
+  while (res.status >= 300 && res.status < 400 && visited.length <= max) {
+    const next = new URL(res.headers.get('location') ?? '', new URL(visited.at(-1)!, client.base));
+    if (next.origin !== new URL(client.base).origin) throw new Error(`redirected off the hub: ${next}`);
+    visited.push(next.pathname + next.search);
+    res = await client.request(next.pathname + next.search, { headers: { accept: 'text/html' } });
+  }
+  return { res, visited };
+}
+
 export async function signedIn(base: string, username: string, password: string): Promise<Client> {
   const client = new Client(base);
   const res = await client.login(username, password);

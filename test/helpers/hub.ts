@@ -62,9 +62,9 @@ export async function startHub(
       ? createLogger('debug')
       : silentLogger;
   const runtime = await openRuntime(config, log, { embeddedRedis: 'own' });
-  await runtime.spawner.prepare();
+  const { serverApiHost } = await runtime.spawner.prepare();
   await runtime.servers.reconcile();
-  const hub = await listen(runtime, [SECRET], 0, '127.0.0.1');
+  const hub = await listen(runtime, [SECRET], { port: 0, bind: '127.0.0.1', serverApiHost });
   const stopBackground =
     opts.background === false
       ? () => undefined

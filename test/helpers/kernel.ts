@@ -40,9 +40,11 @@ function message(session: string, code: string) {
 
 /** Starts a kernel of `kernelName` in `user`'s server; resolves its id. */
 export async function startKernel(client: Client, user: string, kernelName = 'python3'): Promise<string> {
+  // A server that signs people in with its own cookie (jupyterhub-singleuser) wants its XSRF token too.
+  const xsrf = client.cookie('_xsrf', `/user/${user}/`);
   const created = await client.request(`/user/${user}/api/kernels`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...(xsrf ? { 'x-xsrftoken': xsrf } : {}) },
     body: JSON.stringify({ name: kernelName }),
   });
   if (created.status !== 201)
@@ -113,6 +115,10 @@ export async function runCode(
   try {
     return await execute(client, user, id, code, timeoutMs);
   } finally {
-    await client.request(`/user/${user}/api/kernels/${id}`, { method: 'DELETE' });
+    const xsrf = client.cookie('_xsrf', `/user/${user}/`);
+    await client.request(`/user/${user}/api/kernels/${id}`, {
+      method: 'DELETE',
+      headers: xsrf ? { 'x-xsrftoken': xsrf } : {},
+    });
   }
 }

@@ -15,6 +15,7 @@ import { Servers, type ServersDeps } from '../../src/servers/servers';
 import { ActivityStore } from '../../src/store/activity';
 import { GroupStore } from '../../src/store/groups';
 import { LoginFailureStore } from '../../src/store/login-failures';
+import { OAuthCodeStore } from '../../src/store/oauth-codes';
 import { RedisRouteStore } from '../../src/store/routes';
 import { ServerStore } from '../../src/store/servers';
 import { SessionStore } from '../../src/store/sessions';
@@ -47,8 +48,10 @@ export async function lifecycle(spawner: FakeSpawner, opts: LifecycleOptions = {
   const activity = new ActivityStore(client);
   const catalogue = opts.catalogue ?? new FakeCatalogue();
   const metrics: Metrics = new Metrics(() => readHub({ users, records, activity, queued: () => servers.queued }));
+  const tokens = new TokenStore(client);
   const servers: Servers = new Servers({
     spawner,
+    tokens,
     catalogue,
     routes,
     records,
@@ -66,9 +69,10 @@ export async function lifecycle(spawner: FakeSpawner, opts: LifecycleOptions = {
     routes,
     activity,
     sessions: new SessionStore(client),
-    tokens: new TokenStore(client),
+    tokens,
     groups: new GroupStore(client),
     loginFailures: new LoginFailureStore(client),
+    oauthCodes: new OAuthCodeStore(client),
     servers,
     spawner,
     catalogue,

@@ -10,6 +10,7 @@ import { loadConfig } from '../../src/config';
 import { silentLogger } from '../../src/log';
 import { Client, signedIn } from '../helpers/client';
 import { SECRET, startHub, type TestHub } from '../helpers/hub';
+import { freePort } from '../helpers/redis';
 
 const t = suite<{ hub: TestHub }>('hub pages and edges');
 
@@ -34,11 +35,12 @@ t('health is 503 and says which part is down', async ({ hub }) => {
         HUB_SECRET: SECRET,
         DOCKER_HOST: 'unix:///nonexistent/docker.sock',
         HUB_NAME: 'btdown',
+        HUB_SERVER_API_PORT: String(await freePort()),
       }),
     ),
   });
   const runtime = await openRuntime(config, silentLogger, { embeddedRedis: 'own' });
-  const down = await listen(runtime, [SECRET], 0, '127.0.0.1');
+  const down = await listen(runtime, [SECRET], { port: 0, bind: '127.0.0.1', serverApiHost: '127.0.0.1' });
   try {
     const res = await fetch(`${down.url}/hub/health`);
     assert.is(res.status, 503);

@@ -31,7 +31,7 @@ t.before(async (ctx) => {
   ctx.alice = await signedIn(ctx.hub.url, 'alice', 'alice-password');
   // Build both now, so the timings below are the starts' own.
   for (const id of Object.values(ctx.images.ids))
-    await ctx.hub.runtime.builder.ensure(id, { step: () => undefined, detail: () => undefined });
+    await ctx.hub.runtime.builder.ensure({ id }, { step: () => undefined, detail: () => undefined });
 });
 
 t.after(async (ctx) => {

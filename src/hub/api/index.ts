@@ -5,6 +5,7 @@ import Router from '@koa/router';
 import type { ApiDeps } from './context';
 import { groupsApi } from './groups';
 import { hubApi, JUPYTERHUB_API_VERSION } from './hub';
+import { oauthApi } from './oauth';
 import { serversApi } from './servers';
 import { tokensApi } from './tokens';
 import { usersApi } from './users';
@@ -23,5 +24,6 @@ export function apiRouter(deps: ApiDeps): Router {
   serversApi(router, deps);
   tokensApi(router, deps);
   groupsApi(router, deps);
+  oauthApi(router, deps);
   return router;
 }

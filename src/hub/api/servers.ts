@@ -11,9 +11,33 @@ import { jsonBody, objectBody } from '../body';
 import type { ApiDeps } from './context';
 
 const KEEPALIVE_MS = 8000;
+/** How far in the future a reported activity may be (clocks drift), as JupyterHub allows. */
+const FUTURE_SLACK_MS = 59 * 60_000;
+
+/** The newest time in an activity report ({last_activity, servers: {"": {last_activity}}}); a 400 for a bad one. */
+function reportedActivity(body: Record<string, unknown>): number {
+  const times: unknown[] = [];
+  if (body.last_activity !== undefined) times.push(body.last_activity);
+  if (body.servers !== undefined) {
+    if (!body.servers || typeof body.servers !== 'object' || Array.isArray(body.servers)) {
+      throw badRequest('servers must be an object of server names.');
+    }
+    for (const [server, report] of Object.entries(body.servers)) {
+      if (server !== '')
+        throw badRequest(`No such server: '${server.slice(0, 40)}' (Berth runs one server per user, named '').`);
+      times.push((report as { last_activity?: unknown } | null)?.last_activity);
+    }
+  }
+  if (times.length === 0) throw badRequest('The body must give last_activity or servers.');
+  const parsed = times.map((t) => (typeof t === 'string' ? Date.parse(t) : Number.NaN));
+  if (parsed.some(Number.isNaN)) throw badRequest('last_activity must be an ISO 8601 time.');
+  const newest = Math.max(...parsed);
+  if (newest > Date.now() + FUTURE_SLACK_MS) throw badRequest('last_activity is in the future.');
+  return newest;
+}
 
 export function serversApi(router: Router, deps: ApiDeps): void {
-  const { access, users, servers } = deps;
+  const { access, users, servers, records, activity } = deps;
 
   /** The user named in the path, when the caller holds `scope` for them (404 / 403 otherwise). */
   async function target(name: string, scope: string, ctx: Context): Promise<string> {
@@ -33,6 +57,19 @@ export function serversApi(router: Router, deps: ApiDeps): void {
     const name = await target(ctx.params.name, 'start:servers', ctx);
     const { image } = objectBody(ctx);
     emptyAnswer(ctx, (await servers.start(name, image)) === 'ready' ? 201 : 202);
+  });
+
+  /**
+   * JupyterHub's activity report, from a server (its own API token holds users:activity): the
+   * newest of the times given moves the server's last activity forward, never back.
+   */
+  router.post('/users/:name/activity', jsonBody, async (ctx) => {
+    const name = await target(ctx.params.name, 'users:activity', ctx);
+    const at = reportedActivity(objectBody(ctx));
+    if (await records.get(name)) await activity.touch(name, at);
+    ctx.status = 200;
+    ctx.type = 'text/plain';
+    ctx.body = '';
   });
 
   router.delete('/users/:name/server', async (ctx) => {

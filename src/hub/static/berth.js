@@ -32,7 +32,7 @@ async function start(user, button) {
   try {
     const res = await api('POST', `/users/${encodeURIComponent(user)}/server`);
     location.assign(
-      res.status === 201 ? `/user/${encodeURIComponent(user)}/tree` : `/hub/spawn-pending/${encodeURIComponent(user)}`,
+      res.status === 201 ? `/user/${encodeURIComponent(user)}/` : `/hub/spawn-pending/${encodeURIComponent(user)}`,
     );
   } catch (err) {
     showError(err.message);
@@ -91,7 +91,7 @@ function pending(section) {
     log.appendChild(item);
     if (event.ready) {
       source.close();
-      if (section.dataset.own === 'yes') location.assign(event.url);
+      if (section.dataset.own === 'yes') location.assign(section.dataset.next || event.url);
     } else if (event.failed) {
       source.close();
       location.reload();

@@ -44,7 +44,7 @@ function homeActions(view: HomeView): Html {
   const base = `/user/${view.name}/`;
   const stoppable = view.state === 'running' || view.state === 'starting';
   return html`<div class="actions">
-    ${view.state === 'running' ? html`<a class="button primary" id="open-server" href="${base}tree">My Server</a>` : ''}
+    ${view.state === 'running' ? html`<a class="button primary" id="open-server" href="${base}">My Server</a>` : ''}
     ${view.state === 'starting' ? html`<a class="button" href="/hub/spawn-pending/${view.name}">Show progress</a>` : ''}
     ${
       view.state === 'stopped'
@@ -71,13 +71,14 @@ export function homePage(page: PageContext, view: HomeView): Html {
   );
 }
 
-export function pendingPage(page: PageContext, view: { name: string; lastError?: string }): Html {
+/** The pending page; once ready, the owner's browser goes on to `next`, a path on the server. */
+export function pendingPage(page: PageContext, view: { name: string; lastError?: string; next: string }): Html {
   const own = page.user?.name === view.name;
   return layout(
     'Starting',
     page,
     html`<h1>Starting ${own ? 'your' : `${view.name}'s`} server</h1>
-<section class="card" id="pending" data-user="${view.name}" data-own="${own ? 'yes' : 'no'}">
+<section class="card" id="pending" data-user="${view.name}" data-own="${own ? 'yes' : 'no'}" data-next="${view.next}">
   ${
     view.lastError
       ? html`<p>The start failed:</p>
