@@ -7,6 +7,7 @@ import type { GroupStore } from '../store/groups';
 import type { TokenStore } from '../store/tokens';
 import type { UserStore } from '../store/users';
 import { adminScopes, ScopeSet, selfScopes } from './scopes';
+import { accessScopes, oauthTokenScopes } from './single-user';
 
 export function roleScopes(user: { name: string; admin: boolean }, adminAccess: boolean): ScopeSet {
   return new ScopeSet(user.admin ? [...adminScopes(adminAccess), ...selfScopes(user.name)] : selfScopes(user.name));
@@ -24,17 +25,24 @@ export function tokenScopes(
 
 /**
  * May the holder of API token `token` use `owner`'s server (access:servers)? 'invalid' for an
- * unknown, revoked or expired token, or one whose user is gone.
+ * unknown, revoked or expired token, or one whose user is gone. 'yes, not to the server' when it
+ * may, but the token itself must not reach that server: a server that checks tokens itself
+ * (JupyterHub's single-user server) is handed the one it is sent, so it gets only its owner's
+ * tokens and tokens that can do nothing but use it.
  */
 export async function tokenMayUse(
   stores: { tokens: TokenStore; users: UserStore; groups: GroupStore },
   token: string,
   owner: string,
   adminAccess: boolean,
-): Promise<'yes' | 'no' | 'invalid'> {
+): Promise<TokenAccess> {
   const record = await stores.tokens.lookup(token);
   const holder = record && (await stores.users.get(record.user));
   if (!record || !holder) return 'invalid';
   const scopes = tokenScopes(record.scopes, holder, adminAccess);
-  return scopes.can('access:servers', { user: owner, groups: await stores.groups.groupsOf(owner) }) ? 'yes' : 'no';
+  if (!scopes.can('access:servers', { user: owner, groups: await stores.groups.groupsOf(owner) })) return 'no';
+  const harmless = new Set([...accessScopes(owner), ...oauthTokenScopes(owner, holder.name)]);
+  return holder.name === owner || record.scopes.every((s) => harmless.has(s)) ? 'yes' : 'yes, not to the server';
 }
+
+export type TokenAccess = 'yes' | 'yes, not to the server' | 'no' | 'invalid';

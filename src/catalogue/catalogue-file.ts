@@ -39,9 +39,9 @@ export interface CatalogueFile {
 }
 
 const ID = /^[a-z][a-z0-9-]{0,29}$/;
-/** [registry[:port]/]path[:tag][@sha256:digest], lower-case path components as Docker has them. */
+/** [registry[:port]/]path[:tag | @sha256:digest], lower-case path components as Docker has them. */
 const REFERENCE =
-  /^(?:[a-zA-Z0-9.-]+(?::\d{1,5})?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$/;
+  /^(?:[a-zA-Z0-9.-]+(?::\d{1,5})?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[\w][\w.-]{0,127}|@sha256:[0-9a-f]{64})?$/;
 const KEYS = ['id', 'image', 'title', 'description', 'kernels', 'packages', 'limits', 'protocol', 'default_url'];
 
 /** An image reference as Docker lists it: with its tag (`:latest` when none is given). */

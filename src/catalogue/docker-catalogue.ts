@@ -4,7 +4,7 @@
  */
 import type Docker from 'dockerode';
 import type { ImageLimitOverrides } from '../config';
-import { badRequest, engineError } from '../errors';
+import { badRequest, engineError, statusOf } from '../errors';
 import type { ImageBuilder } from './builder';
 import type { Catalogue, CatalogueImage } from './catalogue';
 import { type CatalogueFileReader, fullReference } from './catalogue-file';
@@ -89,17 +89,32 @@ export class DockerCatalogue implements Catalogue {
   /** The images the catalogue file lists by reference: on the engine, buildable here, or to be pulled. */
   private async listed(): Promise<CatalogueImage[]> {
     const entries = this.options.file?.read().entries ?? [];
-    if (entries.length === 0) return [];
-    const filters = JSON.stringify({ reference: entries.map((e) => fullReference(e.image)) });
-    const present = await this.engine(this.docker.listImages({ filters }));
-    return entries.map((entry) => {
-      const reference = fullReference(entry.image);
-      const info = present.find((i) => i.RepoTags?.includes(reference) || i.RepoDigests?.includes(entry.image));
-      const limits = { ...this.options.defaultLimits, ...entry.limits, ...this.options.overrides[entry.id] };
-      const { image: _, limits: __, ...described } = entry;
-      const absent = { built: false, imageId: '', size: 0, created: '' };
-      return { ...described, limits, reference, ...(info ? presence(info) : absent) };
-    });
+    // The engine resolves each reference as `docker run` would (docker.io/, digests, tags).
+    const present = (reference: string) =>
+      this.engine(
+        this.docker
+          .getImage(reference)
+          .inspect()
+          .catch((err: unknown) => {
+            if (statusOf(err) === 404) return undefined;
+            throw err;
+          }),
+      );
+    return Promise.all(
+      entries.map(async (entry) => {
+        const reference = fullReference(entry.image);
+        const info = await present(reference);
+        const limits = { ...this.options.defaultLimits, ...entry.limits, ...this.options.overrides[entry.id] };
+        const { image: _, limits: __, ...described } = entry;
+        const found = info && {
+          built: true,
+          imageId: info.Id,
+          size: info.Size,
+          created: new Date(info.Created).toISOString(),
+        };
+        return { ...described, limits, reference, ...(found || { built: false, imageId: '', size: 0, created: '' }) };
+      }),
+    );
   }
 
   private engine<T>(work: Promise<T>): Promise<T> {

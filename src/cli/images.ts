@@ -6,7 +6,7 @@ import type { CatalogueImage } from '../catalogue/catalogue';
 import type { DockerCatalogue } from '../catalogue/docker-catalogue';
 import { describeKernels } from '../catalogue/labels';
 import { BerthError } from '../errors';
-import { pull } from '../spawner/docker-image';
+import { builtHere, pull } from '../spawner/docker-image';
 import type { Docker } from '../spawner/engine';
 import { formatTable } from './io';
 import type { Runtime } from './runtime';
@@ -63,7 +63,7 @@ export async function pullCommand(rt: Runtime, ids: string[]): Promise<string> {
   if (unknown.length) throw new BerthError(400, `No image '${unknown[0]}' in the catalogue file to pull.`);
   const wanted = ids.length
     ? images.filter((i) => ids.includes(i.id))
-    : images.filter((i) => i.reference && !i.built && !rt.builder.source(i));
+    : images.filter((i) => i.reference && !i.built && !builtHere(i.reference));
   for (const image of wanted) {
     await pull({ docker: rt.docker, log: rt.log }, image.reference!, (message) =>
       process.stdout.write(`    ${message}\n`),

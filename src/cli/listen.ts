@@ -4,7 +4,6 @@
  */
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BerthError } from '../errors';
 import { createHub } from '../hub/app';
 import { proxyFromConfig, secureCookies } from '../proxy/from-config';
 import { frontServer } from '../proxy/front';
@@ -50,13 +49,13 @@ export async function listen(runtime: Runtime, keys: readonly string[], on: List
   const front = frontServer(proxy, hub);
   const forServers = serverApiServer(hub);
   const port = await serveOn(front, on.port, on.bind);
+  // Only stock JupyterHub images need it: without it the hub still serves everything else.
   await serveOn(forServers, config.serverApiPort, on.serverApiHost).catch((err: Error) => {
-    front.close();
-    const where = `${on.serverApiHost}:${config.serverApiPort}`;
-    throw new BerthError(
-      500,
-      `Cannot serve the hub's API to user servers on ${where} (${err.message}); set HUB_SERVER_API_PORT.`,
-    );
+    runtime.log.error("cannot serve the hub's API to user servers: stock JupyterHub images will not start", {
+      address: `${on.serverApiHost}:${config.serverApiPort}`,
+      reason: err.message,
+      fix: 'free HUB_SERVER_API_PORT, or give it another port',
+    });
   });
   const host = on.bind === '0.0.0.0' || on.bind === '::' ? '127.0.0.1' : on.bind;
   const close = (server: http.Server) =>

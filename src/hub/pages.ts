@@ -18,6 +18,7 @@ import { STATIC_DIR } from '../paths';
 import { mayActOn, pageCaller, pageContext } from './access';
 import { formBody, formFields } from './body';
 import type { HubDeps } from './deps';
+import { pathOnServer } from './links';
 import { adminPage, homePage, loginPage, logoutPage, pendingPage, spawnPage, tokenPage } from './views';
 
 const HOME = '/hub/home';
@@ -45,7 +46,7 @@ function loadStatic(): Map<string, { type: string; body: Buffer }> {
 }
 
 export function pagesRouter(deps: HubDeps & { passport: Passport; throttle: LoginThrottle }): Router {
-  const { users, sessions, servers, catalogue, passport, throttle, log } = deps;
+  const { users, sessions, tokens, servers, catalogue, passport, throttle, log } = deps;
   const router = new Router();
   const staticFiles = loadStatic();
 
@@ -119,8 +120,9 @@ export function pagesRouter(deps: HubDeps & { passport: Passport; throttle: Logi
     const user = ctx.state.user;
     if (user) {
       await ctx.logout();
-      // Logging out ends every session of this user, on every device.
+      // Logging out ends every session of this user, on every device, and their sign-ins on servers.
       await sessions.destroyAllOf(user.name);
+      await tokens.deleteOAuthOf(user.name);
       log.info('logout', { user: user.name });
     }
     ctx.session = null;
@@ -169,19 +171,27 @@ export function pagesRouter(deps: HubDeps & { passport: Passport; throttle: Logi
   async function renderSpawn(
     ctx: Context,
     name: string,
+    next: string,
     error?: { status: number; message: string; image?: string },
   ): Promise<void> {
     const images = await offered();
     const selected = error?.image ?? catalogue.pick(images ?? [], await users.lastImage(name));
-    render(ctx, spawnPage(pageContext(ctx), { name, images, selected, error: error?.message }), error?.status ?? 200);
+    const view = { name, images, selected, error: error?.message, next };
+    render(ctx, spawnPage(pageContext(ctx), view), error?.status ?? 200);
   }
+
+  /** Where to go once `name`'s server is up: a path on it (a shared link, `next`), else its start. */
+  const pendingOrServer = (ctx: Context, name: string, next: string, ready: boolean) => {
+    if (ready && name === ctx.state.user?.name) return ctx.redirect(next);
+    ctx.redirect(`/hub/spawn-pending/${name}${next === serverPrefix(name) ? '' : `?next=${encodeURIComponent(next)}`}`);
+  };
 
   router.get(['/hub/spawn', '/hub/spawn/:name'], async (ctx) => {
     const name = await spawnTarget(ctx);
+    const next = pathOnServer(name, ctx.query.next);
     const view = await servers.view(name);
-    if (view.state !== 'stopped')
-      return ctx.redirect(name === ctx.state.user?.name ? `/user/${name}/` : `/hub/spawn-pending/${name}`);
-    await renderSpawn(ctx, name);
+    if (view.state !== 'stopped') return pendingOrServer(ctx, name, next, view.state === 'running');
+    await renderSpawn(ctx, name, next);
   });
 
   router.post(['/hub/spawn', '/hub/spawn/:name'], formBody, async (ctx) => {
@@ -189,16 +199,16 @@ export function pagesRouter(deps: HubDeps & { passport: Passport; throttle: Logi
     const body = formFields(ctx);
     if (!xsrfMatches(ctx, body[XSRF_FIELD])) throw forbidden('This form has expired. Reload the page and try again.');
     const image = typeof body.image === 'string' ? body.image : undefined;
+    const next = pathOnServer(name, body.next);
     let started: 'ready' | 'pending';
     try {
       started = await servers.start(name, image);
     } catch (err) {
       // Refused (a bad image, the engine down): the form again, with why.
       if (!(err instanceof BerthError) || (err.status >= 500 && err.status !== 503)) throw err;
-      return renderSpawn(ctx, name, { status: err.status, message: err.message, image });
+      return renderSpawn(ctx, name, next, { status: err.status, message: err.message, image });
     }
-    const own = name === ctx.state.user?.name;
-    ctx.redirect(started === 'ready' && own ? `/user/${name}/` : `/hub/spawn-pending/${name}`);
+    pendingOrServer(ctx, name, next, started === 'ready');
   });
 
   router.get('/hub/spawn-pending/:name', async (ctx) => {
@@ -209,8 +219,7 @@ export function pagesRouter(deps: HubDeps & { passport: Passport; throttle: Logi
     if (!(await users.get(name))) return;
     const view = await servers.view(name);
     // Where the page goes once the server is ready: a path on it (a shared link), else its start.
-    const next = typeof ctx.query.next === 'string' ? safeNext(ctx.query.next, '') : '';
-    const to = next.startsWith(serverPrefix(name)) ? next : serverPrefix(name);
+    const to = pathOnServer(name, ctx.query.next);
     if (view.state === 'running' && name === caller.name) return ctx.redirect(to);
     if (view.state === 'stopped' && !view.lastError) return ctx.redirect(HOME);
     const lastError = view.state === 'stopped' ? view.lastError : undefined;

@@ -17,6 +17,7 @@ import http, {
 } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { apiToken, SAFE_METHODS } from '../auth/credentials';
+import type { TokenAccess } from '../auth/roles';
 import { type SessionCookieReader, withoutHubCookies } from '../auth/session-cookie';
 import type { Logger } from '../log';
 import type { RouteAndSession } from '../store/proxy-reads';
@@ -36,7 +37,7 @@ export interface ProxyDeps {
   store: ProxyStore;
   cookies: SessionCookieReader;
   /** Hub API tokens (`Authorization: token <t>`): may the holder use `owner`'s server? */
-  tokens?: { mayUse(token: string, owner: string): Promise<'yes' | 'no' | 'invalid'> };
+  tokens?: { mayUse(token: string, owner: string): Promise<TokenAccess> };
   /** Given only with HUB_ADMIN_ACCESS: admins may then use other users' servers. */
   admins?: { isAdmin(name: string): Promise<boolean> };
   /** Told of real traffic to each server (requests and WebSocket frames), for the idle culler. */
@@ -92,7 +93,7 @@ function crossSite(req: IncomingMessage): boolean {
  * Headers for the user's server: the hub's cookies out, and in, for a server that trusts the
  * proxy (Berth's own images), its token. A server that signs people in itself (JupyterHub's
  * single-user server) gets the caller's own credentials: its cookie, or an API token it checks
- * with the hub.
+ * with the hub (only one that can do nothing more than use it: see `decide`).
  */
 function upstreamHeaders(req: IncomingMessage, token: string, websocket: boolean): OutgoingHttpHeaders {
   const out = forwardedHeaders(req, websocket);
@@ -120,7 +121,7 @@ export function createProxy(deps: ProxyDeps): UserProxy {
   async function authorize(
     req: IncomingMessage,
     owner: string,
-  ): Promise<{ caller: 'none' | 'stranger' | 'allowed'; byToken: boolean; route?: Route }> {
+  ): Promise<{ caller: 'none' | 'stranger' | 'allowed'; byToken: boolean; route?: Route; keepToken?: boolean }> {
     const token = apiToken(req.headers.authorization);
     if (deps.tokens && req.headers.authorization) {
       const [{ route }, verdict] = await Promise.all([
@@ -128,7 +129,8 @@ export function createProxy(deps: ProxyDeps): UserProxy {
         token ? deps.tokens.mayUse(token, owner) : ('invalid' as const),
       ]);
       if (verdict === 'invalid') return { caller: 'none', byToken: true };
-      return verdict === 'yes' ? { caller: 'allowed', byToken: true, route } : { caller: 'stranger', byToken: true };
+      if (verdict === 'no') return { caller: 'stranger', byToken: true };
+      return { caller: 'allowed', byToken: true, route, keepToken: verdict === 'yes, not to the server' };
     }
     const { route, session } = await store.routeAndSession(owner, cookies.sessionId(req.headers.cookie));
     const user = sessionUser(session);
@@ -142,7 +144,7 @@ export function createProxy(deps: ProxyDeps): UserProxy {
   async function decide(req: IncomingMessage, websocket: boolean): Promise<Decision> {
     const path = parseUserPath(req.url ?? '/');
     if (!path || path.kind === 'invalid') return { refusal: { status: 404, message: 'Not found' } };
-    const { caller, byToken, route } = await authorize(req, path.user);
+    const { caller, byToken, route, keepToken } = await authorize(req, path.user);
     if (caller === 'none') {
       if (byToken) return { refusal: { status: 403, message: 'Invalid or expired API token.' } };
       if (!websocket && isPageLoad(req, path.user)) {
@@ -167,6 +169,13 @@ export function createProxy(deps: ProxyDeps): UserProxy {
       if (!websocket && isPageLoad(req, path.user))
         return { refusal: { status: 302, message: 'Server not running', location: '/hub/home' } };
       return { refusal: { status: 503, message: `${path.user}'s server is not running. Start it from /hub/home.` } };
+    }
+    // A server that checks tokens itself would be handed this one, which can do more than use it.
+    if (keepToken && !route.token) {
+      const message =
+        `${path.user}'s server checks API tokens itself and would see this one: use a token ` +
+        `limited to access:servers!server=${path.user}/ for it.`;
+      return { refusal: { status: 403, message } };
     }
     return { route };
   }

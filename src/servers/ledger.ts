@@ -62,7 +62,7 @@ export class Ledger {
       });
     }
     // The server's own API token, and those people got through its OAuth, end with it.
-    await this.deps.tokens.deleteForClient(user, serverClient(user));
+    await this.deps.tokens.deleteForClient(serverClient(user));
     // Told before the record goes: whoever sees the server gone sees why with it.
     await this.deps.users.setLastError(user, how.lastError);
     await this.deps.records.delete(user);

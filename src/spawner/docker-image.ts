@@ -30,7 +30,12 @@ export interface ImageSupply {
  * described before its build by its own Dockerfile's labels only; what it inherits from its base
  * (the protocol, the default URL) is known once it is built.
  */
-export async function ensureImage(supply: ImageSupply, image: CatalogueImage, report: Report): Promise<CatalogueImage> {
+export async function ensureImage(
+  supply: ImageSupply,
+  image: CatalogueImage,
+  report: Report,
+  signal?: AbortSignal,
+): Promise<CatalogueImage> {
   if (image.built) return image;
   if (supply.builder?.source(image)) {
     const imageId = await build(supply, supply.builder, image, report);
@@ -42,7 +47,7 @@ export async function ensureImage(supply: ImageSupply, image: CatalogueImage, re
     return { ...image, ...inherited, built: true, imageId };
   }
   if (image.reference) {
-    await pull(supply, image.reference, (message, done) => report({ stage: 'image', message, done }));
+    await pull(supply, image.reference, (message, done) => report({ stage: 'image', message, done }), signal);
     return { ...image, built: true, imageId: (await supply.docker.getImage(image.reference).inspect()).Id };
   }
   const message = `Image '${image.id}' is not built yet; an admin can build it with \`berth images build ${image.id}\`.`;
@@ -100,6 +105,14 @@ export function pullFailure(reference: string, said: string): BerthError {
 }
 
 /**
+ * Whether `reference` names one of Berth's own images (`berth/<id>`): those are built here from
+ * their folders, never pulled, as the same name on Docker Hub is whoever's took it.
+ */
+export function builtHere(reference: string): boolean {
+  return reference.startsWith('berth/');
+}
+
+/**
  * Pulls `reference`, telling `onProgress` what `docker pull` shows: layers done of all, and
  * bytes downloaded of all known so far (`done` is the downloaded share).
  */
@@ -107,8 +120,13 @@ export async function pull(
   supply: ImageSupply,
   reference: string,
   onProgress: (message: string, done: number) => void,
+  signal?: AbortSignal,
 ): Promise<void> {
   const { docker, log } = supply;
+  if (builtHere(reference)) {
+    const message = `Image ${reference} is one of Berth's own: it is built from its folder (berth images build), never pulled.`;
+    throw new BerthError(503, message);
+  }
   onProgress(`Pulling ${reference}`, 0);
   const layers = new Map<string, { current: number; total: number; complete: boolean }>();
   let reported = 0;
@@ -142,11 +160,16 @@ export async function pull(
     if (isUnreachable(err)) throw err;
     throw pullFailure(reference, (err as Error).message);
   }
+  // A stop while pulling ends the pull: the engine stops downloading when its client goes.
+  const cancel = () => stream.destroy(new BerthError(409, 'The start was cancelled.'));
+  signal?.addEventListener('abort', cancel, { once: true });
+  if (signal?.aborted) cancel();
   await new Promise<void>((resolve, reject) => {
     docker.modem.followProgress(
       stream,
       (err: Error | null, events: PullEvent[]) => {
-        const failed = err?.message ?? events.find((e) => e.error)?.error;
+        if (err instanceof BerthError) return reject(err);
+        const failed = err?.message ?? events?.find((e) => e.error)?.error;
         if (failed) return reject(pullFailure(reference, failed));
         // A pull from a near registry can finish between two reports: the last one says it all.
         tell();
@@ -154,6 +177,6 @@ export async function pull(
       },
       onEvent,
     );
-  });
+  }).finally(() => signal?.removeEventListener('abort', cancel));
   log.info('pulled image', { reference, layers: layers.size });
 }

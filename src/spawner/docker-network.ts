@@ -38,11 +38,22 @@ export interface NetworkPlan {
 }
 
 /**
- * Makes sure `plan.network` exists with the isolation the access needs, and joins it from a
- * container. Resolves the hub's address on it, where servers reach the hub's API: the network's
- * gateway for a hub on the host, the hub container's own address for a hub in a container.
+ * Where servers reach the hub's API: `bind` is the address the hub listens on, `host` the name
+ * servers are given for it. For a hub in a container that is its container's name, which Docker's
+ * DNS follows when the hub comes back with another address (an address could meanwhile be a
+ * user's container's); the network's gateway does not move.
  */
-export async function prepareNetwork(docker: Docker, plan: NetworkPlan): Promise<string> {
+export interface HubOnNetwork {
+  bind: string;
+  host: string;
+}
+
+/**
+ * Makes sure `plan.network` exists with the isolation the access needs, and joins it from a
+ * container. Resolves where servers reach the hub there: the network's gateway for a hub on the
+ * host, the hub's own container for a hub in a container.
+ */
+export async function prepareNetwork(docker: Docker, plan: NetworkPlan): Promise<HubOnNetwork> {
   const { network, access, log } = plan;
   const isolated = access === 'port';
   try {
@@ -76,11 +87,11 @@ export async function prepareNetwork(docker: Docker, plan: NetworkPlan): Promise
     await joinNetwork(docker, network, log);
     const self = await docker.getContainer(os.hostname()).inspect();
     const address = self.NetworkSettings.Networks?.[network]?.IPAddress;
-    if (address) return address;
+    if (address) return { bind: address, host: self.Name.replace(/^\//, '') };
     throw new BerthError(500, `The hub's container has no address on network ${network}.`);
   }
   const gateway = (await docker.getNetwork(network).inspect()).IPAM?.Config?.[0]?.Gateway;
-  if (gateway) return gateway;
+  if (gateway) return { bind: gateway, host: gateway };
   throw new BerthError(500, `Network ${network} has no gateway, so servers on it could not reach the hub.`);
 }
 

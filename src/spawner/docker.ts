@@ -77,10 +77,10 @@ export class DockerSpawner implements Spawner {
     this.access = await serverAccess(this.docker, this.opts.access);
     const { network } = this.opts;
     const labels = this.names.labels('network');
-    const host = await prepareNetwork(this.docker, { network, access: this.access, labels, log: this.log });
-    this.apiUrl = `http://${host}:${this.opts.serverApiPort}/hub/api`;
+    const hub = await prepareNetwork(this.docker, { network, access: this.access, labels, log: this.log });
+    this.apiUrl = `http://${hub.host}:${this.opts.serverApiPort}/hub/api`;
     this.log.info('how user servers are reached', { access: this.access, network, hubApi: this.apiUrl });
-    return { serverApiHost: host };
+    return { serverApiHost: hub.bind };
   }
 
   async ping(): Promise<void> {
@@ -98,6 +98,7 @@ export class DockerSpawner implements Spawner {
       { docker: this.docker, builder: this.opts.builder, log: this.log },
       request.image,
       report,
+      signal,
     );
     throwIfCancelled(signal);
     report({ stage: 'clearing', message: 'Clearing away any old container' });

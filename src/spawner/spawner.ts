@@ -71,7 +71,7 @@ export interface StartProgress {
 
 /** What preparing the engine settled that the rest of the hub needs. */
 export interface Prepared {
-  /** The address servers reach the hub on: the hub's API for them listens there. */
+  /** The hub's address on the servers' network: the hub's API for them listens there. */
   serverApiHost: string;
 }
 

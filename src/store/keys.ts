@@ -29,6 +29,8 @@ export const keys = {
   tokenId: (id: string) => `berth:token-id:${id}`,
   /** Set: ids of a user's tokens. */
   userTokens: (name: string) => `berth:user-tokens:${name}`,
+  /** Set: "<user> <id>" of every token issued to or for an OAuth client (a user's server). */
+  clientTokens: (client: string) => `berth:client-tokens:${client}`,
   /** Counter for token ids. */
   tokenSeq: 'berth:token-seq',
   /** Set: the members of a group. */

@@ -19,6 +19,8 @@ export interface TokenRecord {
   last_activity: string | null;
   /** The OAuth client (a user's server) it was issued to or for; null for a plain API token. */
   client: string | null;
+  /** Issued through OAuth, to a person signing in on a server (not the server's own token). */
+  oauth: boolean;
 }
 
 const digest = (token: string) => createHash('sha256').update(token).digest('hex');
@@ -34,6 +36,7 @@ function toRecord(h: Record<string, string>): TokenRecord | undefined {
     expires_at: h.expires_at || null,
     last_activity: h.last_activity || null,
     client: h.client || null,
+    oauth: h.oauth === '1',
   };
 }
 
@@ -48,7 +51,7 @@ export class TokenStore {
   /** Makes a token for `user`; resolves the token itself (shown once) and its record. */
   async create(
     user: string,
-    opts: { note: string; scopes: string[]; expiresInSeconds?: number; client?: string },
+    opts: { note: string; scopes: string[]; expiresInSeconds?: number; client?: string; oauth?: boolean },
   ): Promise<{ token: string; record: TokenRecord }> {
     const token = randomBytes(32).toString('hex');
     const id = `a${await this.redis.incr(keys.tokenSeq)}`;
@@ -63,6 +66,7 @@ export class TokenStore {
       expires_at: expires?.toISOString() ?? null,
       last_activity: null,
       client: opts.client ?? null,
+      oauth: opts.oauth === true,
     };
     const d = digest(token);
     const tx = this.redis
@@ -76,9 +80,11 @@ export class TokenStore {
         expires_at: record.expires_at ?? '',
         last_activity: '',
         client: record.client ?? '',
+        oauth: record.oauth ? '1' : '',
       })
       .set(keys.tokenId(id), d)
       .sadd(keys.userTokens(user), id);
+    if (record.client) tx.sadd(keys.clientTokens(record.client), `${user} ${id}`);
     if (expires) tx.pexpireat(keys.token(d), expires.getTime()).pexpireat(keys.tokenId(id), expires.getTime());
     await tx.exec();
     return { token, record };
@@ -123,9 +129,18 @@ export class TokenStore {
     return true;
   }
 
-  /** Revokes every token of `user` issued to or for OAuth client `client` (their server, when it ends). */
-  async deleteForClient(user: string, client: string): Promise<void> {
-    for (const record of await this.list(user)) if (record.client === client) await this.delete(user, record.id);
+  /** Revokes every token issued to or for OAuth client `client`, whoever holds it (its server ended). */
+  async deleteForClient(client: string): Promise<void> {
+    for (const member of await this.redis.smembers(keys.clientTokens(client))) {
+      const [user, id] = member.split(' ');
+      await this.delete(user, id);
+    }
+    await this.redis.del(keys.clientTokens(client));
+  }
+
+  /** Revokes the tokens `user` got by signing in on servers (they signed out of the hub). */
+  async deleteOAuthOf(user: string): Promise<void> {
+    for (const record of await this.list(user)) if (record.oauth) await this.delete(user, record.id);
   }
 
   async deleteAllOf(user: string): Promise<void> {

@@ -4,7 +4,7 @@
  */
 import http from 'node:http';
 import * as assert from 'uvu/assert';
-import { type Client, signedIn } from '../helpers/client';
+import { type Client, follow, signedIn } from '../helpers/client';
 import { containersOf } from '../helpers/docker';
 import { runCode } from '../helpers/kernel';
 
@@ -55,4 +55,24 @@ export async function journey(
   if (inside) await inside(alice);
   assert.is((await alice.api('DELETE', '/users/alice/server')).status, 204);
   assert.not.ok((await containersOf(hubName)).some((c) => c.Labels['berth.user'] === 'alice'));
+}
+
+/**
+ * alice's stock JupyterHub server (the catalogue file's `stock`) from a hub in a container: it
+ * reaches the hub's API by the hub container's name, signs alice in by OAuth and runs code.
+ */
+export async function stockJourney(url: string): Promise<void> {
+  const alice = await signedIn(url, 'alice', 'alice-password');
+  const start = await alice.api('POST', '/users/alice/server', { image: 'stock' });
+  assert.ok(start.status === 201 || start.status === 202, `start answered ${start.status}`);
+  for (let i = 0; i < 120; i++) {
+    const model = await (await alice.api('GET', '/users/alice')).json();
+    if (model.servers['']?.ready) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const { res, visited } = await follow(alice, '/user/alice/tree');
+  assert.is(res.status, 200, visited.join(' → '));
+  assert.match(visited.join(' '), /\/hub\/api\/oauth2\/authorize/);
+  assert.is((await runCode(alice, 'alice', 'print(6*7)')).stdout, '42\n');
+  assert.is((await alice.api('DELETE', '/users/alice/server')).status, 204);
 }

@@ -19,7 +19,7 @@ import { docker, removeHubObjects } from '../helpers/docker';
 import { runCode } from '../helpers/kernel';
 import { freePort } from '../helpers/redis';
 import { mustRun } from '../helpers/run';
-import { journey, waitForHealth } from './journey';
+import { journey, stockJourney, waitForHealth } from './journey';
 
 /** Each way's hub name, as its defaults give it (none is set by this test). */
 const NAMES = { host: 'berth', docker: 'berth-docker', compose: 'berth-compose' } as const;
@@ -84,6 +84,7 @@ async function tryWay(way: Way): Promise<void> {
       assert.match(await mustRun('docker', ['logs', runName]), /embedded redis-server is up/);
       await mustRun('docker', ['exec', '-i', runName, 'berth', 'user', 'add', 'alice'], { input: 'alice-password\n' });
       await journey(url, hubName, 'network');
+      await stockJourney(url);
       assert.is.not((await networkOptions('berth-docker'))[ICC], 'false');
     } finally {
       await docker

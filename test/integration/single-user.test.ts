@@ -69,7 +69,9 @@ function exchange(hub: TestHub, fields: Record<string, string>): Promise<Respons
 
 t.before(async (ctx) => {
   ctx.logs = [];
-  ctx.hub = await startHub({}, { logs: ctx.logs });
+  // Admin access on, for the one caller whose tokens reach others' servers.
+  ctx.hub = await startHub({ HUB_ADMIN_ACCESS: 'yes' }, { logs: ctx.logs });
+  await ctx.hub.addUser('root', 'root-password', true);
   await ctx.hub.addUser('alice', 'alice-password');
   await ctx.hub.addUser('bob', 'bob-password');
   ctx.alice = await signedIn(ctx.hub.url, 'alice', 'alice-password');
@@ -157,6 +159,24 @@ t(
 );
 
 t(
+  "an API token reaches a stock server only when it can do nothing more: the owner's, or one for that server",
+  async (ctx) => {
+    const { tokens } = ctx.hub.runtime;
+    const status = (token: string) =>
+      fetch(`${ctx.hub.url}/user/alice/api/status`, { headers: { authorization: `token ${token}` } });
+    const own = await tokens.create('alice', { note: 'her own', scopes: ['inherit'] });
+    assert.is((await status(own.token)).status, 200);
+    // The server checks the token it is sent: an admin's would be in alice's hands.
+    const admin = await tokens.create('root', { note: 'everything', scopes: ['inherit'] });
+    const refused = await status(admin.token);
+    assert.is(refused.status, 403);
+    assert.match((await refused.json()).message, /limited to access:servers!server=alice\//);
+    const narrow = await tokens.create('root', { note: 'her server only', scopes: ['access:servers!server=alice/'] });
+    assert.is((await status(narrow.token)).status, 200);
+  },
+);
+
+t(
   'authorize: a second user is refused, a wrong redirect URI or client is an error, no code either way',
   async (ctx) => {
     const refused = await authorize(ctx.bob, 'alice');
@@ -225,8 +245,24 @@ t(
   },
 );
 
-t("the idle culler's calls cull an idle stock server", async (ctx) => {
-  await ctx.hub.addUser('root', 'root-password', true);
+/** An OAuth token for `person` on `owner`'s server, as that server gets it: authorize, then exchange. */
+async function oauthToken(ctx: Ctx, person: Client, owner: string, serverToken: string): Promise<string> {
+  const res = await authorize(person, owner);
+  assert.is(res.status, 302);
+  const code = new URL(res.headers.get('location') ?? '', ctx.hub.url).searchParams.get('code') ?? '';
+  const client = { client_id: `jupyterhub-user-${owner}`, client_secret: serverToken };
+  const issued = await exchange(ctx.hub, { ...client, code, redirect_uri: `/user/${owner}/oauth_callback` });
+  assert.is(issued.status, 200);
+  return (await issued.json()).access_token;
+}
+
+const whoAmI = async (ctx: Ctx, token: string) => (await tokenApi(ctx.hub.url, token)('GET', '/user')).status;
+
+t("the idle culler's calls cull an idle stock server, and every token issued for it ends", async (ctx) => {
+  // root signs in on alice's server (admin access is on here): root's token is for her server.
+  const root = await signedIn(ctx.hub.url, 'root', 'root-password');
+  const rootOnAlice = await oauthToken(ctx, root, 'alice', ctx.serverToken);
+  assert.is(await whoAmI(ctx, rootOnAlice), 200);
   const scopes = ['list:users', 'read:users:activity', 'read:servers', 'delete:servers'];
   const { token } = await ctx.hub.runtime.tokens.create('root', { note: 'culler', scopes });
   await ctx.hub.runtime.activity.reset('alice', Date.now() - 120_000);
@@ -235,12 +271,28 @@ t("the idle culler's calls cull an idle stock server", async (ctx) => {
   const out = await mustRun('python3', [script, 'cull', '60'], { env, timeoutMs: 120_000 });
   assert.equal(JSON.parse(out.trim().split('\n').pop() ?? '{}').culled, ['alice']);
   await eventually(async () => (await ctx.hub.runtime.servers.view('alice')).state === 'stopped', 'alice is stopped');
+  assert.is(await whoAmI(ctx, ctx.serverToken), 403, "the server's own token");
+  assert.is(await whoAmI(ctx, rootOnAlice), 403, "root's sign-in on it");
 });
 
-t('user-redirect starts a stopped server first, then lands on the path', async (ctx) => {
-  const res = await ctx.alice.request('/hub/user-redirect/tree/some/path');
+t('user-redirect starts a stopped server first, then lands on the path; from another site it asks', async (ctx) => {
+  const link = '/hub/user-redirect/tree/some/path';
+  const fromElsewhere = await ctx.alice.request(link, { headers: { 'sec-fetch-site': 'cross-site' } });
+  assert.is(fromElsewhere.status, 302);
+  const spawnPage = fromElsewhere.headers.get('location') ?? '';
+  assert.is(spawnPage, `/hub/spawn?next=${encodeURIComponent('/user/alice/tree/some/path')}`);
+  assert.is((await ctx.hub.runtime.servers.view('alice')).state, 'stopped', 'nothing started');
+  assert.match(
+    await (await ctx.alice.request(spawnPage)).text(),
+    /name="next" value="\/user\/alice\/tree\/some\/path"/,
+  );
+  const res = await ctx.alice.request(link);
   assert.is(res.status, 302);
   assert.is(res.headers.get('location'), '/user/alice/tree/some/path');
+  const onward = async (next: string) =>
+    (await ctx.alice.request(`/hub/spawn?next=${encodeURIComponent(next)}`)).headers.get('location');
+  assert.is(await onward('/user/alice/tree/x'), '/user/alice/tree/x', 'a running server: straight on to next');
+  assert.is(await onward('//evil.example/'), '/user/alice/', 'a next off the server is not followed');
   assert.is((await ctx.alice.api('GET', '/users/alice').then((r) => r.json())).servers[''].ready, true);
   assert.is((await ctx.alice.api('DELETE', '/users/alice/server')).status, 204);
   const tokens = await ctx.hub.runtime.tokens.list('alice');
@@ -248,6 +300,18 @@ t('user-redirect starts a stopped server first, then lands on the path', async (
     tokens.some((k) => k.client === 'jupyterhub-user-alice'),
     "the server's tokens ended with it",
   );
+});
+
+t('signing out of the hub ends the sign-ins on servers too', async (ctx) => {
+  assert.is((await ctx.alice.api('POST', '/users/alice/server', { image: 'stock' })).status, 201);
+  const serverToken = await containerEnv(ctx.hub, 'alice', 'JUPYTERHUB_API_TOKEN');
+  const signIn = await oauthToken(ctx, ctx.alice, 'alice', serverToken);
+  const script = (await ctx.hub.runtime.tokens.create('alice', { note: 'a script', scopes: ['inherit'] })).token;
+  assert.is((await ctx.alice.logout()).status, 302);
+  assert.is(await whoAmI(ctx, signIn), 403);
+  assert.is(await whoAmI(ctx, serverToken), 200, 'the server itself carries on');
+  assert.is(await whoAmI(ctx, script), 200, 'API tokens made on purpose stay');
+  assert.is((await tokenApi(ctx.hub.url, script)('DELETE', '/users/alice/server')).status, 204);
 });
 
 t.run();

@@ -55,7 +55,8 @@ export function oauthApi(router: Router, deps: ApiDeps): void {
     }
     const owner = clientOwner(client);
     const server = typeof secret === 'string' ? await tokens.lookup(secret) : undefined;
-    if (!owner || server?.client !== client || server?.user !== owner) {
+    // Only the server's own token is its secret, not a token it handed out.
+    if (!owner || server?.client !== client || server?.user !== owner || server?.oauth) {
       return oauthError(ctx, 401, 'invalid_client', 'The client is unknown or its secret does not match.');
     }
     const granted = typeof code === 'string' ? await oauthCodes.take(code) : undefined;
@@ -66,7 +67,8 @@ export function oauthApi(router: Router, deps: ApiDeps): void {
     const scopes = oauthTokenScopes(owner, granted.user);
     const note = `Server at ${serverPrefix(owner)}`;
     const expiresInSeconds = OAUTH_TOKEN_SECONDS;
-    const { token } = await tokens.create(granted.user, { note, scopes, expiresInSeconds, client: String(client) });
+    const issued = { note, scopes, expiresInSeconds, client: String(client), oauth: true };
+    const { token } = await tokens.create(granted.user, issued);
     log.info('oauth token issued', { user: granted.user, server: owner });
     ctx.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' });
     ctx.body = { access_token: token, token_type: 'Bearer', expires_in: expiresInSeconds, scope: scopes.join(' ') };

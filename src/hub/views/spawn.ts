@@ -34,6 +34,8 @@ export interface SpawnView {
   images?: CatalogueImage[];
   selected: string;
   error?: string;
+  /** Where to go on the server once it is up (a shared link's path). */
+  next: string;
 }
 
 export function spawnPage(page: PageContext, view: SpawnView): Html {
@@ -52,6 +54,7 @@ ${
 An admin can build them with <code>berth images build</code>.</p>`
       : html`<form method="post" action="${action}" id="spawn_form">
   <input type="hidden" name="_xsrf" value="${page.xsrf}">
+  <input type="hidden" name="next" value="${view.next}">
   <div class="cards">
   ${view.images.map(
     (image) => html`<label class="card image-card" id="image-${image.id}">
