@@ -29,3 +29,11 @@ export function parseUsername(raw: string): string {
   if (name === undefined) throw badRequest(`Invalid username: ${USERNAME_RULE}.`, { username: raw });
   return name;
 }
+
+const GROUP_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+export const GROUP_NAME_RULE = 'a group name is 1 to 64 characters: lowercase letters, digits, ".", "_" or "-"';
+
+export function isGroupName(name: string): boolean {
+  return GROUP_NAME.test(name);
+}

@@ -1,13 +1,17 @@
 /**
- * The hub and its in-process proxy behind one HTTP server (proxy/front.ts): requests under
- * /user/ go to the proxy, everything else to the hub.
+ * The hub and its in-process proxy behind one HTTP or HTTPS server (proxy/front.ts): requests
+ * under /user/ go to the proxy, everything else to the hub; with HTTPS, a plain-HTTP port may
+ * redirect to it and answer ACME challenges.
  */
 import type http from 'node:http';
+import type https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createHub } from '../hub/app';
-import { proxyFromConfig, secureCookies } from '../proxy/from-config';
+import { AcmeCertificates } from '../proxy/acme';
+import { certificatesFromConfig, proxyFromConfig, secureCookies } from '../proxy/from-config';
 import { frontServer } from '../proxy/front';
 import { serverApiServer } from '../proxy/server-api';
+import { redirectServer } from '../proxy/tls';
 import type { Runtime } from './runtime';
 
 export interface RunningHub {
@@ -24,7 +28,7 @@ export interface ListenOn {
   serverApiHost: string;
 }
 
-function serveOn(server: http.Server, port: number, host: string): Promise<number> {
+function serveOn(server: http.Server | https.Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
@@ -43,12 +47,24 @@ export async function listen(runtime: Runtime, keys: readonly string[], on: List
     secureCookies: secureCookies(config),
     trustForwarded: config.trustForwarded,
     adminAccess: config.adminAccess,
+    publicUrl: config.publicUrl,
   };
   const hub = createHub(hubConfig, runtime).callback();
   const proxy = proxyFromConfig(config, runtime.proxyRedis, keys, runtime.log.child({ component: 'proxy' }));
-  const front = frontServer(proxy, hub);
+  const host = on.bind === '0.0.0.0' || on.bind === '::' ? '127.0.0.1' : on.bind;
+  const hostInUrl = host.includes(':') ? `[${host}]` : host;
+  const certificates = certificatesFromConfig(config, runtime.log.child({ component: 'tls' }));
+  let httpsOrigin = config.publicUrl?.origin ?? '';
+  // The plain-HTTP port first: an ACME CA checks its challenge there before it issues the certificate.
+  const redirect =
+    certificates && config.httpRedirectPort ? redirectServer(() => httpsOrigin, certificates) : undefined;
+  if (redirect) await serveOn(redirect, config.httpRedirectPort, on.bind);
+  if (certificates instanceof AcmeCertificates) await certificates.start();
+  const front = frontServer(proxy, hub, certificates);
   const forServers = serverApiServer(hub);
   const port = await serveOn(front, on.port, on.bind);
+  const url = `${certificates ? 'https' : 'http'}://${hostInUrl}:${port}`;
+  httpsOrigin ||= url;
   // Only stock JupyterHub images need it: without it the hub still serves everything else.
   await serveOn(forServers, config.serverApiPort, on.serverApiHost).catch((err: Error) => {
     runtime.log.error("cannot serve the hub's API to user servers: stock JupyterHub images will not start", {
@@ -57,18 +73,18 @@ export async function listen(runtime: Runtime, keys: readonly string[], on: List
       fix: 'free HUB_SERVER_API_PORT, or give it another port',
     });
   });
-  const host = on.bind === '0.0.0.0' || on.bind === '::' ? '127.0.0.1' : on.bind;
-  const close = (server: http.Server) =>
+  const close = (server: http.Server | https.Server) =>
     new Promise<void>((done) => {
       server.close(() => done());
       server.closeAllConnections();
     });
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url,
     port,
     async close() {
       proxy.close();
-      await Promise.all([close(front), close(forServers)]);
+      certificates?.close();
+      await Promise.all([close(front), close(forServers), ...(redirect ? [close(redirect)] : [])]);
     },
   };
 }

@@ -5,9 +5,10 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config';
+import { BerthError } from '../errors';
 import { createLogger } from '../log';
 import { hubForwarder } from '../proxy/forward';
-import { proxyFromConfig } from '../proxy/from-config';
+import { certificatesFromConfig, proxyFromConfig } from '../proxy/from-config';
 import { frontServer } from '../proxy/front';
 import { proxyAddress } from '../store/embedded-redis';
 import { connectRedis, type RedisAddress } from '../store/redis';
@@ -24,7 +25,13 @@ export async function proxyCommand(config: Config): Promise<void> {
   redis.on('error', (err) => log.warn('redis connection problem', { err: err.message }));
   const proxy = proxyFromConfig(config, redis, signingKeys(config, log, false), log.child({ component: 'proxy' }));
   const hub = hubForwarder(config.proxyHubUrl);
-  const server = frontServer(proxy, hub.handle);
+  if (config.acmeDirectory)
+    throw new BerthError(
+      400,
+      `berth proxy does not run ACME: point HUB_SSL_CERT and HUB_SSL_KEY at the files the hub keeps (${config.dataDir}/acme/cert.pem and key.pem).`,
+    );
+  const certificates = certificatesFromConfig(config, log.child({ component: 'tls' }));
+  const server = frontServer(proxy, hub.handle, certificates);
   await new Promise<void>((resolve, reject) =>
     server.once('error', reject).listen(config.proxyPort, config.bind, resolve),
   );
@@ -34,6 +41,7 @@ export async function proxyCommand(config: Config): Promise<void> {
   const stop = () => {
     hub.close();
     proxy.close();
+    certificates?.close();
     server.close(() => redis.disconnect());
     server.closeAllConnections();
   };

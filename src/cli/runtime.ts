@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { type SignIn, signInFromConfig } from '../auth/sign-in';
 import { CATALOGUE_FILE } from '../catalogue/build';
 import { ImageBuilder } from '../catalogue/builder';
 import { CatalogueFileReader } from '../catalogue/catalogue-file';
@@ -52,6 +53,7 @@ export interface Runtime {
   activity: ActivityStore;
   servers: Servers;
   metrics: Metrics;
+  signIn: SignIn;
   /** What /hub/health asks. */
   health: { redis(): Promise<unknown>; engine(): Promise<unknown> };
   close(): Promise<void>;
@@ -150,6 +152,8 @@ export async function openRuntime(config: Config, log: Logger, options: RuntimeO
     activeServerLimit: config.activeServerLimit,
     slowMs: config.slowSpawnTimeout,
   });
+  const sessions = new SessionStore(redis);
+  const groups = new GroupStore(redis);
   return {
     config,
     log,
@@ -157,9 +161,9 @@ export async function openRuntime(config: Config, log: Logger, options: RuntimeO
     proxyRedis,
     docker,
     users,
-    sessions: new SessionStore(redis),
+    sessions,
     tokens,
-    groups: new GroupStore(redis),
+    groups,
     routes,
     records,
     loginFailures: new LoginFailureStore(redis),
@@ -170,6 +174,7 @@ export async function openRuntime(config: Config, log: Logger, options: RuntimeO
     activity,
     servers,
     metrics,
+    signIn: signInFromConfig(config, { users, groups, sessions, tokens, log }, log),
     health: { redis: () => redis.ping(), engine: () => spawner.ping() },
     async close() {
       await proxyRedis.quit().catch(() => proxyRedis.disconnect());

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseUsername } from '../auth/username';
 import { outdatedImages } from '../catalogue/build';
-import type { Config } from '../config';
+import { type Config, servesTls } from '../config';
 import { BerthError } from '../errors';
 import { createLogger } from '../log';
 import { secondsSince } from '../metrics/metrics';
@@ -46,11 +46,28 @@ async function ensureAdmins(rt: Runtime, names: readonly string[]): Promise<void
       await rt.users.setAdmin(name, true);
     } else {
       await rt.users.create(name, { admin: true });
-      rt.log.warn('created admin from HUB_ADMIN_USERS without a password; set one with `berth user set-password`', {
-        user: name,
-      });
+      if (rt.signIn.local)
+        rt.log.warn('created admin from HUB_ADMIN_USERS without a password; set one with `berth user set-password`', {
+          user: name,
+        });
+      else rt.log.info('created admin from HUB_ADMIN_USERS; they sign in through HUB_AUTH', { user: name });
     }
   }
+}
+
+/**
+ * Applies the sign-in rules as they now stand: blocked users, and provider users the rules no
+ * longer let in, lose their sessions and tokens; a provider nobody may use through is reported.
+ */
+export async function applySignInRules(rt: Runtime): Promise<void> {
+  const revoked = await rt.signIn.admissions.enforce();
+  if (revoked.length > 0) rt.log.warn('sessions and tokens ended: blocked or no longer allowed', { users: revoked });
+  if (rt.signIn.nobodyAllowed)
+    rt.log.warn(
+      'nobody can sign in through the identity provider or directory: set HUB_ALLOWED_USERS, HUB_ALLOWED_GROUPS ' +
+        'or HUB_ALLOW_ALL=yes (HUB_ADMIN_USERS and HUB_ADMIN_GROUPS get in too)',
+      { auth: rt.config.auth },
+    );
 }
 
 /** Says which catalogue images are missing or old; with HUB_BUILD_IMAGES=missing they build in the background. */
@@ -84,6 +101,7 @@ export async function serve(config: Config): Promise<void> {
     const keys = signingKeys(config, log, true);
     await pingDocker(rt);
     await ensureAdmins(rt, config.adminUsers);
+    await applySignInRules(rt);
     await reportImages(rt);
     const { serverApiHost } = await rt.spawner.prepare();
     await rt.servers.reconcile();
@@ -98,7 +116,7 @@ export async function serve(config: Config): Promise<void> {
       .catch((err) => log.error('building images failed; starts that need them will try again', { err }));
     log.info('Berth is running', { url: hub.url, bind: config.bind, port: hub.port });
     const host = config.bind === '127.0.0.1' || config.bind === '0.0.0.0' ? 'localhost' : config.bind;
-    process.stdout.write(`Berth is running at http://${host}:${hub.port}/\n`);
+    process.stdout.write(`Berth is running at ${servesTls(config) ? 'https' : 'http'}://${host}:${hub.port}/\n`);
     const stop = async (signal: string) => {
       log.info('stopping; user servers keep running', { signal });
       stopBackground();

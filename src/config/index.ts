@@ -4,4 +4,5 @@
  */
 export { envExample, environment, parseEnvFile } from './env-file';
 export { type Config, configProblems, loadConfig, SETTINGS } from './settings';
+export { servesTls } from './tls';
 export { ConfigError, type ImageLimitOverrides, parseBytes } from './values';

@@ -4,7 +4,10 @@
  * `configProblems(env)` lists everything wrong at once, for `berth config check`.
  */
 import path from 'node:path';
+import { SIGN_IN_SETTINGS, signInProblems } from './sign-in';
+import { TLS_SETTINGS, tlsProblems } from './tls';
 import {
+  ConfigError,
   dockerHost,
   imageLimits,
   integer,
@@ -70,6 +73,8 @@ export const SETTINGS = {
       'session; keep it no.',
     yesNo,
   ),
+  ...SIGN_IN_SETTINGS,
+  ...TLS_SETTINGS,
   redisUrl: setting(
     'REDIS_URL',
     '',
@@ -231,11 +236,23 @@ export type Config = { readonly [K in keyof Settings]: ReturnType<Settings[K]['p
 
 /** Reads every setting from `env`, throwing a ConfigError naming the first bad variable. */
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): Config {
+  const config = parseEach(env);
+  const [problem] = combinedProblems(config);
+  if (problem) throw new ConfigError(problem);
+  return config;
+}
+
+function parseEach(env: Readonly<Record<string, string | undefined>>): Config {
   const out: Record<string, unknown> = {};
   for (const [key, s] of Object.entries(SETTINGS) as [string, Setting<unknown>][]) {
     out[key] = s.parse(env[s.env] ?? s.default);
   }
   return Object.freeze(out) as Config;
+}
+
+/** What is wrong with settings that are fine one by one but not together. */
+function combinedProblems(config: Config): string[] {
+  return [...signInProblems(config), ...tlsProblems(config)];
 }
 
 /** Names Berth reads besides SETTINGS' own, so that `config check` does not call them unknown. */
@@ -255,6 +272,7 @@ export function configProblems(env: Readonly<Record<string, string | undefined>>
       problems.push((err as Error).message);
     }
   }
+  if (problems.length === 0) problems.push(...combinedProblems(parseEach(env)));
   for (const name of Object.keys(env)
     .filter((n) => PREFIXES.test(n) && !known.has(n))
     .sort()) {

@@ -145,6 +145,13 @@ export function redisUrl(raw: string): string | undefined {
 
 SENSITIVE.add(redisUrl);
 
+/** A secret as it is written (client secrets, bind passwords): never repeated in an error. */
+export function secretText(raw: string): string {
+  return raw.trim();
+}
+
+SENSITIVE.add(secretText);
+
 export function dockerHost(raw: string): string | undefined {
   if (raw === '') return undefined;
   if (!/^(unix|tcp|http|https):\/\//.test(raw))

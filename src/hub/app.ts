@@ -19,6 +19,7 @@ import { Directory } from './directory';
 import { linksRouter } from './links';
 import { opsRouter } from './ops';
 import { pagesRouter } from './pages';
+import { signInRouter } from './sign-in';
 import { errorPage } from './views';
 
 export type { HubConfig, HubDeps };
@@ -132,9 +133,12 @@ function errors(log: Logger) {
   };
 }
 
+/** Where a session may begin: the sign-in pages and the provider's way back. */
+const SIGN_IN_PATHS = new Set(['/hub/login', '/hub/logout', '/hub/oauth_login', '/hub/oauth_callback']);
+
 export function createHub(config: HubConfig, deps: HubDeps): Koa {
   const app = new Koa({ keys: [...config.keys], proxy: config.trustForwarded });
-  const passport = createPassport(deps.users);
+  const passport = createPassport(deps.users, deps.signIn);
   const access = new Access(deps, config.adminAccess);
   const directory = new Directory(deps);
   app.silent = true; // errors() logs what matters
@@ -179,7 +183,7 @@ export function createHub(config: HubConfig, deps: HubDeps): Koa {
   // wraps the request object), and only requests that carry a validly signed session cookie, and the
   // sign-in and sign-out forms, use them: token-authenticated API calls and anonymous ones skip them.
   app.use(async (ctx, next) => {
-    const used = ctx.cookies.get(cookie) !== undefined || ctx.path === '/hub/login' || ctx.path === '/hub/logout';
+    const used = ctx.cookies.get(cookie) !== undefined || SIGN_IN_PATHS.has(ctx.path);
     if (!used) return next();
     const olderKey = signedByOlderKey(config.keys, ctx.get('cookie'), cookie);
     await sessions(ctx, () => initialize(ctx, () => fromSession(ctx, next)));
@@ -189,10 +193,17 @@ export function createHub(config: HubConfig, deps: HubDeps): Koa {
     if (olderKey && !setsIt) ctx.cookies.set(cookie, olderKey, { ...sessionCookieOptions, overwrite: true });
   });
 
-  const pages = pagesRouter({ ...deps, passport, throttle: new LoginThrottle(deps.loginFailures) });
+  const signIn = signInRouter({
+    ...deps,
+    passport,
+    throttle: new LoginThrottle(deps.loginFailures),
+    publicUrl: config.publicUrl,
+  });
+  const pages = pagesRouter(deps);
   const api = apiRouter({ ...deps, access, directory, deleteHome: config.deleteHome });
   const ops = opsRouter(deps, access);
   const links = linksRouter(deps);
+  app.use(signIn.routes()).use(signIn.allowedMethods());
   app.use(pages.routes()).use(pages.allowedMethods());
   app.use(api.routes()).use(api.allowedMethods());
   app.use(ops.routes()).use(ops.allowedMethods());

@@ -3,6 +3,7 @@
  * lifecycle, the catalogue, metrics), which come in from outside so that tests can build a hub
  * on their own Redis and fakes. The pages, the API and the operator routes take these.
  */
+import type { SignIn } from '../auth/sign-in';
 import type { Catalogue } from '../catalogue/catalogue';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics/metrics';
@@ -32,6 +33,8 @@ export interface HubDeps {
   /** For deleting home volumes when users are deleted (HUB_DELETE_HOME=delete). */
   spawner: Pick<Spawner, 'removeHome'>;
   catalogue: Catalogue;
+  /** The sign-in methods that are on, and who may enter (HUB_AUTH and the allow rules). */
+  signIn: SignIn;
   metrics: Metrics;
   /** What /hub/health asks: each resolves when its part answers. */
   health: { redis(): Promise<unknown>; engine(): Promise<unknown> };
@@ -49,4 +52,6 @@ export interface HubConfig {
   trustForwarded: boolean;
   /** HUB_ADMIN_ACCESS */
   adminAccess: boolean;
+  /** HUB_PUBLIC_URL: where an identity provider sends people back to after signing out there. */
+  publicUrl?: URL;
 }

@@ -1,15 +1,12 @@
 /**
- * The hub's pages: login and logout, home (start and stop), the pending page, health, and the
+ * The hub's pages: home (start and stop), the pending page, health, and the
  * static files the pages use. Start and stop themselves go through the REST API (api.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { safeNext } from '../auth/next';
-import type { Passport } from '../auth/passport';
 import { serverPrefix } from '../auth/single-user';
-import type { LoginThrottle } from '../auth/throttle';
 import { isUsername } from '../auth/username';
 import { XSRF_FIELD, xsrfMatches } from '../auth/xsrf';
 import type { CatalogueImage } from '../catalogue/catalogue';
@@ -19,7 +16,7 @@ import { mayActOn, pageCaller, pageContext } from './access';
 import { formBody, formFields } from './body';
 import type { HubDeps } from './deps';
 import { pathOnServer } from './links';
-import { adminPage, homePage, loginPage, logoutPage, pendingPage, spawnPage, tokenPage } from './views';
+import { adminPage, homePage, pendingPage, spawnPage, tokenPage } from './views';
 
 const HOME = '/hub/home';
 const STATIC_TYPES: Record<string, string> = {
@@ -45,8 +42,8 @@ function loadStatic(): Map<string, { type: string; body: Buffer }> {
   return files;
 }
 
-export function pagesRouter(deps: HubDeps & { passport: Passport; throttle: LoginThrottle }): Router {
-  const { users, sessions, tokens, servers, catalogue, passport, throttle, log } = deps;
+export function pagesRouter(deps: HubDeps): Router {
+  const { users, servers, catalogue } = deps;
   const router = new Router();
   const staticFiles = loadStatic();
 
@@ -55,79 +52,6 @@ export function pagesRouter(deps: HubDeps & { passport: Passport; throttle: Logi
     ctx.status = 204;
   });
   router.get(['/hub', '/hub/'], (ctx) => ctx.redirect(ctx.state.user ? HOME : '/hub/login'));
-
-  router.get('/hub/login', (ctx) => {
-    const next = safeNext(ctx.query.next, HOME);
-    if (ctx.state.user) return ctx.redirect(next);
-    render(ctx, loginPage(pageContext(ctx), { next }));
-  });
-
-  router.post('/hub/login', formBody, async (ctx, nextMiddleware) => {
-    const body = formFields(ctx);
-    if (!xsrfMatches(ctx, body[XSRF_FIELD]))
-      throw forbidden('This sign-in form has expired. Reload the page and sign in again.');
-    const next = safeNext(ctx.query.next, HOME);
-    const username = typeof body.username === 'string' ? body.username : '';
-    const wait = await throttle.wait(username, ctx.ip);
-    if (wait > 0) {
-      const seconds = Math.ceil(wait / 1000);
-      log.warn('login throttled', { username, address: ctx.ip, seconds });
-      ctx.set('Retry-After', String(seconds));
-      render(
-        ctx,
-        loginPage(pageContext(ctx), {
-          next,
-          username: username.slice(0, 64),
-          error: `Too many failed sign-ins. Try again in ${seconds} s.`,
-        }),
-        429,
-      );
-      return;
-    }
-    await passport.authenticate('local', async (err: unknown, user: Express.User | false) => {
-      if (err) throw err;
-      if (!user) {
-        await throttle.failed(username, ctx.ip);
-        log.info('login failed', { username, address: ctx.ip });
-        render(
-          ctx,
-          loginPage(pageContext(ctx), {
-            next,
-            username: username.slice(0, 64),
-            error: 'Invalid username or password.',
-          }),
-          403,
-        );
-        return;
-      }
-      await throttle.succeeded(username);
-      await ctx.login(user);
-      await users.recordLogin(user.name);
-      log.info('login', { user: user.name, address: ctx.ip });
-      ctx.redirect(next);
-    })(ctx, nextMiddleware);
-  });
-
-  // Logging out changes state, so it is a form with the XSRF token; GET shows that form.
-  router.get('/hub/logout', (ctx) => {
-    if (!ctx.state.user) return ctx.redirect('/hub/login');
-    render(ctx, logoutPage(pageContext(ctx)));
-  });
-
-  router.post('/hub/logout', formBody, async (ctx) => {
-    const body = formFields(ctx);
-    if (!xsrfMatches(ctx, body[XSRF_FIELD])) throw forbidden('This form has expired. Reload the page and try again.');
-    const user = ctx.state.user;
-    if (user) {
-      await ctx.logout();
-      // Logging out ends every session of this user, on every device, and their sign-ins on servers.
-      await sessions.destroyAllOf(user.name);
-      await tokens.deleteOAuthOf(user.name);
-      log.info('logout', { user: user.name });
-    }
-    ctx.session = null;
-    ctx.redirect('/hub/login');
-  });
 
   /** The catalogue, or undefined while the container engine does not answer (pages still render). */
   async function offered(): Promise<CatalogueImage[] | undefined> {

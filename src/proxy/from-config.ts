@@ -2,9 +2,11 @@
  * The proxy as Berth runs it, from the config and the proxy's own Redis connection: in the
  * hub's process (`berth serve`) and on its own (`berth proxy`) alike.
  */
+
+import path from 'node:path';
 import { tokenMayUse } from '../auth/roles';
 import { sessionCookieReader } from '../auth/session-cookie';
-import type { Config } from '../config';
+import { type Config, servesTls } from '../config';
 import type { Logger } from '../log';
 import { ActivityStore } from '../store/activity';
 import { GroupStore } from '../store/groups';
@@ -12,12 +14,31 @@ import { ProxyReads } from '../store/proxy-reads';
 import type { RedisClient } from '../store/redis';
 import { TokenStore } from '../store/tokens';
 import { UserStore } from '../store/users';
+import { AcmeCertificates } from './acme';
 import { activityDebounce, activityRecorder } from './activity';
 import { createProxy, type UserProxy } from './proxy';
+import { CertificateFiles } from './tls';
 
 /** Cookies are Secure (and the session cookie __Host-) when people reach the hub over HTTPS. */
 export function secureCookies(config: Config): boolean {
-  return config.publicUrl?.protocol === 'https:';
+  return config.publicUrl?.protocol === 'https:' || servesTls(config);
+}
+
+/** Where the HTTPS certificate comes from, when Berth serves HTTPS itself (HUB_SSL_*, HUB_ACME_*). */
+export function certificatesFromConfig(config: Config, log: Logger): CertificateFiles | AcmeCertificates | undefined {
+  if (config.sslCert) return new CertificateFiles(config.sslCert, config.sslKey, log);
+  if (config.acmeDirectory)
+    return new AcmeCertificates(
+      {
+        directory: config.acmeDirectory,
+        domains: config.acmeDomains,
+        email: config.acmeEmail,
+        caFile: config.acmeCaFile || undefined,
+        dir: path.join(config.dataDir, 'acme'),
+      },
+      log,
+    );
+  return undefined;
 }
 
 export function proxyFromConfig(config: Config, redis: RedisClient, keys: readonly string[], log: Logger): UserProxy {

@@ -67,9 +67,27 @@ export class GroupStore {
     return new Map(users.map((u, i) => [u, members[i].sort()]));
   }
 
+  /**
+   * Makes the groups `user` has from their provider exactly `groups`: joins each (creating it when
+   * new) and leaves those the provider gave before but no longer does. Groups an admin put the
+   * user in by hand are left alone.
+   */
+  async syncFromProvider(user: string, groups: readonly string[]): Promise<{ joined: string[]; left: string[] }> {
+    const before = new Set(await this.redis.smembers(keys.providerGroups(user)));
+    const now = new Set(groups);
+    const left = [...before].filter((g) => !now.has(g));
+    const tx = this.redis.multi().del(keys.providerGroups(user));
+    if (groups.length > 0) tx.sadd(keys.providerGroups(user), ...groups);
+    for (const g of groups)
+      tx.zadd(keys.groups, 'NX', Date.now(), g).sadd(keys.group(g), user).sadd(keys.userGroups(user), g);
+    for (const g of left) tx.srem(keys.group(g), user).srem(keys.userGroups(user), g);
+    await tx.exec();
+    return { joined: groups.filter((g) => !before.has(g)), left };
+  }
+
   /** Takes a deleted user out of every group. */
   async forgetUser(user: string): Promise<void> {
     for (const g of await this.groupsOf(user)) await this.remove(g, [user]);
-    await this.redis.del(keys.userGroups(user));
+    await this.redis.del(keys.userGroups(user), keys.providerGroups(user));
   }
 }

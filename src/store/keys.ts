@@ -3,7 +3,10 @@
  * so a name can never reach into another key's space.
  */
 export const keys = {
-  /** Hash: name, admin, password (scrypt hash), created, lastImage, lastError, lastLogin. */
+  /**
+   * Hash: name, admin, password (scrypt hash), auth (the provider that signs the user in: oidc, oauth2 or
+   * ldap; unset for local accounts), created, lastImage, lastError, lastLogin.
+   */
   user: (name: string) => `berth:user:${name}`,
   /** Sorted set of usernames, scored by creation time. */
   users: 'berth:users',
@@ -39,6 +42,8 @@ export const keys = {
   groups: 'berth:groups',
   /** Set: the groups a user is in. */
   userGroups: (name: string) => `berth:user-groups:${name}`,
+  /** Set: the groups a user is in because their identity provider or directory said so at sign-in. */
+  providerGroups: (name: string) => `berth:provider-groups:${name}`,
   /** String (JSON: client, user, redirect URI), expiring in 5 minutes: an OAuth authorization code. */
   oauthCode: (code: string) => `berth:oauth-code:${code}`,
   /** Hash (fails, until), expiring: failed sign-ins for a username, under a digest of it. */

@@ -12,9 +12,14 @@ export interface User {
   created: string;
   /** ISO 8601 time of the last sign-in, if any. */
   lastLogin?: string;
-  /** False for users made from HUB_ADMIN_USERS who have no password yet. */
+  /** False for users made from HUB_ADMIN_USERS who have no password yet, and for users of a provider. */
   hasPassword: boolean;
+  /** The provider that signs this user in (oidc, oauth2, ldap); undefined for local accounts. */
+  auth?: string;
 }
+
+/** What claiming a username for a provider's identity found (UserStore.claim). */
+export type Claim = 'created' | 'claimed' | { taken: 'local' | string };
 
 function toUser(h: Record<string, string>): User | undefined {
   if (!h.name) return undefined;
@@ -24,6 +29,7 @@ function toUser(h: Record<string, string>): User | undefined {
     created: h.created,
     lastLogin: h.lastLogin || undefined,
     hasPassword: Boolean(h.password),
+    auth: h.auth || undefined,
   };
 }
 
@@ -45,6 +51,31 @@ export class UserStore {
       .zadd(keys.users, created.getTime(), name)
       .exec();
     return true;
+  }
+
+  /**
+   * Makes `name` the account of `method`'s identity, in one step: creates it, or claims an account
+   * that no method holds yet (made by an admin, no password). Never takes a local account (one with a
+   * password) nor another provider's: an identity is not merged into someone else's account.
+   */
+  async claim(name: string, method: string): Promise<Claim> {
+    const now = new Date();
+    const result = (await this.redis.eval(
+      "local h = redis.call('HMGET', KEYS[1], 'name', 'password', 'auth') " +
+        "if not h[1] then redis.call('HSET', KEYS[1], 'name', ARGV[1], 'admin', '0', 'created', ARGV[3], " +
+        "'password', '', 'auth', ARGV[2]) redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1]) return 'created' end " +
+        "if h[2] and h[2] ~= '' then return 'local' end " +
+        "if h[3] and h[3] ~= '' and h[3] ~= ARGV[2] then return h[3] end " +
+        "redis.call('HSET', KEYS[1], 'auth', ARGV[2]) return 'claimed'",
+      2,
+      keys.user(name),
+      keys.users,
+      name,
+      method,
+      now.toISOString(),
+      String(now.getTime()),
+    )) as string;
+    return result === 'created' || result === 'claimed' ? result : { taken: result };
   }
 
   async get(name: string): Promise<User | undefined> {
@@ -102,17 +133,18 @@ export class UserStore {
     const rows = await evalJson<Array<Array<string | false>>>(
       this.redis,
       "local out = {} for i, key in ipairs(KEYS) do local h = redis.call('HMGET', key, 'name', 'admin', " +
-        "'created', 'lastLogin', 'password') if h[5] and h[5] ~= '' then h[5] = '1' end out[i] = h end return " +
-        'out',
+        "'created', 'lastLogin', 'password', 'auth') if h[5] and h[5] ~= '' then h[5] = '1' end out[i] = h end " +
+        'return out',
       names.map(keys.user),
     );
-    return rows.map(([name, admin, created, lastLogin, password]) =>
+    return rows.map(([name, admin, created, lastLogin, password, auth]) =>
       toUser({
         name: name || '',
         admin: admin || '',
         created: created || '',
         lastLogin: lastLogin || '',
         password: password || '',
+        auth: auth || '',
       }),
     );
   }

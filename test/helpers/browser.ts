@@ -1,15 +1,32 @@
 /**
  * Debian's Chromium, headless, driven by playwright-core: never a downloaded browser.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { ROOT } from '../../src/paths';
 
 export const ARTIFACTS = path.join(ROOT, 'test', 'artifacts');
 
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
+/**
+ * With `trustCa` (a PEM file), Chromium trusts that CA, and it alone besides the system's: it is
+ * added to the NSS database of a throwaway HOME, where Chromium on Linux looks for trusted CAs.
+ */
+export async function launchChromium(opts: { trustCa?: string } = {}): Promise<Browser> {
+  let env: Record<string, string> | undefined;
+  let home: string | undefined;
+  if (opts.trustCa) {
+    home = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-chromium-home-'));
+    const db = path.join(home, '.pki', 'nssdb');
+    fs.mkdirSync(db, { recursive: true });
+    execFileSync('certutil', ['-d', `sql:${db}`, '-N', '--empty-password']);
+    execFileSync('certutil', ['-d', `sql:${db}`, '-A', '-t', 'C,,', '-n', 'berth-test-ca', '-i', opts.trustCa]);
+    env = { ...(process.env as Record<string, string>), HOME: home };
+  }
+  const browser = await chromium.launch({
+    env,
     executablePath: '/usr/bin/chromium',
     args: [
       '--headless',
@@ -22,6 +39,34 @@ export function launchChromium(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+  if (home) browser.on('disconnected', () => fs.rmSync(home, { recursive: true, force: true }));
+  return browser;
+}
+
+/** A fresh browser profile that reaches 127.0.0.1 only (test tools' pages link fonts on outside hosts). */
+export async function freshContext(browser: Browser): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext();
+  context.setDefaultTimeout(30_000);
+  await context.route('**/*', (route) =>
+    new URL(route.request().url()).hostname === '127.0.0.1' ? route.continue() : route.abort(),
+  );
+  return { context, page: await context.newPage() };
+}
+
+/**
+ * On the hub's login page, "Sign in with ..." → the test provider's own login form as `login` →
+ * its consent form → back at the hub.
+ */
+export async function signInAtProvider(page: Page, hubUrl: string, providerUrl: string, login: string): Promise<void> {
+  await page.goto(`${hubUrl}/hub/login`);
+  await page.click('#login_oidc');
+  await page.waitForURL((url) => url.origin === providerUrl);
+  await page.fill('input[name=login]', login);
+  await page.fill('input[name=password]', 'any password');
+  await page.click('button[type=submit]');
+  // The provider asks once whether Berth may have the claims.
+  await page.click('button:has-text("Continue")');
+  await page.waitForURL((url) => url.origin === hubUrl);
 }
 
 export function artifactPath(name: string): string {

@@ -3,17 +3,21 @@
  * rendering: it signs in through the real login form and calls the hub's API with the XSRF token.
  */
 
-interface Cookie {
+export interface Cookie {
   name: string;
   value: string;
   path: string;
 }
 
 export class Client {
-  /** Keyed by name and path, as browsers keep them. */
-  readonly cookies = new Map<string, Cookie>();
-
-  constructor(readonly base: string) {}
+  /**
+   * @param cookies keyed by name and path, as browsers keep them; clients of several ports of one
+   *   host share one jar, because cookies do not tell ports apart.
+   */
+  constructor(
+    readonly base: string,
+    readonly cookies = new Map<string, Cookie>(),
+  ) {}
 
   private sent(path: string): Cookie[] {
     return [...this.cookies.values()]

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { hashPassword } from '../../src/auth/password';
 import { listen } from '../../src/cli/listen';
 import { openRuntime, type Runtime } from '../../src/cli/runtime';
+import { applySignInRules } from '../../src/cli/serve';
 import { type Config, loadConfig } from '../../src/config';
 import { createLogger, silentLogger } from '../../src/log';
 import { startBackground } from '../../src/servers/background';
@@ -62,9 +63,12 @@ export async function startHub(
       ? createLogger('debug')
       : silentLogger;
   const runtime = await openRuntime(config, log, { embeddedRedis: 'own' });
+  await applySignInRules(runtime);
   const { serverApiHost } = await runtime.spawner.prepare();
   await runtime.servers.reconcile();
-  const hub = await listen(runtime, [SECRET], { port: 0, bind: '127.0.0.1', serverApiHost });
+  // A test that must know the hub's URL before it starts (an identity provider sends people back to it) sets HUB_PORT.
+  const port = env.HUB_PORT ? config.port : 0;
+  const hub = await listen(runtime, [SECRET], { port, bind: '127.0.0.1', serverApiHost });
   const stopBackground =
     opts.background === false
       ? () => undefined

@@ -6,7 +6,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hashPassword } from '../../src/auth/password';
+import { signInFromConfig } from '../../src/auth/sign-in';
 import type { Catalogue } from '../../src/catalogue/catalogue';
+import { loadConfig } from '../../src/config';
 import { createHub, type HubDeps } from '../../src/hub/app';
 import { type Logger, silentLogger } from '../../src/log';
 import { Metrics } from '../../src/metrics/metrics';
@@ -63,22 +65,27 @@ export async function lifecycle(spawner: FakeSpawner, opts: LifecycleOptions = {
     activeServerLimit: opts.activeServerLimit ?? 0,
     slowMs: opts.slowMs ?? 5000,
   });
+  const sessions = new SessionStore(client);
+  const groups = new GroupStore(client);
+  const log = opts.log ?? silentLogger;
   return {
     users,
     records,
     routes,
     activity,
-    sessions: new SessionStore(client),
+    sessions,
     tokens,
-    groups: new GroupStore(client),
+    groups,
     loginFailures: new LoginFailureStore(client),
     oauthCodes: new OAuthCodeStore(client),
     servers,
     spawner,
     catalogue,
     metrics,
+    // Local accounts only, as a hub with no sign-in settings has.
+    signIn: signInFromConfig(loadConfig({ HUB_SECRET: SECRET }), { users, groups, sessions, tokens, log }, log),
     health: { redis: () => client.ping(), engine: () => spawner.ping() },
-    log: opts.log ?? silentLogger,
+    log,
     redis,
     close: () => redis.stop(),
   };

@@ -1,7 +1,8 @@
 /**
- * Running a command (docker, docker compose) and collecting its output, with a time limit.
+ * Running a command (docker, docker compose) and collecting its output, with a time limit; stopping
+ * a long-running one (a test's own provider or directory).
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 
 export interface RunResult {
   code: number | null;
@@ -43,4 +44,12 @@ export async function mustRun(cmd: string, args: string[], opts: Parameters<type
   const r = await run(cmd, args, opts);
   if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${r.code}: ${r.output.slice(-3000)}`);
   return r.output;
+}
+
+/** Stops a process the test started (SIGTERM) and resolves when it has exited. */
+export async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
 }

@@ -21,9 +21,17 @@ test('nested Html is kept, arrays are joined, empty values vanish', () => {
 test('the login page escapes what the request gave it', () => {
   const page = loginPage(
     { xsrf: 'tok' },
-    { next: '/hub/home"onmouseover="x', username: '<img src=x>', error: 'Invalid username or password.' },
+    {
+      next: '/hub/home"onmouseover="x',
+      username: '<img src=x>',
+      error: 'Invalid username or password.',
+      form: true,
+      providers: [{ id: 'oidc', label: '<b>IdP</b>' }],
+      notices: [],
+    },
   ).text;
   assert.not.ok(page.includes('<img src=x>'));
+  assert.ok(page.includes('Sign in with &lt;b&gt;IdP&lt;/b&gt;'));
   assert.ok(page.includes('&lt;img src=x&gt;'));
   assert.not.ok(page.includes('"onmouseover'));
 });

@@ -3,20 +3,18 @@
  */
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { normaliseUsername } from '../../auth/username';
+import { GROUP_NAME_RULE, isGroupName, normaliseUsername } from '../../auth/username';
 import { BerthError, badRequest, forbidden, notFound } from '../../errors';
 import { jsonBody, objectBody } from '../body';
 import { groupModel } from '../models';
 import type { ApiDeps } from './context';
 import { pageOf, readPage } from './paging';
 
-const GROUP_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
-
 export function groupsApi(router: Router, deps: ApiDeps): void {
   const { access, groups, users, log } = deps;
 
   function groupName(raw: string): string {
-    if (!GROUP_NAME.test(raw)) throw notFound(`No such group: ${raw.slice(0, 64)}`);
+    if (!isGroupName(raw)) throw notFound(`No such group: ${raw.slice(0, 64)}`);
     return raw;
   }
 
@@ -62,8 +60,7 @@ export function groupsApi(router: Router, deps: ApiDeps): void {
 
   router.post('/groups/:group', jsonBody, async (ctx) => {
     const name = ctx.params.group;
-    if (!GROUP_NAME.test(name))
-      throw badRequest('A group name is 1 to 64 characters: lowercase letters, digits, ".", "_" or "-".');
+    if (!isGroupName(name)) throw badRequest(`Invalid group name: ${GROUP_NAME_RULE}.`);
     const caller = await allowGroup(ctx, 'admin:groups', name);
     const body = objectBody(ctx);
     const list = await members(body, false);

@@ -5,20 +5,43 @@
 import { type Html, html } from '../html';
 import { engineNotice, layout, logoutForm, type PageContext } from './layout';
 
-export function loginPage(page: PageContext, opts: { next: string; username?: string; error?: string }): Html {
+export interface LoginView {
+  next: string;
+  username?: string;
+  error?: string;
+  /** The username and password form is shown (local accounts or the directory). */
+  form: boolean;
+  /** "Sign in with <label>" buttons, one per identity provider that is on. */
+  providers: ReadonlyArray<{ id: string; label: string }>;
+  /** What stops people signing in right now: a provider that does not answer, no allow rule. */
+  notices: readonly string[];
+}
+
+export function loginPage(page: PageContext, view: LoginView): Html {
+  const next = encodeURIComponent(view.next);
+  const buttons = view.providers.map(
+    (p) =>
+      html`<a class="button provider" id="login_${p.id}" href="/hub/oauth_login?provider=${p.id}&amp;next=${next}">Sign in with ${p.label}</a>`,
+  );
+  const form = html`<form method="post" action="/hub/login?next=${next}" class="login">
+  <input type="hidden" name="_xsrf" value="${page.xsrf}">
+  <label>Username <input name="username" id="username_input" autocomplete="username" autocapitalize="none"
+    value="${view.username ?? ''}" required autofocus></label>
+  <label>Password <input name="password" id="password_input" type="password" autocomplete="current-password"
+    required></label>
+  <button type="submit" id="login_submit">Sign in</button>
+</form>`;
   return layout(
     'Sign in',
     page,
     html`<h1>Sign in</h1>
-<form method="post" action="/hub/login?next=${encodeURIComponent(opts.next)}" class="card login">
-  <input type="hidden" name="_xsrf" value="${page.xsrf}">
-  <label>Username <input name="username" id="username_input" autocomplete="username" autocapitalize="none"
-    value="${opts.username ?? ''}" required autofocus></label>
-  <label>Password <input name="password" id="password_input" type="password" autocomplete="current-password"
-    required></label>
-  ${opts.error ? html`<p class="error" role="alert">${opts.error}</p>` : ''}
-  <button type="submit" id="login_submit">Sign in</button>
-</form>`,
+<section class="card login">
+  ${view.notices.map((n) => html`<p class="login-notice" role="status">${n}</p>`)}
+  ${view.error ? html`<p class="error" role="alert">${view.error}</p>` : ''}
+  ${buttons}
+  ${buttons.length > 0 && view.form ? html`<p class="or">or</p>` : ''}
+  ${view.form ? form : ''}
+</section>`,
   );
 }
 
