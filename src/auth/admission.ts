@@ -103,14 +103,21 @@ export class Admissions {
           'Ask your admin.',
       };
     }
+    // Whose the name is comes first: a refusal for someone else's account must not touch that account.
+    const existing = await users.get(name);
+    const holder = existing && (existing.hasPassword ? 'local' : existing.auth);
+    if (holder && holder !== identity.method) return this.taken(name, identity, holder);
     const given = identity.rawGroups === undefined ? undefined : providerGroups(identity.rawGroups);
     if (given?.skipped.length)
       log.warn('groups with names Berth cannot use were skipped', { user: name, skipped: given.skipped });
-    const groups = given ? given.groups : await groupStore.groupsOf(name);
+    // The rules see the provider's groups as they are now, and the groups an admin gave by hand.
+    const groups = given
+      ? [...given.groups, ...(await groupStore.handGroupsOf(name))]
+      : await groupStore.groupsOf(name);
     if (!mayEnter(name, groups, this.rules)) {
       const blocked = this.rules.blockedUsers.includes(name);
       log.warn('sign-in refused: not allowed', { user: name, method: identity.method, blocked, groups });
-      await this.revoke(name, blocked ? 'blocked' : 'no longer allowed');
+      if (holder === identity.method) await this.revoke(name, blocked ? 'blocked' : 'no longer allowed');
       return {
         refused: blocked
           ? `The account ${name} is blocked on this hub.`
@@ -118,17 +125,7 @@ export class Admissions {
       };
     }
     const claim = await users.claim(name, identity.method);
-    if (typeof claim === 'object') {
-      log.warn('sign-in refused: the username belongs to another account', {
-        user: name,
-        method: identity.method,
-        account: claim.taken,
-      });
-      const whose = claim.taken === 'local' ? 'a local account' : `an account that signs in with ${claim.taken}`;
-      return {
-        refused: `The username ${name} already belongs to ${whose} on this hub, so it cannot be yours from ${identity.provider}. Ask your admin.`,
-      };
-    }
+    if (typeof claim === 'object') return this.taken(name, identity, claim.taken);
     if (claim === 'created') log.info('user created at first sign-in', { user: name, method: identity.method });
     if (given) {
       const { joined, left } = await groupStore.syncFromProvider(name, given.groups);
@@ -138,6 +135,20 @@ export class Admissions {
     if (admin !== undefined) await users.setAdmin(name, admin);
     const user = await users.get(name);
     return user ? { user } : { refused: 'Your account was deleted while you signed in. Try again.' };
+  }
+
+  private taken(name: string, identity: Identity, holder: string): Admission {
+    this.deps.log.warn('sign-in refused: the username belongs to another account', {
+      user: name,
+      method: identity.method,
+      account: holder,
+    });
+    const whose = holder === 'local' ? 'a local account' : `an account that signs in with ${holder}`;
+    return {
+      refused:
+        `The username ${name} already belongs to ${whose} on this hub, so it cannot be yours from ` +
+        `${identity.provider}. Ask your admin.`,
+    };
   }
 
   /** Ends every session and revokes every token of `name`: they were blocked or are no longer allowed. */

@@ -114,8 +114,9 @@ export class LdapDirectory {
       scope: 'sub',
       filter: s.searchFilter.replaceAll('{username}', Filter.escape(name)),
       attributes: ['dn'],
-      sizeLimit: 2,
     });
+    if (searchEntries.length > 1)
+      this.log.warn('the user search matched several entries; check HUB_LDAP_SEARCH_FILTER', { user: name });
     return searchEntries.length === 1 ? searchEntries[0].dn : undefined;
   }
 }

@@ -22,11 +22,13 @@ export interface OAuth2Settings {
 }
 
 const TIMEOUT_MS = 10_000;
+const REACHABLE_CACHE_MS = 30_000;
 
 export class OAuth2Provider implements ExternalProvider {
   readonly id = 'oauth2';
   readonly label: string;
   private readonly made: OAuth2Strategy;
+  private checked: { at: number; answer: Promise<boolean> } = { at: 0, answer: Promise.resolve(true) };
 
   constructor(
     private readonly settings: OAuth2Settings,
@@ -69,8 +71,18 @@ export class OAuth2Provider implements ExternalProvider {
     return this.made;
   }
 
-  /** OAuth 2 has no discovery: the provider answers when its authorization endpoint does. */
+  /**
+   * OAuth 2 has no discovery: the provider answers when its authorization endpoint does. Asked
+   * at most every 30 s, so that views of the login page do not each make a request.
+   */
   async reachable(): Promise<boolean> {
+    if (Date.now() - this.checked.at > REACHABLE_CACHE_MS) {
+      this.checked = { at: Date.now(), answer: this.probe() };
+    }
+    return this.checked.answer;
+  }
+
+  private async probe(): Promise<boolean> {
     try {
       await fetch(this.settings.authorizeUrl, { method: 'HEAD', signal: AbortSignal.timeout(3_000) });
       return true;

@@ -34,11 +34,13 @@ export async function tokenMayUse(
   stores: { tokens: TokenStore; users: UserStore; groups: GroupStore },
   token: string,
   owner: string,
-  adminAccess: boolean,
+  rules: { adminAccess: boolean; blockedUsers: readonly string[] },
 ): Promise<TokenAccess> {
+  const { adminAccess, blockedUsers } = rules;
   const record = await stores.tokens.lookup(token);
   const holder = record && (await stores.users.get(record.user));
-  if (!record || !holder) return 'invalid';
+  // A blocked user's token is no token, even one made after the hub started.
+  if (!record || !holder || blockedUsers.includes(holder.name)) return 'invalid';
   const scopes = tokenScopes(record.scopes, holder, adminAccess);
   if (!scopes.can('access:servers', { user: owner, groups: await stores.groups.groupsOf(owner) })) return 'no';
   const harmless = new Set([...accessScopes(owner), ...oauthTokenScopes(owner, holder.name)]);

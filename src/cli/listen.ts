@@ -54,17 +54,17 @@ export async function listen(runtime: Runtime, keys: readonly string[], on: List
   const host = on.bind === '0.0.0.0' || on.bind === '::' ? '127.0.0.1' : on.bind;
   const hostInUrl = host.includes(':') ? `[${host}]` : host;
   const certificates = certificatesFromConfig(config, runtime.log.child({ component: 'tls' }));
-  let httpsOrigin = config.publicUrl?.origin ?? '';
   // The plain-HTTP port first: an ACME CA checks its challenge there before it issues the certificate.
   const redirect =
-    certificates && config.httpRedirectPort ? redirectServer(() => httpsOrigin, certificates) : undefined;
+    certificates && config.httpRedirectPort && config.publicUrl
+      ? redirectServer(config.publicUrl.origin, certificates)
+      : undefined;
   if (redirect) await serveOn(redirect, config.httpRedirectPort, on.bind);
   if (certificates instanceof AcmeCertificates) await certificates.start();
   const front = frontServer(proxy, hub, certificates);
   const forServers = serverApiServer(hub);
   const port = await serveOn(front, on.port, on.bind);
   const url = `${certificates ? 'https' : 'http'}://${hostInUrl}:${port}`;
-  httpsOrigin ||= url;
   // Only stock JupyterHub images need it: without it the hub still serves everything else.
   await serveOn(forServers, config.serverApiPort, on.serverApiHost).catch((err: Error) => {
     runtime.log.error("cannot serve the hub's API to user servers: stock JupyterHub images will not start", {

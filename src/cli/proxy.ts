@@ -28,7 +28,8 @@ export async function proxyCommand(config: Config): Promise<void> {
   if (config.acmeDirectory)
     throw new BerthError(
       400,
-      `berth proxy does not run ACME: point HUB_SSL_CERT and HUB_SSL_KEY at the files the hub keeps (${config.dataDir}/acme/cert.pem and key.pem).`,
+      'berth proxy does not run ACME: unset HUB_ACME_DIRECTORY for it, and point HUB_SSL_CERT and HUB_SSL_KEY at ' +
+        `the files the hub keeps (${config.dataDir}/acme/cert.pem and key.pem).`,
     );
   const certificates = certificatesFromConfig(config, log.child({ component: 'tls' }));
   const server = frontServer(proxy, hub.handle, certificates);

@@ -74,6 +74,8 @@ export function tlsProblems(c: Tls & { publicUrl: URL | undefined }): string[] {
   } else if (c.httpRedirectPort !== 0 && !c.sslCert) {
     problems.push('HUB_HTTP_REDIRECT_PORT redirects to HTTPS: set HUB_SSL_CERT and HUB_SSL_KEY, or HUB_ACME_DIRECTORY');
   }
+  if (c.httpRedirectPort !== 0 && !c.publicUrl)
+    problems.push('HUB_HTTP_REDIRECT_PORT sends people to HUB_PUBLIC_URL: set it (https://hub.example.org)');
   if ((c.sslCert || c.acmeDirectory) && c.publicUrl?.protocol === 'http:')
     problems.push('Berth serves HTTPS: HUB_PUBLIC_URL must be https:// too');
   return problems;

@@ -11,6 +11,7 @@ import type { Caller } from '../auth/koa-state';
 import { safeNext } from '../auth/next';
 import { roleScopes, tokenScopes } from '../auth/roles';
 import type { ScopeSet, Target } from '../auth/scopes';
+import type { SignIn } from '../auth/sign-in';
 import { XSRF_HEADER, xsrfMatches, xsrfToken } from '../auth/xsrf';
 import { forbidden, notFound, Redirect } from '../errors';
 import type { GroupStore } from '../store/groups';
@@ -22,6 +23,7 @@ export interface AccessDeps {
   users: UserStore;
   tokens: TokenStore;
   groups: GroupStore;
+  signIn: Pick<SignIn, 'admissions'>;
 }
 
 export class Access {
@@ -45,7 +47,8 @@ export class Access {
       const token = apiToken(header);
       const record = token ? await this.deps.tokens.lookup(token) : undefined;
       const owner = record ? await this.deps.users.get(record.user) : undefined;
-      if (!record || !owner) throw forbidden('Invalid or expired API token.');
+      if (!record || !owner || this.deps.signIn.admissions.isBlocked(owner.name))
+        throw forbidden('Invalid or expired API token.');
       caller = {
         name: owner.name,
         admin: owner.admin,

@@ -9,6 +9,7 @@ import type { Context, Next } from 'koa';
 import { safeNext } from '../auth/next';
 import { type FormFailure, formStrategies, type Passport } from '../auth/passport';
 import { ProviderUnavailable, type SignedIn } from '../auth/providers';
+import { SESSION_MAX_AGE_MS } from '../auth/session-cookie';
 import type { SignIn } from '../auth/sign-in';
 import type { LoginThrottle } from '../auth/throttle';
 import { XSRF_FIELD, xsrfMatches } from '../auth/xsrf';
@@ -58,6 +59,8 @@ export function signInRouter(deps: HubDeps & { passport: Passport; throttle: Log
   async function enter(ctx: Context, user: SignedIn, method: string, next: string) {
     await ctx.login(user);
     if (ctx.session) {
+      // A session that began as a round trip through a provider kept its 10 minutes through login.
+      ctx.session.maxAge = SESSION_MAX_AGE_MS;
       ctx.session.signedInWith = method;
       if (user.idToken) ctx.session.idToken = user.idToken;
     }
@@ -88,6 +91,8 @@ export function signInRouter(deps: HubDeps & { passport: Passport; throttle: Log
     }
     await passport.authenticate(formStrategies(signIn), async (err: unknown, user: SignedIn | false, info: unknown) => {
       if (err instanceof ProviderUnavailable) {
+        // The local password (if any) was wrong too, or this would be a success: it counts as a failure.
+        await throttle.failed(username, ctx.ip);
         log.warn('login failed: the directory does not answer', { username, address: ctx.ip });
         return showLogin(ctx, { next, username, error: err.message }, 503);
       }

@@ -50,7 +50,13 @@ export class AcmeCertificates implements CertificateSource {
   async start(): Promise<void> {
     const onDisk = this.fromDisk();
     if (onDisk && !this.due(onDisk)) this.pair = onDisk;
-    else await this.renew();
+    else
+      await this.renew().catch((err: Error) => {
+        // Due, but still valid: serve it while the CA does not answer, and try again on the timer.
+        if (!onDisk || !this.stillValid(onDisk)) throw err;
+        this.log.error('renewing the certificate failed; serving the one on disk meanwhile', { reason: err.message });
+        this.pair = onDisk;
+      });
     this.timer = setInterval(() => {
       if (this.pair && this.due(this.pair))
         this.renew().catch((err: Error) =>
@@ -75,6 +81,10 @@ export class AcmeCertificates implements CertificateSource {
     const names = new Set([info.domains.commonName, ...info.domains.altNames]);
     const covers = this.settings.domains.every((d) => names.has(d));
     return !covers || info.notAfter.getTime() - Date.now() < RENEW_BEFORE_MS;
+  }
+
+  private stillValid(pair: KeyPair): boolean {
+    return acme.crypto.readCertificateInfo(pair.cert).notAfter.getTime() > Date.now();
   }
 
   private async accountKey(): Promise<Buffer> {

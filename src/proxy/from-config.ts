@@ -47,7 +47,7 @@ export function proxyFromConfig(config: Config, redis: RedisClient, keys: readon
   return createProxy({
     store: new ProxyReads(redis),
     cookies: sessionCookieReader(keys, secureCookies(config)),
-    tokens: { mayUse: (token, owner) => tokenMayUse(stores, token, owner, config.adminAccess) },
+    tokens: { mayUse: (token, owner) => tokenMayUse(stores, token, owner, config) },
     admins: config.adminAccess ? { isAdmin: async (name) => (await users.get(name))?.admin === true } : undefined,
     activity: activityRecorder(new ActivityStore(redis), activityDebounce(config.idleTimeout), log),
     log,

@@ -91,7 +91,7 @@ const CHALLENGE_PATH = /^\/\.well-known\/acme-challenge\/([A-Za-z0-9_-]{1,200})$
  * The plain-HTTP port: answers ACME challenges, and sends everything else to the same path on
  * `httpsOrigin` (308, so a POST stays a POST). The Host header is never used to build the target.
  */
-export function redirectServer(httpsOrigin: () => string, certificates: CertificateSource): http.Server {
+export function redirectServer(httpsOrigin: string, certificates: CertificateSource): http.Server {
   return http.createServer({ maxHeaderSize: 16 * 1024 }, (req, res) => {
     const path = (req.url ?? '/').startsWith('/') ? (req.url ?? '/') : '/';
     const token = CHALLENGE_PATH.exec(path)?.[1];
@@ -100,6 +100,6 @@ export function redirectServer(httpsOrigin: () => string, certificates: Certific
       res.writeHead(answer ? 200 : 404, { 'content-type': 'text/plain' }).end(answer ?? 'no such challenge');
       return;
     }
-    res.writeHead(308, { location: `${httpsOrigin()}${path}`, 'content-type': 'text/plain' }).end('Use HTTPS.\n');
+    res.writeHead(308, { location: `${httpsOrigin}${path}`, 'content-type': 'text/plain' }).end('Use HTTPS.\n');
   });
 }

@@ -3,7 +3,10 @@
  * transaction per change.
  */
 import { keys } from './keys';
-import { type RedisClient, smembersMany } from './redis';
+import { evalJson, listOf, type RedisClient, smembersMany } from './redis';
+
+/** Where each group's members are kept: keys.group(name) is this prefix and the name. */
+const GROUP_PREFIX = keys.group('');
 
 export interface Group {
   name: string;
@@ -69,20 +72,30 @@ export class GroupStore {
 
   /**
    * Makes the groups `user` has from their provider exactly `groups`: joins each (creating it when
-   * new) and leaves those the provider gave before but no longer does. Groups an admin put the
-   * user in by hand are left alone.
+   * new) and leaves those the provider gave before but no longer does, in one step (two sign-ins at
+   * once cannot leave a group behind). Groups an admin put the user in by hand are left alone.
    */
   async syncFromProvider(user: string, groups: readonly string[]): Promise<{ joined: string[]; left: string[] }> {
-    const before = new Set(await this.redis.smembers(keys.providerGroups(user)));
-    const now = new Set(groups);
-    const left = [...before].filter((g) => !now.has(g));
-    const tx = this.redis.multi().del(keys.providerGroups(user));
-    if (groups.length > 0) tx.sadd(keys.providerGroups(user), ...groups);
-    for (const g of groups)
-      tx.zadd(keys.groups, 'NX', Date.now(), g).sadd(keys.group(g), user).sadd(keys.userGroups(user), g);
-    for (const g of left) tx.srem(keys.group(g), user).srem(keys.userGroups(user), g);
-    await tx.exec();
-    return { joined: groups.filter((g) => !before.has(g)), left };
+    const [joined, left] = await evalJson<[string[] | Record<string, never>, string[] | Record<string, never>]>(
+      this.redis,
+      // KEYS: the user's provider groups, all their groups, the group index; ARGV: user, now, the groups.
+      "local before = redis.call('SMEMBERS', KEYS[1]) local now, had, joined, left = {}, {}, {}, {} " +
+        'for i = 3, #ARGV do now[ARGV[i]] = true end ' +
+        'for _, g in ipairs(before) do had[g] = true if not now[g] then table.insert(left, g) ' +
+        `redis.call('SREM', '${GROUP_PREFIX}' .. g, ARGV[1]) redis.call('SREM', KEYS[2], g) end end ` +
+        "redis.call('DEL', KEYS[1]) for i = 3, #ARGV do local g = ARGV[i] redis.call('SADD', KEYS[1], g) " +
+        `redis.call('ZADD', KEYS[3], 'NX', ARGV[2], g) redis.call('SADD', '${GROUP_PREFIX}' .. g, ARGV[1]) ` +
+        "redis.call('SADD', KEYS[2], g) if not had[g] then table.insert(joined, g) end end " +
+        'return { joined, left }',
+      [keys.providerGroups(user), keys.userGroups(user), keys.groups],
+      [user, String(Date.now()), ...groups],
+    );
+    return { joined: listOf(joined).sort(), left: listOf(left).sort() };
+  }
+
+  /** The groups an admin put `user` in by hand (not from their provider). */
+  async handGroupsOf(user: string): Promise<string[]> {
+    return (await this.redis.sdiff(keys.userGroups(user), keys.providerGroups(user))).sort();
   }
 
   /** Takes a deleted user out of every group. */

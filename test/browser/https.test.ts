@@ -16,7 +16,8 @@ import {
   waitForPath,
 } from '../helpers/browser';
 import { startHub, type TestHub } from '../helpers/hub';
-import { freePort, startProvider, type TestProvider } from '../helpers/identity-provider';
+import { startProvider, type TestProvider } from '../helpers/identity-provider';
+import { freePort } from '../helpers/redis';
 import { makeCa, type TestCa } from '../helpers/tls';
 
 interface Ctx {

@@ -20,7 +20,8 @@ import {
 } from '../helpers/browser';
 import { BASE, startDirectory, type TestDirectory } from '../helpers/directory';
 import { startHub, type TestHub } from '../helpers/hub';
-import { freePort, startProvider, type TestProvider } from '../helpers/identity-provider';
+import { startProvider, type TestProvider } from '../helpers/identity-provider';
+import { freePort } from '../helpers/redis';
 import { makeCa, type TestCa } from '../helpers/tls';
 
 interface Ctx {

@@ -7,7 +7,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { freePort } from './identity-provider';
+import { freePort } from './redis';
 import { stopProcess } from './run';
 import type { TestCa } from './tls';
 import { eventually } from './wait';

@@ -7,11 +7,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT } from '../../src/paths';
 import { Client } from './client';
+import { freePort } from './redis';
 import { stopProcess } from './run';
 
 export type Tamper = 'none' | 'bad-signature' | 'wrong-audience' | 'wrong-issuer' | 'expired' | 'wrong-nonce';
@@ -37,15 +37,6 @@ export interface TestProvider {
 
 export const OIDC_SECRET = 'oidc-client-secret-for-tests-0123456789';
 export const OAUTH2_SECRET = 'oauth2-client-secret-for-tests-0123456789';
-
-/** A port nothing listens on right now, for a server that must be known before it starts. */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Starts the provider for a hub that will listen at `hubUrl`, with `accounts` by login. */
 export async function startProvider(hubUrl: string, accounts: Record<string, Account>): Promise<TestProvider> {

@@ -12,7 +12,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startAcmeCa, type TestAcmeCa } from '../helpers/acme-ca';
 import { startHub } from '../helpers/hub';
-import { freePort } from '../helpers/identity-provider';
+import { freePort } from '../helpers/redis';
 import { makeCa, type TestCa } from '../helpers/tls';
 
 interface Ctx {

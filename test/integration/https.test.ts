@@ -11,7 +11,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadConfig } from '../../src/config';
 import { startHub, type TestHub } from '../helpers/hub';
-import { freePort } from '../helpers/identity-provider';
+import { freePort } from '../helpers/redis';
 import { makeCa, type TestCa } from '../helpers/tls';
 import { eventually } from '../helpers/wait';
 
@@ -73,6 +73,7 @@ t.before(async (ctx) => {
   ctx.hub = await startHub(
     {
       HUB_PORT: String(ctx.port),
+      HUB_PUBLIC_URL: `https://127.0.0.1:${ctx.port}`,
       HUB_SSL_CERT: ctx.certFile,
       HUB_SSL_KEY: ctx.keyFile,
       HUB_HTTP_REDIRECT_PORT: String(ctx.redirectPort),
@@ -173,6 +174,10 @@ t('TLS settings that do not go together stop the hub with what to set', () => {
   assert.throws(
     () => loadConfig({ HUB_ACME_DIRECTORY: 'https://acme.example/dir', HUB_ACME_DOMAINS: 'hub.example.org' }),
     /set HUB_ACME_EMAIL/,
+  );
+  assert.throws(
+    () => loadConfig({ HUB_SSL_CERT: '/x', HUB_SSL_KEY: '/y', HUB_HTTP_REDIRECT_PORT: '80' }),
+    /HUB_HTTP_REDIRECT_PORT sends people to HUB_PUBLIC_URL: set it/,
   );
   assert.throws(() => loadConfig({ HUB_ACME_DIRECTORY: 'http://acme.example/dir' }), /must be an https:\/\/ URL/);
   assert.throws(

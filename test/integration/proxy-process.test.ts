@@ -4,6 +4,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { suite } from 'uvu';
@@ -15,6 +16,7 @@ import { signedIn } from '../helpers/client';
 import { removeHubObjects } from '../helpers/docker';
 import { runCode } from '../helpers/kernel';
 import { freePort } from '../helpers/redis';
+import { makeCa } from '../helpers/tls';
 
 interface Ctx {
   dataDir: string;
@@ -88,6 +90,37 @@ t("the proxy's Redis account reads what it needs and writes nothing but activity
     }
   } finally {
     redis.disconnect();
+  }
+});
+
+t('a proxy replica serves HTTPS from certificate files, in front of the plain-HTTP hub', async (ctx) => {
+  const ca = makeCa();
+  const { cert, key } = ca.issue('proxy');
+  const port = await freePort();
+  const replica = await berthProcess(['proxy'], 'Berth proxy is running', {
+    ...ctx.env,
+    PROXY_PORT: String(port),
+    HUB_SSL_CERT: cert,
+    HUB_SSL_KEY: key,
+  });
+  try {
+    const page = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      https
+        .get({ host: '127.0.0.1', port, path: '/hub/login', ca: fs.readFileSync(ca.caFile) }, (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => {
+            body += d.toString();
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        })
+        .on('error', reject);
+    });
+    assert.is(page.status, 200);
+    assert.match(page.body, /id="username_input"/);
+  } finally {
+    replica.child.kill('SIGTERM');
+    await exited(replica.child);
+    ca.remove();
   }
 });
 

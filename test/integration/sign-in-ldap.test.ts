@@ -10,7 +10,7 @@ import { loadConfig } from '../../src/config';
 import { Client } from '../helpers/client';
 import { ADMIN_DN, ADMIN_PASSWORD, BASE, startDirectory, type TestDirectory } from '../helpers/directory';
 import { startHub, type TestHub } from '../helpers/hub';
-import { freePort } from '../helpers/identity-provider';
+import { freePort } from '../helpers/redis';
 import { makeCa, type TestCa } from '../helpers/tls';
 
 interface Ctx {

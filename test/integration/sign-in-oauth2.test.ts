@@ -7,13 +7,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Client } from '../helpers/client';
 import { startHub, type TestHub } from '../helpers/hub';
-import {
-  freePort,
-  OAUTH2_SECRET,
-  providerSignIn,
-  startProvider,
-  type TestProvider,
-} from '../helpers/identity-provider';
+import { OAUTH2_SECRET, providerSignIn, startProvider, type TestProvider } from '../helpers/identity-provider';
+import { freePort } from '../helpers/redis';
 
 interface Ctx {
   hub: TestHub;

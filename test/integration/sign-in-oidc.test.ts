@@ -5,16 +5,18 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { Admissions } from '../../src/auth/admission';
+import { keys } from '../../src/store/keys';
 import { Client, signedIn, tokenApi } from '../helpers/client';
 import { startHub, type TestHub } from '../helpers/hub';
 import {
-  freePort,
   OIDC_SECRET,
   providerSignIn,
   startProvider,
   type Tamper,
   type TestProvider,
 } from '../helpers/identity-provider';
+import { freePort } from '../helpers/redis';
 
 interface Ctx {
   hub: TestHub;
@@ -188,10 +190,31 @@ t('a username with characters outside the rule is refused, not mangled', async (
   await refused(ctx, 'star', /&quot;mal\*lory&quot;, cannot be a username here/);
 });
 
-t('an identity whose name is a local account is refused, never merged into it', async (ctx) => {
-  await refused(ctx, 'bob', /The username bob already belongs to a local account/);
-  assert.is((await ctx.hub.runtime.users.get('bob'))?.auth, undefined);
-  await signedIn(ctx.hub.url, 'bob', 'bob-password');
+t(
+  'an identity whose name is a local account is refused, never merged into it, and changes nothing of it',
+  async (ctx) => {
+    const bob = await signedIn(ctx.hub.url, 'bob', 'bob-password');
+    const { token } = await ctx.hub.runtime.tokens.create('bob', { note: 'script', scopes: ['inherit'] });
+    await refused(ctx, 'bob', /The username bob already belongs to a local account/);
+    assert.is((await ctx.hub.runtime.users.get('bob'))?.auth, undefined);
+    // Someone the rules refuse, with the local admin's name, does not sign the admin out either.
+    ctx.idp.setAccount('root', { preferred_username: 'root', groups: ['visitors'] });
+    await ctx.hub.addUser('root', 'root-password', true);
+    const root = await signedIn(ctx.hub.url, 'root', 'root-password');
+    await refused(ctx, 'root', /already belongs to a local account/);
+    assert.is(((await whoami(bob)) as { name: string }).name, 'bob');
+    assert.is(((await whoami(root)) as { name: string }).name, 'root');
+    assert.is((await tokenApi(ctx.hub.url, token)('GET', '/user')).status, 200);
+  },
+);
+
+t('a session begun at a provider lasts as long as any other once signed in', async (ctx) => {
+  const client = new Client(ctx.hub.url);
+  await providerSignIn(client, ctx.idp, 'alice');
+  const id = client.cookie('berth-session', '/hub/');
+  assert.ok(id, 'signed in');
+  const ttl = await ctx.hub.redis.client().pttl(keys.session(id ?? ''));
+  assert.ok(ttl > 13 * 24 * 3600 * 1000, `the session lives 14 days, not the 10 minutes of the round trip (${ttl} ms)`);
 });
 
 for (const how of ['bad-signature', 'wrong-audience', 'wrong-issuer', 'expired', 'wrong-nonce'] as Tamper[]) {
@@ -266,6 +289,30 @@ t('local accounts still sign in with the form beside the provider', async (ctx) 
   assert.is(((await whoami(bob)) as { name: string }).name, 'bob');
 });
 
+t('at start, blocked users and users the rules no longer let in lose their sessions and tokens', async (ctx) => {
+  const { runtime } = ctx.hub;
+  const frank = new Client(ctx.hub.url);
+  await providerSignIn(frank, ctx.idp, 'frank');
+  const carol = new Client(ctx.hub.url);
+  await providerSignIn(carol, ctx.idp, 'carol');
+  const bob = await signedIn(ctx.hub.url, 'bob', 'bob-password');
+  const { token } = await runtime.tokens.create('frank', { note: 'script', scopes: ['inherit'] });
+  // The rules as a restarted hub would read them: frank blocked, students no longer allowed.
+  const after = new Admissions(runtime, {
+    ...runtime.signIn.admissions.rules,
+    blockedUsers: ['frank'],
+    allowedGroups: [],
+  });
+  const revoked = await after.enforce();
+  assert.ok(revoked.includes('frank'));
+  assert.ok(revoked.includes('carol'), 'carol is in no allowed group any more (staff, students)');
+  assert.not.ok(revoked.includes('bob'), 'local accounts are not subject to the allow rules');
+  assert.is(await whoami(frank), 403);
+  assert.is(await whoami(carol), 403);
+  assert.is((await tokenApi(ctx.hub.url, token)('GET', '/user')).status, 403);
+  assert.is(((await whoami(bob)) as { name: string }).name, 'bob');
+});
+
 t('the client secret never reaches a page, the API or a log line', async (ctx) => {
   const client = new Client(ctx.hub.url);
   await providerSignIn(client, ctx.idp, 'carol');
@@ -278,7 +325,7 @@ t('the client secret never reaches a page, the API or a log line', async (ctx) =
 
 t.run();
 
-const down = suite('sign-in with OpenID Connect: the provider is down');
+const down = suite('sign-in: a provider that is down, no allow rule, a blocked local account');
 
 down('the login page says so, and local accounts still sign in', async () => {
   const port = await freePort();
@@ -303,6 +350,19 @@ down('the login page says so, and local accounts still sign in', async () => {
     assert.is(res.status, 503);
     assert.match(await res.text(), /Test University cannot be reached right now/);
     await signedIn(hub.url, 'bob', 'bob-password');
+  } finally {
+    await hub.close();
+  }
+});
+
+down('a blocked local account cannot sign in, whatever its password', async () => {
+  const hub = await startHub({ HUB_BLOCKED_USERS: 'bob' }, { background: false });
+  try {
+    await hub.addUser('bob', 'bob-password');
+    const res = await new Client(hub.url).login('bob', 'bob-password');
+    assert.is(res.status, 403);
+    const { token } = await hub.runtime.tokens.create('bob', { note: 'made after the start', scopes: ['inherit'] });
+    assert.is((await tokenApi(hub.url, token)('GET', '/user')).status, 403, "a blocked user's token is no token");
   } finally {
     await hub.close();
   }
