@@ -20,6 +20,8 @@ import { readHub } from '../servers/readings';
 import { Servers } from '../servers/servers';
 import { DockerSpawner } from '../spawner/docker';
 import { connectDocker, type Docker } from '../spawner/engine';
+import type { Spawner } from '../spawner/spawner';
+import { SwarmSpawner } from '../spawner/swarm';
 import { ActivityStore } from '../store/activity';
 import { answers, EmbeddedRedis, embeddedRedisFiles, proxyAddress } from '../store/embedded-redis';
 import { GroupStore } from '../store/groups';
@@ -49,7 +51,7 @@ export interface Runtime {
   oauthCodes: OAuthCodeStore;
   catalogue: DockerCatalogue;
   builder: ImageBuilder;
-  spawner: DockerSpawner;
+  spawner: Spawner;
   activity: ActivityStore;
   servers: Servers;
   metrics: Metrics;
@@ -124,7 +126,7 @@ export async function openRuntime(config: Config, log: Logger, options: RuntimeO
     },
     builder,
   );
-  const spawner = new DockerSpawner(docker, {
+  const spawnerOptions = {
     hubName: config.hubName,
     version: VERSION,
     access: config.serverAccess,
@@ -135,7 +137,11 @@ export async function openRuntime(config: Config, log: Logger, options: RuntimeO
     builder,
     serverApiPort: config.serverApiPort,
     publicUrl: config.publicUrl?.origin,
-  });
+  };
+  const spawner =
+    config.spawner === 'swarm'
+      ? new SwarmSpawner(docker, { ...spawnerOptions, registry: config.registry })
+      : new DockerSpawner(docker, spawnerOptions);
   const metrics: Metrics = new Metrics(() => readHub({ users, records, activity, queued: () => servers.queued }));
   const tokens = new TokenStore(redis);
   const servers = new Servers({

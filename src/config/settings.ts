@@ -4,6 +4,7 @@
  * `configProblems(env)` lists everything wrong at once, for `berth config check`.
  */
 import path from 'node:path';
+import { ENGINE_SETTINGS, engineProblems } from './engines';
 import { SIGN_IN_SETTINGS, signInProblems } from './sign-in';
 import { TLS_SETTINGS, tlsProblems } from './tls';
 import {
@@ -112,6 +113,7 @@ export const SETTINGS = {
     name,
   ),
   dockerHost: setting('DOCKER_HOST', '', 'Docker engine to use. Unset: unix:///var/run/docker.sock.', dockerHost),
+  ...ENGINE_SETTINGS,
   network: setting(
     'HUB_NETWORK',
     '',
@@ -252,7 +254,7 @@ function parseEach(env: Readonly<Record<string, string | undefined>>): Config {
 
 /** What is wrong with settings that are fine one by one but not together. */
 function combinedProblems(config: Config): string[] {
-  return [...signInProblems(config), ...tlsProblems(config)];
+  return [...signInProblems(config), ...tlsProblems(config), ...engineProblems(config)];
 }
 
 /** Names Berth reads besides SETTINGS' own, so that `config check` does not call them unknown. */

@@ -6,14 +6,15 @@
  * variables.
  */
 import type Docker from 'dockerode';
+import { singleUserEnv } from '../auth/single-user';
 import type { CatalogueImage } from '../catalogue/catalogue';
 import { IMAGE_LABEL } from '../catalogue/labels';
 import { LABEL, type Naming } from './naming';
 
 /** The uid:gid every catalogue image runs as (jovyan:users in images/python). */
-const SERVER_USER = '1000:100';
+export const SERVER_USER = '1000:100';
 export const SERVER_PORT = 8888;
-const HOME = '/home/jovyan';
+export const HOME = '/home/jovyan';
 /** The token Berth's own images trust, in their environment: how a reattaching hub learns it again. */
 export const TOKEN_ENV = 'BERTH_SERVER_TOKEN=';
 
@@ -54,4 +55,23 @@ export function serverContainer(names: Naming, spec: ServerSpec): Docker.Contain
       RestartPolicy: { Name: 'no' },
     },
   };
+}
+
+/**
+ * A server's environment: JupyterHub's single-user variables for every image (tools inside talk to
+ * the hub with JUPYTERHUB_API_TOKEN), and for Berth's own the token it trusts.
+ */
+export function serverEnvironment(opts: {
+  user: string;
+  image: CatalogueImage;
+  apiToken: string;
+  apiUrl: string;
+  token: string;
+  publicUrl?: string;
+}): string[] {
+  const { user, image, apiToken, apiUrl, token, publicUrl } = opts;
+  const listen = `0.0.0.0:${SERVER_PORT}`;
+  const hub = singleUserEnv({ user, apiToken, apiUrl, listen, defaultUrl: image.defaultUrl, publicUrl });
+  if (image.protocol !== 'berth') return hub;
+  return [...hub, `${TOKEN_ENV}${token}`, `BERTH_BASE_URL=/user/${user}/`, `BERTH_USER=${user}`];
 }

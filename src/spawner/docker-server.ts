@@ -4,6 +4,8 @@
  */
 import http from 'node:http';
 import type Docker from 'dockerode';
+import { serverPrefix } from '../auth/single-user';
+import type { Protocol } from '../catalogue/catalogue';
 import { BerthError, statusOf } from '../errors';
 
 /**
@@ -56,7 +58,7 @@ export function exitReason(state: { OOMKilled?: boolean; ExitCode?: number }): s
 }
 
 /** Docker's log stream for a container without a TTY: 8-byte frame headers, then the payload. */
-function demuxLogs(buf: Buffer): string {
+export function demuxLogs(buf: Buffer): string {
   let out = '';
   for (let i = 0; i + 8 <= buf.length; ) {
     const size = buf.readUInt32BE(i + 4);
@@ -66,7 +68,7 @@ function demuxLogs(buf: Buffer): string {
   return out;
 }
 
-async function lastLogs(container: Docker.Container): Promise<string> {
+export async function lastLogs(container: Docker.Container): Promise<string> {
   try {
     const buf = (await container.logs({ stdout: true, stderr: true, tail: 20, follow: false })) as unknown as Buffer;
     return demuxLogs(buf).trim();
@@ -90,7 +92,10 @@ export interface AnswerWait {
   url: string;
   /** The token Berth's own images want; none for JupyterHub's, whose /api answers anyone. */
   token?: string;
-  container: Docker.Container;
+  /** Rejects, saying why, once the server no longer runs. */
+  alive: () => Promise<void>;
+  /** Its last log lines, for the owner's error message. */
+  logs: () => Promise<string>;
   timeoutMs: number;
   signal?: AbortSignal;
   /** Told, about once a second, how long the wait has been and what fraction of the time limit that is. */
@@ -99,24 +104,22 @@ export interface AnswerWait {
 
 /** Polls the server's status API with its token until it answers 200, it dies, or time is up. */
 export async function waitUntilAnswers(wait: AnswerWait): Promise<void> {
-  const { user, url, token, container, timeoutMs, signal } = wait;
+  const { url, token, timeoutMs, signal } = wait;
   const headers: Record<string, string> = token ? { authorization: `token ${token}` } : {};
   const begun = Date.now();
   let reported = 0;
   for (let attempt = 0; ; attempt++) {
     throwIfCancelled(signal);
     if ((await httpStatus(url, headers)) === 200) return;
-    if (attempt % 25 === 24) await failIfDead(user, container); // about every half second
+    if (attempt % 25 === 24) await wait.alive(); // about every half second
     const waited = Date.now() - begun;
     if (waited > timeoutMs) {
-      const logs = await lastLogs(container);
+      const logs = await wait.logs();
       const limit = timeoutMs / 1000;
       throw new BerthError(
         500,
         `Your server did not answer within ${limit} s (HUB_HTTP_TIMEOUT). Its last log lines:\n${logs}`,
-        {
-          user,
-        },
+        { user: wait.user },
       );
     }
     if (waited - reported >= 1000) {
@@ -125,4 +128,14 @@ export async function waitUntilAnswers(wait: AnswerWait): Promise<void> {
     }
     await new Promise((r) => setTimeout(r, READY_POLL_MS));
   }
+}
+
+/** What answers 200 once a server is up: Berth's images' status API (with their token), JupyterHub's public /api. */
+export function answerUrl(target: string, user: string, protocol: Protocol): string {
+  return `${target}${serverPrefix(user)}${protocol === 'berth' ? 'api/status' : 'api'}`;
+}
+
+/** How a wait for the server tells that its container died, and what it last said. */
+export function watching(container: Docker.Container, user: string) {
+  return { alive: () => failIfDead(user, container), logs: () => lastLogs(container) };
 }

@@ -1,22 +1,29 @@
 /**
- * DockerSpawner: one container per user, from a catalogue image. `start` reads top to bottom
- * as named steps: ensure the image → clear away the old container → ensure the home volume →
- * create → start → find the address → wait until the server answers with its token. Gone is a
- * state, not an error: 404 and 409 on stop or remove count as done.
+ * DockerSpawner: one container per user, from a catalogue image. `start` reads top to bottom as named steps: ensure
+ * the image → clear away the old container → ensure the home volume → create → start → find the address → wait
+ * until the server answers with its token. Gone is a state, not an error: 404 and 409 on stop or remove are done.
  */
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
-import { serverPrefix, singleUserEnv } from '../auth/single-user';
 import type { ImageBuilder } from '../catalogue/builder';
-import type { CatalogueImage, Protocol } from '../catalogue/catalogue';
+import type { CatalogueImage } from '../catalogue/catalogue';
 import { IMAGE_LABEL, protocolOf } from '../catalogue/labels';
 import { BerthError, engineError, statusOf } from '../errors';
 import type { Logger } from '../log';
-import { SERVER_PORT, serverContainer, TOKEN_ENV } from './docker-container';
+import { SERVER_PORT, serverContainer, serverEnvironment, TOKEN_ENV } from './docker-container';
 import { followExits } from './docker-events';
 import { ensureImage } from './docker-image';
 import { prepareNetwork, type ServerAccess, serverAccess } from './docker-network';
-import { exitReason, failIfDead, ignoreStatus, throwIfCancelled, waitUntilAnswers, within } from './docker-server';
+import {
+  answerUrl,
+  exitReason,
+  failIfDead,
+  ignoreStatus,
+  throwIfCancelled,
+  waitUntilAnswers,
+  watching,
+  within,
+} from './docker-server';
 import { LABEL, type Naming, naming } from './naming';
 import type {
   Prepared,
@@ -50,11 +57,6 @@ export interface DockerSpawnerOptions {
 }
 
 const STOP_GRACE_SECONDS = 5;
-
-/** What answers 200 once a server is up: Berth's images' status API (with their token), JupyterHub's public /api. */
-function answerUrl(target: string, user: string, protocol: Protocol): string {
-  return `${target}${serverPrefix(user)}${protocol === 'berth' ? 'api/status' : 'api'}`;
-}
 
 type Report = (progress: StartProgress) => void;
 
@@ -106,7 +108,14 @@ export class DockerSpawner implements Spawner {
     throwIfCancelled(signal);
     // Berth's own images let in only what carries this token, which only the proxy has.
     const token = image.protocol === 'berth' ? randomBytes(32).toString('hex') : '';
-    const env = this.environment(user, image, apiToken, token);
+    const env = serverEnvironment({
+      user,
+      image,
+      apiToken,
+      apiUrl: this.apiUrl,
+      token,
+      publicUrl: this.opts.publicUrl,
+    });
     report({ stage: 'creating', message: `Creating your container from ${image.title}` });
     const container = await this.createAndStart(user, image, env, report);
     try {
@@ -117,7 +126,7 @@ export class DockerSpawner implements Spawner {
         user,
         url: answerUrl(target, user, image.protocol),
         token,
-        container,
+        ...watching(container, user),
         timeoutMs: this.opts.httpTimeoutMs,
         signal,
         onWaiting: (seconds, done) =>
@@ -161,18 +170,6 @@ export class DockerSpawner implements Spawner {
       else creating.then((c) => this.discard(c, user)).catch(() => undefined);
       throw err;
     }
-  }
-
-  /**
-   * The container's environment: JupyterHub's single-user variables for every image (tools
-   * inside talk to the hub with JUPYTERHUB_API_TOKEN), and for Berth's own the token it trusts.
-   */
-  private environment(user: string, image: CatalogueImage, apiToken: string, token: string): string[] {
-    const listen = `0.0.0.0:${SERVER_PORT}`;
-    const { publicUrl } = this.opts;
-    const hub = singleUserEnv({ user, apiToken, apiUrl: this.apiUrl, listen, defaultUrl: image.defaultUrl, publicUrl });
-    if (image.protocol !== 'berth') return hub;
-    return [...hub, `${TOKEN_ENV}${token}`, `BERTH_BASE_URL=/user/${user}/`, `BERTH_USER=${user}`];
   }
 
   /** Removes a failed container by id, so that a retry's new container of the same name is safe. */
@@ -256,7 +253,7 @@ export class DockerSpawner implements Spawner {
       }
       const target = await this.address(container, user);
       const url = answerUrl(target, user, protocol);
-      await waitUntilAnswers({ user, url, token, container, timeoutMs: this.opts.httpTimeoutMs });
+      await waitUntilAnswers({ user, url, token, ...watching(container, user), timeoutMs: this.opts.httpTimeoutMs });
       return { target, token, container: info.Id };
     });
   }

@@ -163,7 +163,7 @@ t('plain ldap:// is refused at start unless allowed, and then works', async (ctx
   const plain = {
     ...ldapEnv(ctx),
     HUB_LDAP_URL: ctx.directory.url,
-    HUB_SECRET: 'x'.repeat(8) + 'abcdefghijklmnopqrstuvwxyz',
+    HUB_SECRET: 'xxxxxxxxabcdefghijklmnopqrstuvwxyz',
   };
   assert.throws(
     () => loadConfig(plain),

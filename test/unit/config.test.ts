@@ -130,4 +130,11 @@ test('no source file outside config/ reads process.env', () => {
   assert.equal(offenders, []);
 });
 
+test('swarm needs a registry for its nodes, named as host:port', () => {
+  assert.throws(() => loadConfig({ HUB_SPAWNER: 'swarm' }), /HUB_SPAWNER=swarm: set HUB_REGISTRY/);
+  assert.is(loadConfig({ HUB_SPAWNER: 'swarm', HUB_REGISTRY: 'registry:5000' }).registry, 'registry:5000');
+  assert.throws(() => loadConfig({ HUB_REGISTRY: 'http://registry:5000' }), /HUB_REGISTRY: must be host or host:port/);
+  assert.throws(() => loadConfig({ HUB_SPAWNER: 'kubernetes' }), /HUB_SPAWNER: must be one of docker, swarm/);
+});
+
 test.run();

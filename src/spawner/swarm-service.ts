@@ -1,0 +1,73 @@
+/**
+ * What a user's server is on Docker Swarm, as the manager is asked to create it: a service with
+ * one task and no restarts (a server that dies is reported, as on one engine), from the image by
+ * its registry digest so that every node runs exactly the same bytes, with the container's
+ * hardening (non-root, every capability dropped, limits, the home volume its only mount), memory
+ * and CPU reserved so that Swarm places it on a node with room, and constrained to the node that
+ * keeps the user's home and to the node labels the image needs.
+ */
+import type Docker from 'dockerode';
+import type { CatalogueImage } from '../catalogue/catalogue';
+import { IMAGE_LABEL } from '../catalogue/labels';
+import { HOME, SERVER_PORT, SERVER_USER } from './docker-container';
+import { LABEL, type Naming } from './naming';
+
+export interface ServiceSpec {
+  user: string;
+  image: CatalogueImage;
+  /** The image as every node pulls it: registry/name@sha256:... */
+  reference: string;
+  env: string[];
+  network: string;
+  /** Publish the server's port on its node (mode host): a hub outside the swarm reaches it there. */
+  publish: boolean;
+  /** Node constraints: the home's node, and the node labels the image needs. */
+  constraints: string[];
+}
+
+export function serverService(names: Naming, spec: ServiceSpec): Docker.CreateServiceOptions {
+  const { user, image } = spec;
+  const { memory, cpu, pids } = image.limits;
+  const labels = { ...names.labels('server', user), [LABEL.image]: image.id, [IMAGE_LABEL.protocol]: image.protocol };
+  return {
+    Name: names.container(user),
+    Labels: labels,
+    TaskTemplate: {
+      ContainerSpec: {
+        Image: spec.reference,
+        User: SERVER_USER,
+        Env: spec.env,
+        Labels: labels,
+        Init: true,
+        Mounts: [
+          {
+            Type: 'volume',
+            Source: names.volume(user),
+            Target: HOME,
+            VolumeOptions: {
+              NoCopy: false,
+              Labels: names.labels('home', user),
+              DriverConfig: { Name: 'local', Options: {} },
+            },
+          },
+        ],
+        CapabilityDrop: ['ALL'],
+        // Swarm's API has no no-new-privileges before 1.46; with every capability dropped and a
+        // non-root user, a setuid binary still gains no capability.
+      },
+      Resources: {
+        Limits: { MemoryBytes: memory, NanoCPUs: Math.round(cpu * 1e9), Pids: pids },
+        Reservations: { MemoryBytes: memory, NanoCPUs: Math.round(cpu * 1e9) },
+      },
+      RestartPolicy: { Condition: 'none', MaxAttempts: 0 },
+      Placement: { Constraints: spec.constraints },
+      Networks: [{ Target: spec.network }],
+    },
+    Mode: { Replicated: { Replicas: 1 } },
+    EndpointSpec: {
+      // DNS round robin: Swarm's virtual IPs need IPVS, which some kernels lack.
+      Mode: 'dnsrr',
+      Ports: spec.publish ? [{ Protocol: 'tcp', TargetPort: SERVER_PORT, PublishMode: 'host' }] : [],
+    },
+  } as Docker.CreateServiceOptions;
+}

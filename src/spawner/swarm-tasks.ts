@@ -1,0 +1,125 @@
+/**
+ * Reading a user's service through its one task: where Swarm is with it (scheduling, pulling on a
+ * node, running), why it cannot be placed or why it stopped, in words for its owner, and where a
+ * running one is reached (its node's address and published port).
+ */
+import type Docker from 'dockerode';
+import { BerthError } from '../errors';
+import { SERVER_PORT } from './docker-container';
+import type { StartProgress } from './spawner';
+
+export interface Task {
+  ID: string;
+  NodeID?: string;
+  CreatedAt?: string;
+  DesiredState?: string;
+  Status?: {
+    State?: string;
+    Err?: string;
+    Message?: string;
+    ContainerStatus?: { ExitCode?: number };
+    PortStatus?: { Ports?: Array<{ TargetPort?: number; PublishedPort?: number }> };
+  };
+}
+
+/** Task states it does not come back from. */
+export const ENDED = new Set(['complete', 'shutdown', 'failed', 'rejected', 'orphaned', 'remove']);
+const POLL_MS = 250;
+const PLACEMENT_GRACE_MS = 10_000;
+
+/** The newest task of service `name`, or undefined (the service or its task is gone). */
+export async function newestTask(docker: Docker, name: string): Promise<Task | undefined> {
+  const tasks = (await docker.listTasks({ filters: JSON.stringify({ service: [name] }) })) as Task[];
+  return tasks.sort((a, b) => (b.CreatedAt ?? '').localeCompare(a.CreatedAt ?? ''))[0];
+}
+
+/** Why a task that does not run stopped (or never ran), in words for its owner. */
+export function taskReason(task: Task | undefined): string {
+  if (!task) return 'its service is gone';
+  const err = task.Status?.Err ?? '';
+  const code = task.Status?.ContainerStatus?.ExitCode;
+  if (/OOM|out of memory/i.test(err) || code === 137) return 'it was killed, most likely for running out of memory';
+  if (code === 143) return 'it was terminated (exit code 143)';
+  if (err) return `Swarm says: ${err}`;
+  return `its task is ${task.Status?.State ?? 'unknown'}${code === undefined ? '' : ` (exit code ${code})`}`;
+}
+
+/** A task Swarm cannot place: what is missing, said so that an admin knows what to change. */
+export function unplaceable(task: Task, constraints: string[]): string | undefined {
+  const err = task.Status?.Err ?? '';
+  if (task.Status?.State !== 'pending' || !/no suitable node/.test(err)) return undefined;
+  if (/insufficient resources/.test(err))
+    return `No node has enough free memory and CPU for your server right now (${err}). Try a smaller image, or later.`;
+  const labels = constraints.filter((c) => c.startsWith('node.labels.'));
+  if (/constraint/.test(err) && labels.length > 0)
+    return `No node has what this image needs (${labels.map((c) => c.slice(12)).join(', ')}): ${err}.`;
+  return `No node can run your server: ${err}.`;
+}
+
+export interface Placed {
+  task: Task;
+  /** http://<node address>:<published port> for a hub outside the swarm. */
+  published?: string;
+}
+
+/** The address other machines reach node `id` at. */
+export async function nodeAddress(docker: Docker, id: string): Promise<string> {
+  const node = (await docker.getNode(id).inspect()) as {
+    Status?: { Addr?: string };
+    ManagerStatus?: { Addr?: string };
+  };
+  const addr = node.Status?.Addr;
+  // A manager may report 0.0.0.0; its manager address says where it is.
+  if (addr && addr !== '0.0.0.0') return addr;
+  return (node.ManagerStatus?.Addr ?? '').split(':')[0];
+}
+
+export interface TaskWait {
+  name: string;
+  constraints: string[];
+  timeoutMs: number;
+  signal?: AbortSignal;
+  report: (progress: StartProgress) => void;
+  cancelled: () => void;
+}
+
+/** Waits until the service's task runs, reporting scheduling and pulls; rejects saying why it cannot. */
+export async function waitUntilRunning(docker: Docker, wait: TaskWait): Promise<Placed> {
+  const begun = Date.now();
+  let said = '';
+  let stuckSince: number | undefined;
+  for (;;) {
+    wait.cancelled();
+    const task = await newestTask(docker, wait.name);
+    const state = task?.Status?.State ?? 'new';
+    if (task) {
+      // Room can free up a moment later (a server that just stopped still holds its reservation):
+      // a task that stays unplaceable for PLACEMENT_GRACE_MS fails, saying why, long before the time limit.
+      const why = unplaceable(task, wait.constraints);
+      stuckSince = why ? (stuckSince ?? Date.now()) : undefined;
+      if (why && Date.now() - (stuckSince ?? 0) > PLACEMENT_GRACE_MS) throw new BerthError(503, why);
+      if (ENDED.has(state)) throw new BerthError(500, `Your server did not start: ${taskReason(task)}.`);
+      if (state === 'running') {
+        const port = task.Status?.PortStatus?.Ports?.find((p) => p.TargetPort === SERVER_PORT)?.PublishedPort;
+        const published = port && task.NodeID ? `http://${await nodeAddress(docker, task.NodeID)}:${port}` : undefined;
+        return { task, published };
+      }
+      const message =
+        state === 'preparing'
+          ? 'A node is fetching the image from the registry'
+          : state === 'starting'
+            ? 'Starting your server on its node'
+            : 'Swarm is placing your server on a node';
+      if (message !== said) {
+        said = message;
+        wait.report({ stage: state === 'starting' ? 'starting' : 'creating', message });
+      }
+    }
+    if (Date.now() - begun > wait.timeoutMs)
+      throw new BerthError(
+        500,
+        `Your server's service did not start within ${wait.timeoutMs / 1000} s (HUB_SPAWN_TIMEOUT).`,
+      );
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}

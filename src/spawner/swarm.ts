@@ -1,0 +1,289 @@
+/**
+ * SwarmSpawner: each user's server is a Docker Swarm service with one task, on a swarm manager
+ * (DOCKER_HOST). `start` reads as named steps: the image on the manager → pushed to the registry,
+ * named by digest → the old service cleared, the user's own overlay network → the service, placed
+ * by Swarm where there is room and on the node that keeps the home → the task runs → the server
+ * answers with its token. Services are the truth, as containers are on one engine.
+ */
+
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import type Docker from 'dockerode';
+import { IMAGE_LABEL, protocolOf } from '../catalogue/labels';
+import { BerthError, engineError, statusOf } from '../errors';
+import type { Logger } from '../log';
+import type { DockerSpawnerOptions } from './docker';
+import { SERVER_PORT, serverEnvironment, TOKEN_ENV } from './docker-container';
+import { ensureImage } from './docker-image';
+import { answerUrl, demuxLogs, ignoreStatus, throwIfCancelled, waitUntilAnswers } from './docker-server';
+import { LABEL, type Naming, naming } from './naming';
+import { RegistryPush } from './registry-push';
+import type {
+  Prepared,
+  RunningServer,
+  ServerContainer,
+  ServerStatus,
+  Spawner,
+  SpawnRequest,
+  StartProgress,
+} from './spawner';
+import { SwarmHomes } from './swarm-homes';
+import { serverService } from './swarm-service';
+import { ENDED, newestTask, taskReason, waitUntilRunning } from './swarm-tasks';
+
+export interface SwarmSpawnerOptions extends DockerSpawnerOptions {
+  /** HUB_REGISTRY: host:port every node pulls catalogue images from. */
+  registry: string;
+}
+
+const WATCH_MS = 2_000;
+
+export class SwarmSpawner implements Spawner {
+  private readonly names: Naming;
+  private readonly log: Logger;
+  private readonly push: RegistryPush;
+  private readonly homes: SwarmHomes;
+  private access: 'port' | 'network' = 'port';
+  private apiUrl = '';
+
+  constructor(
+    private readonly docker: Docker,
+    private readonly opts: SwarmSpawnerOptions,
+  ) {
+    this.names = naming(opts.hubName, opts.version);
+    this.log = opts.log.child({ component: 'swarm' });
+    this.push = new RegistryPush(docker, opts.registry);
+    this.homes = new SwarmHomes(docker, this.names, opts.hubName);
+  }
+
+  async prepare(): Promise<Prepared> {
+    const info = (await this.docker.info()) as { Swarm?: { ControlAvailable?: boolean } };
+    if (!info.Swarm?.ControlAvailable)
+      throw new BerthError(500, 'HUB_SPAWNER=swarm needs DOCKER_HOST to be a swarm manager (`docker swarm init`).');
+    // A hub in a container joins the servers' networks and reaches them by name; one outside, at their node.
+    this.access = this.opts.access === 'auto' ? (fs.existsSync('/.dockerenv') ? 'network' : 'port') : this.opts.access;
+    this.apiUrl = `${this.opts.publicUrl ?? ''}/hub/api`;
+    this.log.info('user servers run as swarm services', { access: this.access, registry: this.opts.registry });
+    return { serverApiHost: '127.0.0.1' };
+  }
+
+  async ping(): Promise<void> {
+    await this.docker.ping();
+  }
+
+  start(request: SpawnRequest, report: (progress: StartProgress) => void = () => undefined): Promise<RunningServer> {
+    return this.engine(() => this.launch(request, report));
+  }
+
+  private async launch({ user, signal, apiToken, ...request }: SpawnRequest, report: (p: StartProgress) => void) {
+    const begun = Date.now();
+    const image = await ensureImage(
+      { docker: this.docker, builder: this.opts.builder, log: this.log },
+      request.image,
+      report,
+      signal,
+    );
+    const reference = await this.push.reference(image, report);
+    throwIfCancelled(signal);
+    report({ stage: 'clearing', message: 'Clearing away any old service' });
+    await this.removeService(user);
+    const network = await this.ensureNetwork(user);
+    const token = image.protocol === 'berth' ? randomBytes(32).toString('hex') : '';
+    const constraints = await this.homes.constraints(user);
+    report({ stage: 'creating', message: `Asking the swarm for a place for ${image.title}` });
+    const env = serverEnvironment({
+      user,
+      image,
+      apiToken,
+      apiUrl: this.apiUrl,
+      token,
+      publicUrl: this.opts.publicUrl,
+    });
+    const publish = this.access === 'port';
+    await this.docker.createService(
+      serverService(this.names, { user, image, reference, env, network, publish, constraints }),
+    );
+    try {
+      const name = this.names.container(user);
+      const cancelled = () => throwIfCancelled(signal);
+      const { task, published } = await waitUntilRunning(this.docker, {
+        name,
+        constraints,
+        timeoutMs: this.opts.spawnTimeoutMs,
+        signal,
+        report,
+        cancelled,
+      });
+      const target = this.access === 'port' ? published : `http://${name}:${SERVER_PORT}`;
+      if (!target)
+        throw new BerthError(500, 'Your server runs without a published port; an admin should check the swarm.');
+      report({ stage: 'answering', message: 'Your server runs; waiting for the notebook server to answer' });
+      await waitUntilAnswers({
+        user,
+        url: answerUrl(target, user, image.protocol),
+        token,
+        ...this.watching(user),
+        timeoutMs: this.opts.httpTimeoutMs,
+        signal,
+        onWaiting: (seconds, done) =>
+          report({ stage: 'answering', message: `Waiting for the notebook server to answer (${seconds} s)`, done }),
+      });
+      if (task.NodeID) await this.homes.remember(user, task.NodeID);
+      this.log.info('server started', { user, image: image.id, node: task.NodeID, ms: Date.now() - begun });
+      return { target, token, container: (await this.service(user)).ID };
+    } catch (err) {
+      await this.removeService(user).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** How a wait tells that the task stopped, and what the service last logged. */
+  private watching(user: string) {
+    const name = this.names.container(user);
+    return {
+      alive: async () => {
+        const task = await newestTask(this.docker, name);
+        if (task?.Status?.State !== 'running')
+          throw new BerthError(500, `Your server stopped while starting: ${taskReason(task)}.`, { user });
+      },
+      logs: async () => {
+        const buf = (await this.docker
+          .getService(name)
+          .logs({ stdout: true, stderr: true, tail: 20 })
+          .catch(() => Buffer.alloc(0))) as unknown as Buffer;
+        return demuxLogs(buf).trim() || '(no logs)';
+      },
+    };
+  }
+
+  /** The user's own overlay network: servers on the swarm cannot reach one another. */
+  private async ensureNetwork(user: string): Promise<string> {
+    const name = `${this.names.container(user)}-net`;
+    const found = await this.docker.listNetworks({ filters: JSON.stringify({ name: [name] }) });
+    if (!found.some((n) => n.Name === name))
+      await this.docker
+        .createNetwork({ Name: name, Driver: 'overlay', Attachable: true, Labels: this.names.labels('network', user) })
+        .catch(ignoreStatus(409));
+    return name;
+  }
+
+  private engine<T>(work: () => Promise<T>): Promise<T> {
+    return work().catch((err: unknown) => {
+      throw engineError(err);
+    });
+  }
+
+  private async service(user: string): Promise<{
+    ID: string;
+    Spec?: { Labels?: Record<string, string>; TaskTemplate?: { ContainerSpec?: { Env?: string[] } } };
+    CreatedAt?: string;
+  }> {
+    return this.docker.getService(this.names.container(user)).inspect();
+  }
+
+  private async removeService(user: string): Promise<void> {
+    await this.docker.getService(this.names.container(user)).remove().catch(ignoreStatus(404));
+  }
+
+  stop(user: string): Promise<void> {
+    return this.engine(() => this.removeService(user));
+  }
+
+  poll(user: string): Promise<ServerStatus> {
+    return this.engine(async () => {
+      // A task on its way (scheduled, pulling, starting) counts as running: it has not ended, and
+      // reporting it as stopped would end a start in progress.
+      const task = await newestTask(this.docker, this.names.container(user));
+      if (!task || ENDED.has(task.Status?.State ?? '')) return { running: false, reason: taskReason(task) };
+      // A dead node's task stays "running" in the manager's books (only its desired state changes).
+      const down = await this.nodeDown(task.NodeID);
+      if (down) return { running: false, reason: down };
+      if (task.DesiredState !== 'running') return { running: false, reason: taskReason(task) };
+      return { running: true };
+    });
+  }
+
+  /** Why the node `id` cannot be running anything, or undefined while it is ready. */
+  private async nodeDown(id: string | undefined): Promise<string | undefined> {
+    if (!id) return undefined;
+    const node = (await this.docker
+      .getNode(id)
+      .inspect()
+      .catch(() => undefined)) as { Status?: { State?: string }; Description?: { Hostname?: string } } | undefined;
+    const state = node?.Status?.State;
+    return state === 'ready' ? undefined : `its node ${node?.Description?.Hostname ?? id} is ${state ?? 'gone'}`;
+  }
+
+  list(): Promise<ServerContainer[]> {
+    return this.engine(async () => {
+      const filters = JSON.stringify({ label: [`${LABEL.hub}=${this.opts.hubName}`, `${LABEL.kind}=server`] });
+      const services = (await this.docker.listServices({ filters })) as Array<{
+        ID: string;
+        CreatedAt?: string;
+        Spec?: { Name?: string; Labels?: Record<string, string> };
+      }>;
+      const out: ServerContainer[] = [];
+      for (const s of services) {
+        const user = s.Spec?.Labels?.[LABEL.user];
+        if (!user || s.Spec?.Name !== this.names.container(user)) continue;
+        out.push({
+          user,
+          container: s.ID,
+          image: s.Spec?.Labels?.[LABEL.image] ?? '',
+          created: s.CreatedAt ?? new Date().toISOString(),
+          status: await this.poll(user),
+        });
+      }
+      return out;
+    });
+  }
+
+  attach(user: string): Promise<RunningServer> {
+    return this.engine(async () => {
+      const service = await this.service(user).catch((err) => {
+        if (statusOf(err) === 404) throw new BerthError(500, "Your server's service is gone.", { user });
+        throw err;
+      });
+      const status = await this.poll(user);
+      if (!status.running) throw new BerthError(500, `Your server stopped: ${status.reason}.`, { user });
+      const protocol = protocolOf(service.Spec?.Labels?.[IMAGE_LABEL.protocol]);
+      const env = service.Spec?.TaskTemplate?.ContainerSpec?.Env ?? [];
+      const token = env.find((e) => e.startsWith(TOKEN_ENV))?.slice(TOKEN_ENV.length) ?? '';
+      const name = this.names.container(user);
+      const { published } = await waitUntilRunning(this.docker, {
+        name,
+        constraints: [],
+        timeoutMs: this.opts.spawnTimeoutMs,
+        report: () => undefined,
+        cancelled: () => undefined,
+      });
+      const target = this.access === 'port' ? published : `http://${name}:${SERVER_PORT}`;
+      if (!target) throw new BerthError(500, 'Your server runs without a published port.', { user });
+      const url = answerUrl(target, user, protocol);
+      await waitUntilAnswers({ user, url, token, ...this.watching(user), timeoutMs: this.opts.httpTimeoutMs });
+      return { target, token, container: service.ID };
+    });
+  }
+
+  /** Swarm has no event for a task that ends: the services are looked at every 2 s. */
+  watch(onExit: (user: string, container: string, reason: string) => void): () => void {
+    const told = new Set<string>();
+    const timer = setInterval(() => {
+      this.list()
+        .then((servers) => {
+          for (const s of servers) {
+            if (s.status.running || told.has(s.container)) continue;
+            told.add(s.container);
+            onExit(s.user, s.container, s.status.reason);
+          }
+        })
+        .catch((err: Error) => this.log.warn('cannot read the swarm services', { reason: err.message }));
+    }, WATCH_MS);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
+  removeHome(user: string): Promise<void> {
+    return this.engine(() => this.homes.forget(user, this.log));
+  }
+}

@@ -1,0 +1,249 @@
+/**
+ * Berth on a real Docker Swarm of three Docker-in-Docker nodes (test/helpers/swarm.ts), the hub
+ * outside the swarm against its manager (HUB_SPAWNER=swarm), catalogue images pushed to the
+ * swarm's registry and run by digest: six users start at once and land on several nodes; each
+ * reaches their own server, and nobody else's, through two proxies (the hub's and a `berth proxy`
+ * process), and runs print(6*7); a fresh hub adopts all six from the services alone; a home
+ * survives a stop and a start on its node; a server no node can hold fails at once, saying why;
+ * a node that dies takes its servers down with the reason.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { listen } from '../../src/cli/listen';
+import { openRuntime } from '../../src/cli/runtime';
+import { silentLogger } from '../../src/log';
+import { keys } from '../../src/store/keys';
+import { berthProcess, exited } from '../helpers/cli';
+import { Client, signedIn } from '../helpers/client';
+import { SECRET, startHub, type TestHub } from '../helpers/hub';
+import { runCode } from '../helpers/kernel';
+import { freePort } from '../helpers/redis';
+import { startSwarm, type TestSwarm } from '../helpers/swarm';
+import { eventually } from '../helpers/wait';
+
+const USERS = ['ada', 'ben', 'cy', 'dee', 'eli', 'fay'];
+
+interface Ctx {
+  logs: string[];
+  swarm: TestSwarm;
+  hub: TestHub;
+  clients: Map<string, Client>;
+  proxy: ChildProcess;
+  proxyUrl: string;
+}
+
+const t = suite<Ctx>('Berth on Docker Swarm (three nodes)');
+
+t.before(async (ctx) => {
+  ctx.logs = [];
+  ctx.swarm = await startSwarm(`bsw${randomBytes(3).toString('hex')}`);
+  await ctx.swarm.load('berth/python:latest');
+  ctx.hub = await startHub(
+    {
+      DOCKER_HOST: ctx.swarm.manager.url,
+      HUB_SPAWNER: 'swarm',
+      HUB_REGISTRY: ctx.swarm.registry,
+      HUB_IMAGES: 'python',
+      HUB_SPAWN_TIMEOUT: '300',
+      HUB_SLOW_SPAWN_TIMEOUT: '0',
+      // Two CPUs per node: six servers of half a CPU each leave room to move.
+      HUB_CPU_LIMIT: '0.5',
+    },
+    { background: true, logs: ctx.logs },
+  );
+  ctx.clients = new Map();
+  for (const name of USERS) {
+    await ctx.hub.addUser(name, `${name}-password`);
+    ctx.clients.set(name, await signedIn(ctx.hub.url, name, `${name}-password`));
+  }
+  const port = await freePort();
+  ctx.proxyUrl = `http://127.0.0.1:${port}`;
+  ctx.proxy = (
+    await berthProcess(['proxy'], 'Berth proxy is running', {
+      REDIS_URL: ctx.hub.redis.url,
+      HUB_SECRET: SECRET,
+      PROXY_PORT: String(port),
+      PROXY_HUB_URL: ctx.hub.url,
+    })
+  ).child;
+});
+
+t.after(async (ctx) => {
+  if (ctx.proxy) {
+    ctx.proxy.kill('SIGTERM');
+    await exited(ctx.proxy);
+  }
+  await ctx.hub?.close();
+  await ctx.swarm?.stop();
+});
+
+function client(ctx: Ctx, name: string): Client {
+  const c = ctx.clients.get(name);
+  if (!c) throw new Error(`no client for ${name}`);
+  return c;
+}
+
+async function ready(ctx: Ctx, name: string): Promise<void> {
+  await eventually(
+    async () => {
+      const res = await client(ctx, name).api('GET', `/users/${name}`);
+      const user = (await res.json()) as { server: string | null; pending: string | null };
+      return user.server !== null && user.pending === null;
+    },
+    `${name}'s server is ready`,
+    300_000,
+    1000,
+  );
+}
+
+/** The node each user's service task runs on. */
+async function placements(ctx: Ctx): Promise<Map<string, string>> {
+  const tasks = (await ctx.swarm.manager.docker.listTasks({
+    filters: JSON.stringify({ 'desired-state': ['running'] }),
+  })) as Array<{ NodeID: string; Spec?: { ContainerSpec?: { Labels?: Record<string, string> } } }>;
+  return new Map(tasks.map((task) => [task.Spec?.ContainerSpec?.Labels?.['berth.user'] ?? '', task.NodeID]));
+}
+
+t('six users start at once; Swarm places their servers on more than one node', async (ctx) => {
+  const answers = await Promise.all(USERS.map((name) => client(ctx, name).api('POST', `/users/${name}/server`)));
+  for (const res of answers) assert.ok([201, 202].includes(res.status), `start answered ${res.status}`);
+  await Promise.all(USERS.map((name) => ready(ctx, name)));
+  const placed = await placements(ctx);
+  assert.equal([...placed.keys()].filter((u) => USERS.includes(u)).sort(), [...USERS].sort());
+  assert.ok(new Set(placed.values()).size >= 2, `spread over ${new Set(placed.values()).size} node(s)`);
+  const services = (await ctx.swarm.manager.docker.listServices()) as Array<{
+    Spec: { TaskTemplate: { ContainerSpec: { Image: string; User: string; CapabilityDrop?: string[] } } };
+  }>;
+  for (const s of services.filter((x) => x.Spec.TaskTemplate.ContainerSpec.Image.startsWith(ctx.swarm.registry))) {
+    assert.match(s.Spec.TaskTemplate.ContainerSpec.Image, /@sha256:[0-9a-f]{64}$/, 'named by digest');
+    assert.is(s.Spec.TaskTemplate.ContainerSpec.User, '1000:100');
+    assert.equal(s.Spec.TaskTemplate.ContainerSpec.CapabilityDrop, ['ALL']);
+  }
+});
+
+t('each user reaches their own server through two proxies, and nobody else does', async (ctx) => {
+  for (const name of USERS) {
+    const own = client(ctx, name);
+    assert.is((await own.request(`/user/${name}/api/status`)).status, 200, `${name} via the hub`);
+    const viaReplica = new Client(ctx.proxyUrl, own.cookies);
+    assert.is((await viaReplica.request(`/user/${name}/api/status`)).status, 200, `${name} via berth proxy`);
+  }
+  const stranger = client(ctx, 'ben');
+  assert.ok([403, 404].includes((await stranger.request('/user/ada/api/status')).status));
+  assert.ok(
+    [403, 404].includes((await new Client(ctx.proxyUrl, stranger.cookies).request('/user/ada/api/status')).status),
+  );
+});
+
+t('print(6*7) over the kernel WebSocket gives 42, through either proxy', async (ctx) => {
+  assert.is((await runCode(client(ctx, 'ada'), 'ada', 'print(6*7)')).stdout, '42\n');
+  assert.is((await runCode(new Client(ctx.proxyUrl, client(ctx, 'ben').cookies), 'ben', 'print(6*7)')).stdout, '42\n');
+});
+
+t('a fresh hub adopts all six from the services alone', async (ctx) => {
+  const redis = ctx.hub.redis.client();
+  for (const name of USERS) await redis.del(keys.route(name), keys.server(name));
+  await redis.del(keys.routes, keys.servers);
+  const runtime = await openRuntime(ctx.hub.config, silentLogger, { embeddedRedis: 'own' });
+  try {
+    const { serverApiHost } = await runtime.spawner.prepare();
+    await runtime.servers.reconcile();
+    const fresh = await listen(runtime, [SECRET], { port: 0, bind: '127.0.0.1', serverApiHost });
+    try {
+      for (const name of USERS) {
+        const again = new Client(fresh.url, client(ctx, name).cookies);
+        assert.is((await again.request(`/user/${name}/api/status`)).status, 200, `${name} adopted`);
+      }
+    } finally {
+      await fresh.close();
+    }
+  } finally {
+    await runtime.close();
+  }
+});
+
+t('a home survives a stop and a start, on the node that keeps it', async (ctx) => {
+  const ada = client(ctx, 'ada');
+  const put = await ada.request('/user/ada/api/contents/kept.txt', {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ type: 'file', format: 'text', content: 'still here' }),
+  });
+  assert.ok([200, 201].includes(put.status), `saved (${put.status})`);
+  const node = (await placements(ctx)).get('ada');
+  assert.ok([202, 204].includes((await ada.api('DELETE', '/users/ada/server')).status));
+  await eventually(
+    async () => ((await (await ada.api('GET', '/users/ada')).json()) as { server: string | null }).server === null,
+    "ada's server is stopped",
+  );
+  const left = (await ctx.swarm.manager.docker.listServices()) as Array<{ Spec: { Name: string } }>;
+  assert.not.ok(
+    left.some((s) => s.Spec.Name.endsWith('-ada')),
+    'stop removes the service',
+  );
+  const again = await ada.api('POST', '/users/ada/server');
+  assert.ok([201, 202].includes(again.status), `start again: ${again.status} ${await again.text()}`);
+  await ready(ctx, 'ada').catch((err: Error) => {
+    const said = ctx.logs.filter((l) => l.includes('"ada"') && !l.includes('"msg":"request"'));
+    throw new Error(`${err.message}\n${said.slice(-15).join('\n')}`);
+  });
+  assert.is((await placements(ctx)).get('ada'), node, 'the server went back to its home');
+  const file = (await (await ada.request('/user/ada/api/contents/kept.txt')).json()) as { content: string };
+  assert.is(file.content, 'still here');
+});
+
+t('a server no node can hold fails at once, saying why', async (ctx) => {
+  const hub = await startHub(
+    {
+      DOCKER_HOST: ctx.swarm.manager.url,
+      HUB_SPAWNER: 'swarm',
+      HUB_REGISTRY: ctx.swarm.registry,
+      HUB_IMAGES: 'python',
+      HUB_IMAGE_LIMITS: 'python:memory=4000g',
+      HUB_SPAWN_TIMEOUT: '300',
+    },
+    { background: false },
+  );
+  try {
+    await hub.addUser('gus', 'gus-password');
+    const gus = await signedIn(hub.url, 'gus', 'gus-password');
+    const begun = Date.now();
+    const res = await gus.api('POST', '/users/gus/server');
+    const body = (await res.json()) as { message: string };
+    assert.ok(Date.now() - begun < 60_000, 'long before HUB_SPAWN_TIMEOUT');
+    assert.is(res.status, 503, body.message);
+    assert.match(body.message, /No node has enough free memory and CPU/);
+    const left = (await ctx.swarm.manager.docker.listServices()) as Array<{ Spec: { Name: string } }>;
+    assert.not.ok(
+      left.some((s) => s.Spec.Name === `${hub.hubName}-gus`),
+      'nothing is left behind',
+    );
+  } finally {
+    await hub.close();
+  }
+});
+
+t('a worker that dies takes its servers down, with the reason', async (ctx) => {
+  const placed = await placements(ctx);
+  const worker = ctx.swarm.nodes.slice(1).find((n) => [...placed.values()].includes(n.id));
+  assert.ok(worker, 'some server runs on a worker');
+  const victims = USERS.filter((u) => placed.get(u) === worker?.id);
+  await ctx.swarm.kill(worker?.name ?? '');
+  for (const name of victims)
+    await eventually(
+      async () => {
+        const user = (await (await client(ctx, name).api('GET', `/users/${name}`)).json()) as { server: string | null };
+        return user.server === null;
+      },
+      `${name}'s server is marked stopped`,
+      120_000,
+      1000,
+    );
+  const home = await (await client(ctx, victims[0]).request('/hub/home')).text();
+  const said = /<pre class="error" id="last-error">([^<]*)</.exec(home)?.[1] ?? home.slice(0, 2000);
+  assert.match(said, new RegExp(`node ${worker?.name} is (down|unknown|disconnected)`), said);
+});
+
+t.run();
