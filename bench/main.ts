@@ -1,7 +1,8 @@
 /**
  * `npm run bench` (or `npm run bench -- --quick`): Berth's whole benchmark in one go. Proxy
  * and WebSocket throughput beside configurable-http-proxy and the backend directly; the hub's
- * API, sign-ins and memory; spawning and stopping beside the Docker-API floor. Prints a table
+ * API, sign-ins and memory; spawning and stopping beside the Docker-API floor, on one engine and
+ * (not in --quick) on a three-node swarm. Prints a table
  * of absolute numbers, ratios and targets with a note on the machine, and writes the same as
  * JSON to bench/results/. Targets are reported, not enforced: the exit code says only whether
  * the benchmark ran.
@@ -18,6 +19,7 @@ import { startProcess, stopAll } from './lib/procs';
 import { machineNote, type Row, table, write } from './lib/report';
 import { proxyBench } from './proxy';
 import { spawnBench } from './spawn';
+import { swarmBench } from './swarm';
 
 const quick = process.argv.includes('--quick');
 /** `--only=proxy,hub,spawn` runs some sections, for reruns while working on one. */
@@ -95,6 +97,10 @@ async function main(): Promise<void> {
           stopCount: plan.stopCount,
         })),
       );
+    }
+    if (runs('swarm') && !quick) {
+      process.stderr.write('swarm (three Docker-in-Docker nodes) ...\n');
+      rows.push(...(await swarmBench()));
     }
   } finally {
     await stopAll();

@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import { parseBytes } from '../config';
-import { defaultUrlOf, type Kernel, type Limits, type Protocol, parseKernels, parseList } from './labels';
+import { defaultUrlOf, isNodeLabel, type Kernel, type Limits, type Protocol, parseKernels, parseList } from './labels';
 
 export interface FileEntry {
   id: string;
@@ -30,6 +30,7 @@ export interface FileEntry {
   limits: Partial<Limits>;
   protocol: Protocol;
   defaultUrl?: string;
+  nodeLabels: string[];
 }
 
 export interface CatalogueFile {
@@ -42,7 +43,18 @@ const ID = /^[a-z][a-z0-9-]{0,29}$/;
 /** [registry[:port]/]path[:tag | @sha256:digest], lower-case path components as Docker has them. */
 const REFERENCE =
   /^(?:[a-zA-Z0-9.-]+(?::\d{1,5})?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[\w][\w.-]{0,127}|@sha256:[0-9a-f]{64})?$/;
-const KEYS = ['id', 'image', 'title', 'description', 'kernels', 'packages', 'limits', 'protocol', 'default_url'];
+const KEYS = [
+  'id',
+  'image',
+  'title',
+  'description',
+  'kernels',
+  'packages',
+  'limits',
+  'protocol',
+  'default_url',
+  'node_labels',
+];
 
 /** An image reference as Docker lists it: with its tag (`:latest` when none is given). */
 export function fullReference(image: string): string {
@@ -99,6 +111,11 @@ function entryOf(raw: unknown, taken: Set<string>): FileEntry {
   if (defaultUrl && !defaultUrlOf(defaultUrl)) throw new Error('default_url must be a path such as /lab or /tree');
   const kernels = Array.isArray(entry.kernels) ? entry.kernels.join(';') : text(entry.kernels, 'kernels');
   const packages = Array.isArray(entry.packages) ? entry.packages.join(',') : text(entry.packages, 'packages');
+  const nodeLabels = parseList(
+    Array.isArray(entry.node_labels) ? entry.node_labels.join(',') : text(entry.node_labels, 'node_labels'),
+  );
+  const badLabel = nodeLabels.find((l) => !isNodeLabel(l));
+  if (badLabel) throw new Error(`node_labels: '${badLabel.slice(0, 80)}' is not key=value (gpu=true)`);
   return {
     id,
     image,
@@ -109,6 +126,7 @@ function entryOf(raw: unknown, taken: Set<string>): FileEntry {
     limits: limitsOf(entry.limits),
     protocol,
     defaultUrl: defaultUrl || undefined,
+    nodeLabels,
   };
 }
 

@@ -21,6 +21,8 @@ export interface CatalogueImage {
   protocol: Protocol;
   /** The path its server opens at (/lab, /tree), when the image says; else the server's own. */
   defaultUrl?: string;
+  /** Node labels (gpu=true) a swarm node must have to run it; one Docker engine ignores them. */
+  nodeLabels: string[];
   /**
    * Whether the image is on the engine; if not, the first start builds it (from its folder,
    * HUB_BUILD_IMAGES=missing) or pulls it (`reference`).

@@ -8,7 +8,16 @@ import { badRequest, engineError, statusOf } from '../errors';
 import type { ImageBuilder } from './builder';
 import type { Catalogue, CatalogueImage } from './catalogue';
 import { type CatalogueFileReader, fullReference } from './catalogue-file';
-import { defaultUrlOf, IMAGE_LABEL, type Limits, labelLimits, parseKernels, parseList, protocolOf } from './labels';
+import {
+  defaultUrlOf,
+  IMAGE_LABEL,
+  type Limits,
+  labelLimits,
+  parseKernels,
+  parseList,
+  parseNodeLabels,
+  protocolOf,
+} from './labels';
 
 export interface CatalogueOptions {
   /** Ids users may pick; empty = all. */
@@ -50,6 +59,7 @@ export class DockerCatalogue implements Catalogue {
       limits: { ...this.options.defaultLimits, ...labelLimits(labels), ...this.options.overrides[id] },
       protocol: protocolOf(labels[IMAGE_LABEL.protocol]),
       defaultUrl: defaultUrlOf(labels[IMAGE_LABEL.defaultUrl]),
+      nodeLabels: parseNodeLabels(labels[IMAGE_LABEL.nodeLabels]),
     };
   }
 

@@ -29,6 +29,8 @@ export const IMAGE_LABEL = {
   protocol: 'berth.protocol',
   /** The path the server opens at, e.g. /lab or /tree. Unset: the server's own default. */
   defaultUrl: 'berth.default-url',
+  /** Node labels a swarm node needs to run it, separated by ',': gpu=true,bigmem=true. */
+  nodeLabels: 'berth.node-labels',
   memory: 'berth.limits.memory',
   cpu: 'berth.limits.cpu',
   pids: 'berth.limits.pids',
@@ -83,6 +85,18 @@ export function parseList(label: string | undefined): string[] {
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+}
+
+const NODE_LABEL = /^[A-Za-z0-9._-]{1,100}=[A-Za-z0-9._-]{1,100}$/;
+
+/** True for a node label requirement Swarm can take: key=value of letters, digits, '.', '_' and '-'. */
+export function isNodeLabel(entry: string): boolean {
+  return NODE_LABEL.test(entry);
+}
+
+/** "gpu=true, bigmem=true" → the requirements; malformed entries are skipped. */
+export function parseNodeLabels(label: string | undefined): string[] {
+  return parseList(label).filter(isNodeLabel);
 }
 
 /** The limits an image's labels ask for; a missing or malformed label leaves that limit out. */

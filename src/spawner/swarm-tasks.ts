@@ -48,11 +48,14 @@ export function taskReason(task: Task | undefined): string {
 export function unplaceable(task: Task, constraints: string[]): string | undefined {
   const err = task.Status?.Err ?? '';
   if (task.Status?.State !== 'pending' || !/no suitable node/.test(err)) return undefined;
+  // A missing label is what an admin can fix; say it first even when some nodes are also full.
+  const labels = constraints.filter((c) => c.startsWith('node.labels.'));
+  if (/constraint/.test(err) && labels.length > 0) {
+    const needs = labels.map((c) => c.slice('node.labels.'.length).replace('==', '='));
+    return `No node has what this image needs (${needs.join(', ')}): ${err}.`;
+  }
   if (/insufficient resources/.test(err))
     return `No node has enough free memory and CPU for your server right now (${err}). Try a smaller image, or later.`;
-  const labels = constraints.filter((c) => c.startsWith('node.labels.'));
-  if (/constraint/.test(err) && labels.length > 0)
-    return `No node has what this image needs (${labels.map((c) => c.slice(12)).join(', ')}): ${err}.`;
   return `No node can run your server: ${err}.`;
 }
 

@@ -89,7 +89,10 @@ export class SwarmSpawner implements Spawner {
     await this.removeService(user);
     const network = await this.ensureNetwork(user);
     const token = image.protocol === 'berth' ? randomBytes(32).toString('hex') : '';
-    const constraints = await this.homes.constraints(user);
+    const constraints = [
+      ...(await this.homes.constraints(user)),
+      ...image.nodeLabels.map((l) => `node.labels.${l.replace('=', '==')}`),
+    ];
     report({ stage: 'creating', message: `Asking the swarm for a place for ${image.title}` });
     const env = serverEnvironment({
       user,

@@ -14,6 +14,7 @@ export function fakeImage(id: string, built = true): CatalogueImage {
     packages: [],
     limits: { memory: 512 * 1024 ** 2, cpu: 1, pids: 256 },
     protocol: 'berth',
+    nodeLabels: [],
     built,
     imageId: built ? `sha256:${id}` : '',
     size: built ? 100 * 1024 ** 2 : 0,

@@ -4,11 +4,14 @@
  * swarm's registry and run by digest: six users start at once and land on several nodes; each
  * reaches their own server, and nobody else's, through two proxies (the hub's and a `berth proxy`
  * process), and runs print(6*7); a fresh hub adopts all six from the services alone; a home
- * survives a stop and a start on its node; a server no node can hold fails at once, saying why;
- * a node that dies takes its servers down with the reason.
+ * survives a stop and a start on its node; a server no node can hold, or whose image needs a node
+ * label nobody has, fails at once, saying why; a node that dies takes its servers down with the reason.
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { listen } from '../../src/cli/listen';
@@ -48,8 +51,8 @@ t.before(async (ctx) => {
       HUB_IMAGES: 'python',
       HUB_SPAWN_TIMEOUT: '300',
       HUB_SLOW_SPAWN_TIMEOUT: '0',
-      // Two CPUs per node: six servers of half a CPU each leave room to move.
-      HUB_CPU_LIMIT: '0.5',
+      // Two CPUs per node: six servers of half a CPU each leave room to move (the image's label asks for 1).
+      HUB_IMAGE_LIMITS: 'python:cpu=0.5',
     },
     { background: true, logs: ctx.logs },
   );
@@ -105,6 +108,52 @@ async function placements(ctx: Ctx): Promise<Map<string, string>> {
   })) as Array<{ NodeID: string; Spec?: { ContainerSpec?: { Labels?: Record<string, string> } } }>;
   return new Map(tasks.map((task) => [task.Spec?.ContainerSpec?.Labels?.['berth.user'] ?? '', task.NodeID]));
 }
+
+// First, on an empty swarm: the refusal must be about the label, not about room.
+t(
+  'an image that needs a node label nobody has fails at once, saying which; a labelled node then runs it',
+  async (ctx) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-swarm-catalogue-'));
+    fs.writeFileSync(
+      path.join(dir, 'catalogue.yaml'),
+      'images:\n  - { id: gpu, image: "berth/python:latest", protocol: berth, node_labels: [gpu=true] }\n',
+    );
+    const hub = await startHub(
+      {
+        DOCKER_HOST: ctx.swarm.manager.url,
+        HUB_SPAWNER: 'swarm',
+        HUB_REGISTRY: ctx.swarm.registry,
+        HUB_IMAGES_DIR: dir,
+        HUB_DEFAULT_IMAGE: 'gpu',
+        HUB_CPU_LIMIT: '0.1',
+        HUB_SPAWN_TIMEOUT: '300',
+      },
+      { background: false },
+    );
+    const worker = ctx.swarm.nodes[2];
+    try {
+      await hub.addUser('gia', 'gia-password');
+      const gia = await signedIn(hub.url, 'gia', 'gia-password');
+      const refused = await gia.api('POST', '/users/gia/server', { image: 'gpu' });
+      const body = (await refused.json()) as { message: string };
+      assert.is(refused.status, 503, body.message);
+      assert.match(body.message, /No node has what this image needs \(gpu=true\)/, body.message);
+      const node = ctx.swarm.manager.docker.getNode(worker.id);
+      const { Version, Spec } = (await node.inspect()) as { Version: { Index: number }; Spec: Record<string, unknown> };
+      await node.update({ _query: { version: Version.Index }, _body: { ...Spec, Labels: { gpu: 'true' } } });
+      const started = await gia.api('POST', '/users/gia/server', { image: 'gpu' });
+      assert.is(started.status, 201, await started.text());
+      const tasks = (await ctx.swarm.manager.docker.listTasks({
+        filters: JSON.stringify({ service: [`${hub.hubName}-gia`], 'desired-state': ['running'] }),
+      })) as Array<{ NodeID: string }>;
+      assert.is(tasks[0]?.NodeID, worker.id, 'placed on the labelled node');
+      assert.is((await gia.api('DELETE', '/users/gia/server')).status < 300, true);
+    } finally {
+      await hub.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
 
 t('six users start at once; Swarm places their servers on more than one node', async (ctx) => {
   const answers = await Promise.all(USERS.map((name) => client(ctx, name).api('POST', `/users/${name}/server`)));
@@ -174,10 +223,13 @@ t('a home survives a stop and a start, on the node that keeps it', async (ctx) =
   assert.ok([200, 201].includes(put.status), `saved (${put.status})`);
   const node = (await placements(ctx)).get('ada');
   assert.ok([202, 204].includes((await ada.api('DELETE', '/users/ada/server')).status));
-  await eventually(
-    async () => ((await (await ada.api('GET', '/users/ada')).json()) as { server: string | null }).server === null,
-    "ada's server is stopped",
-  );
+  await eventually(async () => {
+    const user = (await (await ada.api('GET', '/users/ada')).json()) as {
+      server: string | null;
+      pending: string | null;
+    };
+    return user.server === null && user.pending === null;
+  }, "ada's server has stopped (not only stopping)");
   const left = (await ctx.swarm.manager.docker.listServices()) as Array<{ Spec: { Name: string } }>;
   assert.not.ok(
     left.some((s) => s.Spec.Name.endsWith('-ada')),

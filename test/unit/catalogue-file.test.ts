@@ -53,7 +53,7 @@ t('each bad entry is left out with its line and reason; the good ones stay', () 
     "catalogue.yaml:5: image '--privileged' is not an image reference",
     `catalogue.yaml:6: image 'a/b:1@sha256:${'a'.repeat(64)}' is not an image reference`,
     'catalogue.yaml:7: limits: memory 2x is not a size such as 512m or 2g (6m or more)',
-    'catalogue.yaml:8: unknown field colour; fields: id, image, title, description, kernels, packages, limits, protocol, default_url',
+    'catalogue.yaml:8: unknown field colour; fields: id, image, title, description, kernels, packages, limits, protocol, default_url, node_labels',
     'catalogue.yaml:9: default_url must be a path such as /lab or /tree',
     'catalogue.yaml:10: protocol must be jupyterhub or berth',
   ]);
@@ -65,6 +65,23 @@ t('a file that is not YAML, or not a list of images, says where', () => {
     'catalogue.yaml:1: the file must be a map with one key, images, a list of entries',
   ]);
   assert.equal(parse(['# nothing yet']), { entries: [], problems: [] });
+});
+
+t('node labels: a list or a comma-separated line of key=value, anything else leaves the entry out', () => {
+  const { entries, problems } = parse([
+    'images:',
+    '  - { id: gpu, image: berth/python, node_labels: [gpu=true, bigmem=yes] }',
+    '  - { id: big, image: berth/python, node_labels: "bigmem=true" }',
+    '  - { id: bad, image: berth/python, node_labels: ["gpu"] }',
+  ]);
+  assert.equal(
+    entries.map((e) => [e.id, e.nodeLabels]),
+    [
+      ['gpu', ['gpu=true', 'bigmem=yes']],
+      ['big', ['bigmem=true']],
+    ],
+  );
+  assert.equal(problems, ["catalogue.yaml:4: node_labels: 'gpu' is not key=value (gpu=true)"]);
 });
 
 t.run();
