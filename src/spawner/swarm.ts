@@ -7,13 +7,12 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import type Docker from 'dockerode';
 import { IMAGE_LABEL, protocolOf } from '../catalogue/labels';
 import { BerthError, engineError, statusOf } from '../errors';
 import type { Logger } from '../log';
 import type { DockerSpawnerOptions } from './docker';
-import { SERVER_PORT, serverEnvironment, TOKEN_ENV } from './docker-container';
+import { serverEnvironment, TOKEN_ENV } from './docker-container';
 import { ensureImage } from './docker-image';
 import { answerUrl, demuxLogs, ignoreStatus, throwIfCancelled, waitUntilAnswers } from './docker-server';
 import { LABEL, type Naming, naming } from './naming';
@@ -43,7 +42,6 @@ export class SwarmSpawner implements Spawner {
   private readonly log: Logger;
   private readonly push: RegistryPush;
   private readonly homes: SwarmHomes;
-  private access: 'port' | 'network' = 'port';
   private apiUrl = '';
 
   constructor(
@@ -60,10 +58,12 @@ export class SwarmSpawner implements Spawner {
     const info = (await this.docker.info()) as { Swarm?: { ControlAvailable?: boolean } };
     if (!info.Swarm?.ControlAvailable)
       throw new BerthError(500, 'HUB_SPAWNER=swarm needs DOCKER_HOST to be a swarm manager (`docker swarm init`).');
-    // A hub in a container joins the servers' networks and reaches them by name; one outside, at their node.
-    this.access = this.opts.access === 'auto' ? (fs.existsSync('/.dockerenv') ? 'network' : 'port') : this.opts.access;
+    // Servers are reached at their node's published port; reaching them over the overlay by name
+    // (a hub on the swarm, HUB_SERVER_ACCESS=network) needs the hub on each user's network: not yet.
+    if (this.opts.access === 'network')
+      throw new BerthError(500, 'HUB_SPAWNER=swarm reaches servers at their node for now: set HUB_SERVER_ACCESS=port.');
     this.apiUrl = `${this.opts.publicUrl ?? ''}/hub/api`;
-    this.log.info('user servers run as swarm services', { access: this.access, registry: this.opts.registry });
+    this.log.info('user servers run as swarm services', { access: 'port', registry: this.opts.registry });
     return { serverApiHost: '127.0.0.1' };
   }
 
@@ -102,9 +102,8 @@ export class SwarmSpawner implements Spawner {
       token,
       publicUrl: this.opts.publicUrl,
     });
-    const publish = this.access === 'port';
     await this.docker.createService(
-      serverService(this.names, { user, image, reference, env, network, publish, constraints }),
+      serverService(this.names, { user, image, reference, env, network, publish: true, constraints }),
     );
     try {
       const name = this.names.container(user);
@@ -117,7 +116,7 @@ export class SwarmSpawner implements Spawner {
         report,
         cancelled,
       });
-      const target = this.access === 'port' ? published : `http://${name}:${SERVER_PORT}`;
+      const target = published;
       if (!target)
         throw new BerthError(500, 'Your server runs without a published port; an admin should check the swarm.');
       report({ stage: 'answering', message: 'Your server runs; waiting for the notebook server to answer' });
@@ -260,7 +259,7 @@ export class SwarmSpawner implements Spawner {
         report: () => undefined,
         cancelled: () => undefined,
       });
-      const target = this.access === 'port' ? published : `http://${name}:${SERVER_PORT}`;
+      const target = published;
       if (!target) throw new BerthError(500, 'Your server runs without a published port.', { user });
       const url = answerUrl(target, user, protocol);
       await waitUntilAnswers({ user, url, token, ...this.watching(user), timeoutMs: this.opts.httpTimeoutMs });
