@@ -56,7 +56,6 @@ async function floorRound(swarm: TestSwarm, reference: string, count: number, ro
         reference,
         env,
         network: `${names.container(user)}-net`,
-        publish: true,
         constraints: [],
       });
       await docker.createNetwork({ Name: `${names.container(user)}-net`, Driver: 'overlay', Attachable: true });

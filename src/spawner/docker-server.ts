@@ -6,7 +6,7 @@ import http from 'node:http';
 import type Docker from 'dockerode';
 import { serverPrefix } from '../auth/single-user';
 import type { Protocol } from '../catalogue/catalogue';
-import { BerthError, statusOf } from '../errors';
+import { BerthError, engineError, statusOf } from '../errors';
 
 /**
  * How often a starting server is asked whether it answers: a refused connection costs little,
@@ -19,6 +19,13 @@ export function ignoreStatus(...codes: number[]) {
   return (err: unknown) => {
     if (!codes.includes(statusOf(err) ?? -1)) throw err;
   };
+}
+
+/** Runs `work` against the engine, turning "the engine does not answer" into the 503 people see. */
+export function onEngine<T>(work: () => Promise<T>): Promise<T> {
+  return work().catch((err: unknown) => {
+    throw engineError(err);
+  });
 }
 
 /** A start the user cancelled (they pressed stop) goes no further. */

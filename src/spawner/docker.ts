@@ -8,7 +8,7 @@ import type Docker from 'dockerode';
 import type { ImageBuilder } from '../catalogue/builder';
 import type { CatalogueImage } from '../catalogue/catalogue';
 import { IMAGE_LABEL, protocolOf } from '../catalogue/labels';
-import { BerthError, engineError, statusOf } from '../errors';
+import { BerthError, statusOf } from '../errors';
 import type { Logger } from '../log';
 import { SERVER_PORT, serverContainer, serverEnvironment, TOKEN_ENV } from './docker-container';
 import { followExits } from './docker-events';
@@ -19,6 +19,7 @@ import {
   exitReason,
   failIfDead,
   ignoreStatus,
+  onEngine,
   throwIfCancelled,
   waitUntilAnswers,
   watching,
@@ -90,7 +91,7 @@ export class DockerSpawner implements Spawner {
   }
 
   start(request: SpawnRequest, report: Report = () => undefined): Promise<RunningServer> {
-    return this.engine(() => this.launch(request, report));
+    return onEngine(() => this.launch(request, report));
   }
 
   /** The start's steps, top to bottom; a cancelled start stops at the next step. */
@@ -180,15 +181,8 @@ export class DockerSpawner implements Spawner {
       .catch((err) => this.log.warn('could not remove a failed container', { user, err }));
   }
 
-  /** Runs `work`, turning "the engine does not answer" into the 503 people see. */
-  private engine<T>(work: () => Promise<T>): Promise<T> {
-    return work().catch((err: unknown) => {
-      throw engineError(err);
-    });
-  }
-
   stop(user: string): Promise<void> {
-    return this.engine(async () => {
+    return onEngine(async () => {
       const container = this.docker.getContainer(this.names.container(user));
       await container.stop({ t: STOP_GRACE_SECONDS }).catch(ignoreStatus(304, 404));
       await this.removeContainer(user);
@@ -196,7 +190,7 @@ export class DockerSpawner implements Spawner {
   }
 
   poll(user: string): Promise<ServerStatus> {
-    return this.engine(async () => {
+    return onEngine(async () => {
       try {
         const info = await this.docker.getContainer(this.names.container(user)).inspect();
         return info.State.Running ? { running: true } : { running: false, reason: exitReason(info.State) };
@@ -208,7 +202,7 @@ export class DockerSpawner implements Spawner {
   }
 
   list(): Promise<ServerContainer[]> {
-    return this.engine(async () => {
+    return onEngine(async () => {
       const filters = JSON.stringify({ label: [`${LABEL.hub}=${this.opts.hubName}`, `${LABEL.kind}=server`] });
       const found = await this.docker.listContainers({ all: true, filters });
       const out: ServerContainer[] = [];
@@ -239,7 +233,7 @@ export class DockerSpawner implements Spawner {
   }
 
   attach(user: string): Promise<RunningServer> {
-    return this.engine(async () => {
+    return onEngine(async () => {
       const container = this.docker.getContainer(this.names.container(user));
       const info = await container.inspect().catch((err) => {
         if (statusOf(err) === 404) throw new BerthError(500, "Your server's container is gone.", { user });
@@ -263,7 +257,7 @@ export class DockerSpawner implements Spawner {
   }
 
   removeHome(user: string): Promise<void> {
-    return this.engine(async () => {
+    return onEngine(async () => {
       await this.docker.getVolume(this.names.volume(user)).remove().catch(ignoreStatus(404));
     });
   }

@@ -19,8 +19,6 @@ export interface ServiceSpec {
   reference: string;
   env: string[];
   network: string;
-  /** Publish the server's port on its node (mode host): a hub outside the swarm reaches it there. */
-  publish: boolean;
   /** Node constraints: the home's node, and the node labels the image needs. */
   constraints: string[];
 }
@@ -67,7 +65,8 @@ export function serverService(names: Naming, spec: ServiceSpec): Docker.CreateSe
     EndpointSpec: {
       // DNS round robin: Swarm's virtual IPs need IPVS, which some kernels lack.
       Mode: 'dnsrr',
-      Ports: spec.publish ? [{ Protocol: 'tcp', TargetPort: SERVER_PORT, PublishMode: 'host' }] : [],
+      // Published on its node (mode host): the hub reaches the server there, inside or outside the swarm.
+      Ports: [{ Protocol: 'tcp', TargetPort: SERVER_PORT, PublishMode: 'host' }],
     },
   } as Docker.CreateServiceOptions;
 }

@@ -9,12 +9,12 @@
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
 import { IMAGE_LABEL, protocolOf } from '../catalogue/labels';
-import { BerthError, engineError, statusOf } from '../errors';
+import { BerthError, statusOf } from '../errors';
 import type { Logger } from '../log';
 import type { DockerSpawnerOptions } from './docker';
 import { serverEnvironment, TOKEN_ENV } from './docker-container';
 import { ensureImage } from './docker-image';
-import { answerUrl, demuxLogs, ignoreStatus, throwIfCancelled, waitUntilAnswers } from './docker-server';
+import { answerUrl, demuxLogs, ignoreStatus, onEngine, throwIfCancelled, waitUntilAnswers } from './docker-server';
 import { LABEL, type Naming, naming } from './naming';
 import { RegistryPush } from './registry-push';
 import type {
@@ -72,7 +72,7 @@ export class SwarmSpawner implements Spawner {
   }
 
   start(request: SpawnRequest, report: (progress: StartProgress) => void = () => undefined): Promise<RunningServer> {
-    return this.engine(() => this.launch(request, report));
+    return onEngine(() => this.launch(request, report));
   }
 
   private async launch({ user, signal, apiToken, ...request }: SpawnRequest, report: (p: StartProgress) => void) {
@@ -102,9 +102,7 @@ export class SwarmSpawner implements Spawner {
       token,
       publicUrl: this.opts.publicUrl,
     });
-    await this.docker.createService(
-      serverService(this.names, { user, image, reference, env, network, publish: true, constraints }),
-    );
+    await this.docker.createService(serverService(this.names, { user, image, reference, env, network, constraints }));
     try {
       const name = this.names.container(user);
       const cancelled = () => throwIfCancelled(signal);
@@ -169,12 +167,6 @@ export class SwarmSpawner implements Spawner {
     return name;
   }
 
-  private engine<T>(work: () => Promise<T>): Promise<T> {
-    return work().catch((err: unknown) => {
-      throw engineError(err);
-    });
-  }
-
   private async service(user: string): Promise<{
     ID: string;
     Spec?: { Labels?: Record<string, string>; TaskTemplate?: { ContainerSpec?: { Env?: string[] } } };
@@ -188,11 +180,11 @@ export class SwarmSpawner implements Spawner {
   }
 
   stop(user: string): Promise<void> {
-    return this.engine(() => this.removeService(user));
+    return onEngine(() => this.removeService(user));
   }
 
   poll(user: string): Promise<ServerStatus> {
-    return this.engine(async () => {
+    return onEngine(async () => {
       // A task on its way (scheduled, pulling, starting) counts as running: it has not ended, and
       // reporting it as stopped would end a start in progress.
       const task = await newestTask(this.docker, this.names.container(user));
@@ -217,7 +209,7 @@ export class SwarmSpawner implements Spawner {
   }
 
   list(): Promise<ServerContainer[]> {
-    return this.engine(async () => {
+    return onEngine(async () => {
       const filters = JSON.stringify({ label: [`${LABEL.hub}=${this.opts.hubName}`, `${LABEL.kind}=server`] });
       const services = (await this.docker.listServices({ filters })) as Array<{
         ID: string;
@@ -241,7 +233,7 @@ export class SwarmSpawner implements Spawner {
   }
 
   attach(user: string): Promise<RunningServer> {
-    return this.engine(async () => {
+    return onEngine(async () => {
       const service = await this.service(user).catch((err) => {
         if (statusOf(err) === 404) throw new BerthError(500, "Your server's service is gone.", { user });
         throw err;
@@ -286,6 +278,6 @@ export class SwarmSpawner implements Spawner {
   }
 
   removeHome(user: string): Promise<void> {
-    return this.engine(() => this.homes.forget(user, this.log));
+    return onEngine(() => this.homes.forget(user, this.log));
   }
 }
