@@ -18,14 +18,14 @@ import type { HubDeps } from './deps';
 import { pathOnServer } from './links';
 import { adminPage, homePage, pendingPage, spawnPage, tokenPage } from './views';
 
-const HOME = '/hub/home';
+export const HOME = '/hub/home';
 const STATIC_TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
   '.js': 'application/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
 };
 
-function render(ctx: Context, page: { text: string }, status = 200): void {
+export function render(ctx: Context, page: { text: string }, status = 200): void {
   ctx.status = status;
   ctx.type = 'html';
   ctx.set('Cache-Control', 'no-store');

@@ -17,9 +17,9 @@ import { forbidden } from '../errors';
 import { pageContext } from './access';
 import { formBody, formFields } from './body';
 import type { HubDeps } from './deps';
+import { HOME, render } from './pages';
 import { loginPage, logoutPage } from './views';
 
-const HOME = '/hub/home';
 /** How long a round trip through a provider may take before its state is forgotten. */
 const ROUND_TRIP_MS = 10 * 60 * 1000;
 
@@ -27,13 +27,6 @@ const ROUND_TRIP_MS = 10 * 60 * 1000;
 interface RoundTrip {
   provider: string;
   next: string;
-}
-
-function render(ctx: Context, page: { text: string }, status = 200): void {
-  ctx.status = status;
-  ctx.type = 'html';
-  ctx.set('Cache-Control', 'no-store');
-  ctx.body = page.text;
 }
 
 export function signInRouter(deps: HubDeps & { passport: Passport; throttle: LoginThrottle; publicUrl?: URL }): Router {
