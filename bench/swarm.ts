@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CatalogueImage } from '../src/catalogue/catalogue';
+import { ON_THE_NODE } from '../src/spawner/home-volume';
 import { naming } from '../src/spawner/naming';
 import { serverService } from '../src/spawner/swarm-service';
 import { newestTask, nodeAddress } from '../src/spawner/swarm-tasks';
@@ -57,6 +58,7 @@ async function floorRound(swarm: TestSwarm, reference: string, count: number, ro
         env,
         network: `${names.container(user)}-net`,
         constraints: [],
+        home: ON_THE_NODE,
       });
       await docker.createNetwork({ Name: `${names.container(user)}-net`, Driver: 'overlay', Attachable: true });
       await docker.createService(spec);
@@ -64,7 +66,7 @@ async function floorRound(swarm: TestSwarm, reference: string, count: number, ro
         const task = await newestTask(docker, names.container(user));
         const port = task?.Status?.PortStatus?.Ports?.[0]?.PublishedPort;
         if (task?.Status?.State === 'running' && port && task.NodeID) {
-          const url = `http://${await nodeAddress(docker, task.NodeID)}:${port}/user/${user}/api/status`;
+          const url = `http://${(await nodeAddress(docker, task.NodeID)).address}:${port}/user/${user}/api/status`;
           if ((await request(url, { headers: { authorization: `token ${token}` } }, 2000)).status === 200) return;
         }
         await sleep(100);

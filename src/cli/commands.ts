@@ -12,7 +12,7 @@ import { proxyCommand } from './proxy';
 import type { Runtime } from './runtime';
 import { serve } from './serve';
 import { createToken } from './token';
-import { addUser, listUsers, removeUser, setPassword } from './user';
+import { addUser, listUsers, moveHome, removeUser, setPassword } from './user';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 export type Values = Record<string, string | boolean | string[] | undefined>;
@@ -95,6 +95,17 @@ export const COMMANDS: Command[] = [
     details: 'Every session of the user ends.',
     args: 1,
     run: (call) => call.withRuntime((rt) => setPassword(rt, name(call))),
+  },
+  {
+    name: 'user move',
+    usage: '<name> --node <node>',
+    summary: "move a user's home to another node of the swarm (copy, check, then switch)",
+    details:
+      'Their server must be stopped. The home is copied to <node> (hostname or id) and checked file by file; ' +
+      'only then do their next starts go there. The old copy stays on the old node until you remove it.',
+    options: { node: { type: 'string' } },
+    args: 1,
+    run: (call) => call.withRuntime((rt) => moveHome(rt, name(call), call.values.node)),
   },
   {
     name: 'token create',

@@ -8,12 +8,8 @@ import { describeKernels } from '../catalogue/labels';
 import { BerthError } from '../errors';
 import { builtHere, pull } from '../spawner/docker-image';
 import type { Docker } from '../spawner/engine';
-import { formatTable } from './io';
+import { formatTable, megabytes } from './io';
 import type { Runtime } from './runtime';
-
-function megabytes(bytes: number): string {
-  return `${Math.round(bytes / 1024 / 1024)} MB`;
-}
 
 /** What `berth images list` says of an image's state: built (and when), to be built, or to be pulled. */
 async function statusOf(docker: Docker, image: CatalogueImage, source: ImageSource | undefined): Promise<string> {

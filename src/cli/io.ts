@@ -66,3 +66,7 @@ export function formatTable(header: string[], rows: string[][]): string {
     )
     .join('\n');
 }
+
+export function megabytes(bytes: number): string {
+  return `${Math.round(bytes / 1024 / 1024)} MB`;
+}

@@ -137,6 +137,7 @@ export async function openRuntime(config: Config, log: Logger, options: RuntimeO
     builder,
     serverApiPort: config.serverApiPort,
     publicUrl: config.publicUrl?.origin,
+    homeVolume: { driver: config.homeVolumeDriver, options: config.homeVolumeOptions },
   };
   const spawner =
     config.spawner === 'swarm'

@@ -1,11 +1,13 @@
 /**
- * `berth user add|list|rm|set-password`: managing accounts from the command line.
+ * `berth user add|list|rm|set-password|move`: managing accounts (and, on a swarm, where their
+ * homes live) from the command line.
  */
 import { hashPassword } from '../auth/password';
 import { parseUsername } from '../auth/username';
 import { BerthError } from '../errors';
 import { deleteUser } from '../servers/accounts';
-import { formatTable, readPassword } from './io';
+import { SwarmSpawner } from '../spawner/swarm';
+import { formatTable, megabytes, readPassword } from './io';
 import type { Runtime } from './runtime';
 
 export async function addUser(rt: Runtime, rawName: string, admin: boolean): Promise<string> {
@@ -48,5 +50,22 @@ export async function listUsers(rt: Runtime, format: 'table' | 'json'): Promise<
   return formatTable(
     header,
     rows.map((r) => [r.name, r.admin ? 'admin' : '', r.server, r.created]),
+  );
+}
+
+export async function moveHome(rt: Runtime, rawName: string, node: unknown): Promise<string> {
+  const name = parseUsername(rawName);
+  if (typeof node !== 'string' || node === '')
+    throw new BerthError(400, 'Say which node: `berth user move <name> --node <node>`.');
+  if (!(rt.spawner instanceof SwarmSpawner))
+    throw new BerthError(400, 'Homes move between the nodes of a swarm; this hub runs on one engine (HUB_SPAWNER).');
+  if (!(await rt.users.get(name))) throw new BerthError(404, `No such user: ${name}.`);
+  // The copy runs in the user's own image: it is on the registry already, with python3 and tar.
+  const image = await rt.catalogue.resolve(undefined, await rt.users.lastImage(name));
+  const moved = await rt.spawner.moveHome(name, node, image);
+  return (
+    `Moved ${name}'s home from ${moved.from} to ${moved.to} (${moved.files} files, ${megabytes(moved.bytes)}, ` +
+    `checked). The old copy stays on ${moved.from}; remove it there with \`docker volume rm ${moved.volume}\` ` +
+    'when you no longer need it.'
   );
 }

@@ -19,6 +19,7 @@ export interface ServerModel {
   started: string | null;
   last_activity: string | null;
   user_options: { image?: string };
+  state?: { node?: string };
 }
 
 export interface UserModel {
@@ -79,6 +80,8 @@ export function fullUserModel(facts: UserFacts): UserModel {
       started: server.started,
       last_activity: iso(facts.activity),
       user_options: server.image ? { image: server.image } : {},
+      // JupyterHub's spawner state: on a swarm, the node the server runs on.
+      ...(server.node ? { state: { node: server.node } } : {}),
     };
   }
   return {

@@ -117,7 +117,7 @@ export class Servers {
         const server = await spawner.start({ user, image, signal, apiToken }, (p) => this.progress.report(user, p));
         this.progress.report(user, { stage: 'routing', message: 'Your server answers; routing it' });
         await this.ledger.route(user, server);
-        await records.update(user, { state: 'running', container: server.container });
+        await records.update(user, { state: 'running', container: server.container, node: server.node });
       } finally {
         release();
       }
@@ -222,6 +222,7 @@ export class Servers {
           image: record?.image ?? found.image,
           started,
           container: server.container,
+          node: server.node,
         });
         await activity.touch(user);
         this.progress.ready(user, `/user/${user}/`);

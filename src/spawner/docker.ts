@@ -25,6 +25,7 @@ import {
   watching,
   within,
 } from './docker-server';
+import { driverOptions, type HomeVolume, ON_THE_NODE } from './home-volume';
 import { LABEL, type Naming, naming } from './naming';
 import type {
   Prepared,
@@ -55,6 +56,8 @@ export interface DockerSpawnerOptions {
   serverApiPort: number;
   /** HUB_PUBLIC_URL's origin, when set: servers are told where people reach them. */
   publicUrl?: string;
+  /** HUB_HOME_VOLUME_*: how home volumes are made; Docker's local driver when unset. */
+  homeVolume?: HomeVolume;
 }
 
 const STOP_GRACE_SECONDS = 5;
@@ -268,7 +271,13 @@ export class DockerSpawner implements Spawner {
 
   private async ensureHome(user: string): Promise<void> {
     // Creating an existing volume returns it unchanged, so this is idempotent.
-    await this.docker.createVolume({ Name: this.names.volume(user), Labels: this.names.labels('home', user) });
+    const home = this.opts.homeVolume ?? ON_THE_NODE;
+    await this.docker.createVolume({
+      Name: this.names.volume(user),
+      Labels: this.names.labels('home', user),
+      Driver: home.driver,
+      DriverOpts: driverOptions(home, user),
+    });
   }
 
   private async address(container: Docker.Container, user: string): Promise<string> {

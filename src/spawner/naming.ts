@@ -30,7 +30,7 @@ export interface Naming {
   container(user: string): string;
   volume(user: string): string;
   /** Labels every object of this hub carries, plus the user's where there is one. */
-  labels(kind: 'server' | 'home' | 'network', user?: string): Record<string, string>;
+  labels(kind: 'server' | 'home' | 'network' | 'move', user?: string): Record<string, string>;
 }
 
 export function naming(hubName: string, version: string): Naming {

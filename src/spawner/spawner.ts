@@ -24,6 +24,8 @@ export interface RunningServer {
   token: string;
   /** The engine's id of the container. */
   container: string;
+  /** The node it runs on (hostname), where there are several (a swarm). */
+  node?: string;
 }
 
 export type ServerStatus = { running: true } | { running: false; reason: string };

@@ -10,6 +10,7 @@ import type Docker from 'dockerode';
 import type { CatalogueImage } from '../catalogue/catalogue';
 import { IMAGE_LABEL } from '../catalogue/labels';
 import { HOME, SERVER_PORT, SERVER_USER } from './docker-container';
+import { driverOptions, type HomeVolume } from './home-volume';
 import { LABEL, type Naming } from './naming';
 
 export interface ServiceSpec {
@@ -21,6 +22,7 @@ export interface ServiceSpec {
   network: string;
   /** Node constraints: the home's node, and the node labels the image needs. */
   constraints: string[];
+  home: HomeVolume;
 }
 
 export function serverService(names: Naming, spec: ServiceSpec): Docker.CreateServiceOptions {
@@ -45,7 +47,7 @@ export function serverService(names: Naming, spec: ServiceSpec): Docker.CreateSe
             VolumeOptions: {
               NoCopy: false,
               Labels: names.labels('home', user),
-              DriverConfig: { Name: 'local', Options: {} },
+              DriverConfig: { Name: spec.home.driver, Options: driverOptions(spec.home, user) },
             },
           },
         ],

@@ -6,10 +6,12 @@
 import type Docker from 'dockerode';
 import { BerthError } from '../errors';
 import { SERVER_PORT } from './docker-container';
-import type { StartProgress } from './spawner';
+import { demuxLogs, ignoreStatus } from './docker-server';
+import type { ServerStatus, StartProgress } from './spawner';
 
 export interface Task {
   ID: string;
+  ServiceID?: string;
   NodeID?: string;
   CreatedAt?: string;
   DesiredState?: string;
@@ -29,8 +31,46 @@ const PLACEMENT_GRACE_MS = 10_000;
 
 /** The newest task of service `name`, or undefined (the service or its task is gone). */
 export async function newestTask(docker: Docker, name: string): Promise<Task | undefined> {
-  const tasks = (await docker.listTasks({ filters: JSON.stringify({ service: [name] }) })) as Task[];
-  return tasks.sort((a, b) => (b.CreatedAt ?? '').localeCompare(a.CreatedAt ?? ''))[0];
+  return newest((await docker.listTasks({ filters: JSON.stringify({ service: [name] }) })) as Task[]);
+}
+
+export function newest(tasks: Task[]): Task | undefined {
+  return [...tasks].sort((a, b) => (b.CreatedAt ?? '').localeCompare(a.CreatedAt ?? ''))[0];
+}
+
+/** Swarm's stop grace is 10 s; past that the node is most likely gone. */
+const STOP_WAIT_MS = 15_000;
+
+/**
+ * Removes service `name` once its container has stopped on its node (scaled to nothing first): a
+ * server writes its last files as it stops, and a stopped server's home must be at rest to move.
+ */
+export async function removeService(docker: Docker, name: string): Promise<void> {
+  const service = docker.getService(name);
+  const found = (await service.inspect().catch(ignoreStatus(404))) as
+    | { Version: { Index: number }; Spec: Record<string, unknown> }
+    | undefined;
+  if (!found) return;
+  const body = { ...found.Spec, Mode: { Replicated: { Replicas: 0 } } };
+  await service.update({ _query: { version: found.Version.Index }, _body: body }).catch(ignoreStatus(404));
+  const until = Date.now() + STOP_WAIT_MS;
+  while (Date.now() < until) {
+    const task = await newestTask(docker, name);
+    if (!task || ENDED.has(task.Status?.State ?? '')) break;
+    const node = task.NodeID ? (await swarmNodes(docker)).find((n) => n.id === task.NodeID) : undefined;
+    if (node?.state !== 'ready') break;
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+  await service.remove().catch(ignoreStatus(404));
+}
+
+/** The last lines service `name` logged (its one task's), or '' when there are none. */
+export async function serviceLogs(docker: Docker, name: string): Promise<string> {
+  const buf = (await docker
+    .getService(name)
+    .logs({ stdout: true, stderr: true, tail: 20 })
+    .catch(() => Buffer.alloc(0))) as unknown as Buffer;
+  return demuxLogs(buf).trim();
 }
 
 /** Why a task that does not run stopped (or never ran), in words for its owner. */
@@ -42,6 +82,49 @@ export function taskReason(task: Task | undefined): string {
   if (code === 143) return 'it was terminated (exit code 143)';
   if (err) return `Swarm says: ${err}`;
   return `its task is ${task.Status?.State ?? 'unknown'}${code === undefined ? '' : ` (exit code ${code})`}`;
+}
+
+export interface SwarmNode {
+  id: string;
+  hostname: string;
+  state: string;
+  availability: string;
+}
+
+export async function swarmNodes(docker: Docker): Promise<SwarmNode[]> {
+  const nodes = (await docker.listNodes()) as Array<{
+    ID: string;
+    Description?: { Hostname?: string };
+    Status?: { State?: string };
+    Spec?: { Availability?: string };
+  }>;
+  return nodes.map((n) => ({
+    id: n.ID,
+    hostname: n.Description?.Hostname ?? n.ID,
+    state: n.Status?.State ?? 'unknown',
+    availability: n.Spec?.Availability ?? 'unknown',
+  }));
+}
+
+/** Why nothing can run on `node` now, or undefined when something can. */
+export function cannotRunOn(node: SwarmNode): string | undefined {
+  if (node.state !== 'ready') return `node ${node.hostname} is ${node.state}`;
+  if (node.availability !== 'active')
+    return (
+      `node ${node.hostname} is ${node.availability === 'drain' ? 'drained' : node.availability}, so nothing runs ` +
+      `there: make it active (\`docker node update --availability active ${node.hostname}\`), move, then drain it`
+    );
+  return undefined;
+}
+
+/** A server's status from its newest task and the swarm's nodes (a dead node's tasks stay "running"). */
+export function taskStatus(task: Task | undefined, nodes: SwarmNode[]): ServerStatus {
+  if (!task || ENDED.has(task.Status?.State ?? '')) return { running: false, reason: taskReason(task) };
+  const node = nodes.find((n) => n.id === task.NodeID);
+  if (task.NodeID && node?.state !== 'ready')
+    return { running: false, reason: `its node ${node?.hostname ?? task.NodeID} is ${node?.state ?? 'gone'}` };
+  if (task.DesiredState !== 'running') return { running: false, reason: taskReason(task) };
+  return { running: true };
 }
 
 /** A task Swarm cannot place: what is missing, said so that an admin knows what to change. */
@@ -63,18 +146,22 @@ export interface Placed {
   task: Task;
   /** http://<node address>:<published port> for a hub outside the swarm. */
   published?: string;
+  /** The node's hostname. */
+  node?: string;
 }
 
-/** The address other machines reach node `id` at. */
-export async function nodeAddress(docker: Docker, id: string): Promise<string> {
+/** The address other machines reach node `id` at, and its hostname. */
+export async function nodeAddress(docker: Docker, id: string): Promise<{ address: string; hostname: string }> {
   const node = (await docker.getNode(id).inspect()) as {
+    Description?: { Hostname?: string };
     Status?: { Addr?: string };
     ManagerStatus?: { Addr?: string };
   };
   const addr = node.Status?.Addr;
+  const hostname = node.Description?.Hostname ?? id;
   // A manager may report 0.0.0.0; its manager address says where it is.
-  if (addr && addr !== '0.0.0.0') return addr;
-  return (node.ManagerStatus?.Addr ?? '').split(':')[0];
+  if (addr && addr !== '0.0.0.0') return { address: addr, hostname };
+  return { address: (node.ManagerStatus?.Addr ?? '').split(':')[0], hostname };
 }
 
 export interface TaskWait {
@@ -104,8 +191,9 @@ export async function waitUntilRunning(docker: Docker, wait: TaskWait): Promise<
       if (ENDED.has(state)) throw new BerthError(500, `Your server did not start: ${taskReason(task)}.`);
       if (state === 'running') {
         const port = task.Status?.PortStatus?.Ports?.find((p) => p.TargetPort === SERVER_PORT)?.PublishedPort;
-        const published = port && task.NodeID ? `http://${await nodeAddress(docker, task.NodeID)}:${port}` : undefined;
-        return { task, published };
+        const node = task.NodeID ? await nodeAddress(docker, task.NodeID) : undefined;
+        const published = port && node ? `http://${node.address}:${port}` : undefined;
+        return { task, published, node: node?.hostname };
       }
       const message =
         state === 'preparing'

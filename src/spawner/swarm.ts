@@ -8,13 +8,15 @@
 
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
+import type { CatalogueImage } from '../catalogue/catalogue';
 import { IMAGE_LABEL, protocolOf } from '../catalogue/labels';
 import { BerthError, statusOf } from '../errors';
 import type { Logger } from '../log';
 import type { DockerSpawnerOptions } from './docker';
 import { serverEnvironment, TOKEN_ENV } from './docker-container';
-import { ensureImage } from './docker-image';
-import { answerUrl, demuxLogs, ignoreStatus, onEngine, throwIfCancelled, waitUntilAnswers } from './docker-server';
+import { ensureImage, type ImageSupply } from './docker-image';
+import { answerUrl, ignoreStatus, onEngine, throwIfCancelled, waitUntilAnswers } from './docker-server';
+import { ON_THE_NODE } from './home-volume';
 import { LABEL, type Naming, naming } from './naming';
 import { RegistryPush } from './registry-push';
 import type {
@@ -27,8 +29,19 @@ import type {
   StartProgress,
 } from './spawner';
 import { SwarmHomes } from './swarm-homes';
+import { HomeMover, type Moved } from './swarm-move';
 import { serverService } from './swarm-service';
-import { ENDED, newestTask, taskReason, waitUntilRunning } from './swarm-tasks';
+import {
+  newest,
+  newestTask,
+  removeService,
+  serviceLogs,
+  swarmNodes,
+  type Task,
+  taskReason,
+  taskStatus,
+  waitUntilRunning,
+} from './swarm-tasks';
 
 export interface SwarmSpawnerOptions extends DockerSpawnerOptions {
   /** HUB_REGISTRY: host:port every node pulls catalogue images from. */
@@ -36,6 +49,7 @@ export interface SwarmSpawnerOptions extends DockerSpawnerOptions {
 }
 
 const WATCH_MS = 2_000;
+const quiet = () => undefined;
 
 export class SwarmSpawner implements Spawner {
   private readonly names: Naming;
@@ -44,6 +58,10 @@ export class SwarmSpawner implements Spawner {
   private readonly homes: SwarmHomes;
   private apiUrl = '';
 
+  private get supply(): ImageSupply {
+    return { docker: this.docker, builder: this.opts.builder, log: this.log };
+  }
+
   constructor(
     private readonly docker: Docker,
     private readonly opts: SwarmSpawnerOptions,
@@ -51,15 +69,14 @@ export class SwarmSpawner implements Spawner {
     this.names = naming(opts.hubName, opts.version);
     this.log = opts.log.child({ component: 'swarm' });
     this.push = new RegistryPush(docker, opts.registry);
-    this.homes = new SwarmHomes(docker, this.names, opts.hubName);
+    this.homes = new SwarmHomes(docker, this.names, opts.hubName, opts.homeVolume ?? ON_THE_NODE);
   }
 
   async prepare(): Promise<Prepared> {
     const info = (await this.docker.info()) as { Swarm?: { ControlAvailable?: boolean } };
     if (!info.Swarm?.ControlAvailable)
       throw new BerthError(500, 'HUB_SPAWNER=swarm needs DOCKER_HOST to be a swarm manager (`docker swarm init`).');
-    // Servers are reached at their node's published port; reaching them over the overlay by name
-    // (a hub on the swarm, HUB_SERVER_ACCESS=network) needs the hub on each user's network: not yet.
+    // By name over the overlay, every proxy on any node would have to join every user's network.
     if (this.opts.access === 'network')
       throw new BerthError(500, 'HUB_SPAWNER=swarm reaches servers at their node for now: set HUB_SERVER_ACCESS=port.');
     this.apiUrl = `${this.opts.publicUrl ?? ''}/hub/api`;
@@ -77,12 +94,7 @@ export class SwarmSpawner implements Spawner {
 
   private async launch({ user, signal, apiToken, ...request }: SpawnRequest, report: (p: StartProgress) => void) {
     const begun = Date.now();
-    const image = await ensureImage(
-      { docker: this.docker, builder: this.opts.builder, log: this.log },
-      request.image,
-      report,
-      signal,
-    );
+    const image = await ensureImage(this.supply, request.image, report, signal);
     const reference = await this.push.reference(image, report);
     throwIfCancelled(signal);
     report({ stage: 'clearing', message: 'Clearing away any old service' });
@@ -102,11 +114,20 @@ export class SwarmSpawner implements Spawner {
       token,
       publicUrl: this.opts.publicUrl,
     });
-    await this.docker.createService(serverService(this.names, { user, image, reference, env, network, constraints }));
+    await this.docker.createService(
+      serverService(this.names, { user, image, reference, env, network, constraints, home: this.homes.volume }),
+    );
     try {
+      // Checked after the service exists: a move that began meanwhile sees the service and gives way.
+      if (await this.homes.moving(user))
+        throw new BerthError(409, 'An admin is moving your home to another node; start again in a few minutes.');
       const name = this.names.container(user);
       const cancelled = () => throwIfCancelled(signal);
-      const { task, published } = await waitUntilRunning(this.docker, {
+      const {
+        task,
+        published: target,
+        node,
+      } = await waitUntilRunning(this.docker, {
         name,
         constraints,
         timeoutMs: this.opts.spawnTimeoutMs,
@@ -114,7 +135,6 @@ export class SwarmSpawner implements Spawner {
         report,
         cancelled,
       });
-      const target = published;
       if (!target)
         throw new BerthError(500, 'Your server runs without a published port; an admin should check the swarm.');
       report({ stage: 'answering', message: 'Your server runs; waiting for the notebook server to answer' });
@@ -130,7 +150,7 @@ export class SwarmSpawner implements Spawner {
       });
       if (task.NodeID) await this.homes.remember(user, task.NodeID);
       this.log.info('server started', { user, image: image.id, node: task.NodeID, ms: Date.now() - begun });
-      return { target, token, container: (await this.service(user)).ID };
+      return { target, token, container: (await this.service(user)).ID, node };
     } catch (err) {
       await this.removeService(user).catch(() => undefined);
       throw err;
@@ -146,13 +166,7 @@ export class SwarmSpawner implements Spawner {
         if (task?.Status?.State !== 'running')
           throw new BerthError(500, `Your server stopped while starting: ${taskReason(task)}.`, { user });
       },
-      logs: async () => {
-        const buf = (await this.docker
-          .getService(name)
-          .logs({ stdout: true, stderr: true, tail: 20 })
-          .catch(() => Buffer.alloc(0))) as unknown as Buffer;
-        return demuxLogs(buf).trim() || '(no logs)';
-      },
+      logs: async () => (await serviceLogs(this.docker, name)) || '(no logs)',
     };
   }
 
@@ -175,8 +189,8 @@ export class SwarmSpawner implements Spawner {
     return this.docker.getService(this.names.container(user)).inspect();
   }
 
-  private async removeService(user: string): Promise<void> {
-    await this.docker.getService(this.names.container(user)).remove().catch(ignoreStatus(404));
+  private removeService(user: string): Promise<void> {
+    return removeService(this.docker, this.names.container(user));
   }
 
   stop(user: string): Promise<void> {
@@ -188,47 +202,37 @@ export class SwarmSpawner implements Spawner {
       // A task on its way (scheduled, pulling, starting) counts as running: it has not ended, and
       // reporting it as stopped would end a start in progress.
       const task = await newestTask(this.docker, this.names.container(user));
-      if (!task || ENDED.has(task.Status?.State ?? '')) return { running: false, reason: taskReason(task) };
-      // A dead node's task stays "running" in the manager's books (only its desired state changes).
-      const down = await this.nodeDown(task.NodeID);
-      if (down) return { running: false, reason: down };
-      if (task.DesiredState !== 'running') return { running: false, reason: taskReason(task) };
-      return { running: true };
+      const nodes = task?.NodeID ? await swarmNodes(this.docker) : [];
+      return taskStatus(task, nodes);
     });
-  }
-
-  /** Why the node `id` cannot be running anything, or undefined while it is ready. */
-  private async nodeDown(id: string | undefined): Promise<string | undefined> {
-    if (!id) return undefined;
-    const node = (await this.docker
-      .getNode(id)
-      .inspect()
-      .catch(() => undefined)) as { Status?: { State?: string }; Description?: { Hostname?: string } } | undefined;
-    const state = node?.Status?.State;
-    return state === 'ready' ? undefined : `its node ${node?.Description?.Hostname ?? id} is ${state ?? 'gone'}`;
   }
 
   list(): Promise<ServerContainer[]> {
     return onEngine(async () => {
       const filters = JSON.stringify({ label: [`${LABEL.hub}=${this.opts.hubName}`, `${LABEL.kind}=server`] });
-      const services = (await this.docker.listServices({ filters })) as Array<{
-        ID: string;
-        CreatedAt?: string;
-        Spec?: { Name?: string; Labels?: Record<string, string> };
-      }>;
-      const out: ServerContainer[] = [];
-      for (const s of services) {
-        const user = s.Spec?.Labels?.[LABEL.user];
-        if (!user || s.Spec?.Name !== this.names.container(user)) continue;
-        out.push({
-          user,
+      const services = (
+        (await this.docker.listServices({ filters })) as Array<{
+          ID: string;
+          CreatedAt?: string;
+          Spec?: { Name?: string; Labels?: Record<string, string> };
+        }>
+      ).filter((s) => s.Spec?.Name === this.names.container(s.Spec?.Labels?.[LABEL.user] ?? ''));
+      if (services.length === 0) return [];
+      // One look at the tasks and one at the nodes, however many servers run.
+      const [tasks, nodes] = await Promise.all([
+        this.docker.listTasks({ filters: JSON.stringify({ service: services.map((s) => s.ID) }) }) as Promise<Task[]>,
+        swarmNodes(this.docker),
+      ]);
+      return services.map((s) => {
+        const task = newest(tasks.filter((t) => t.ServiceID === s.ID));
+        return {
+          user: s.Spec?.Labels?.[LABEL.user] ?? '',
           container: s.ID,
           image: s.Spec?.Labels?.[LABEL.image] ?? '',
           created: s.CreatedAt ?? new Date().toISOString(),
-          status: await this.poll(user),
-        });
-      }
-      return out;
+          status: taskStatus(task, nodes),
+        };
+      });
     });
   }
 
@@ -244,18 +248,17 @@ export class SwarmSpawner implements Spawner {
       const env = service.Spec?.TaskTemplate?.ContainerSpec?.Env ?? [];
       const token = env.find((e) => e.startsWith(TOKEN_ENV))?.slice(TOKEN_ENV.length) ?? '';
       const name = this.names.container(user);
-      const { published } = await waitUntilRunning(this.docker, {
+      const { published: target, node } = await waitUntilRunning(this.docker, {
         name,
         constraints: [],
         timeoutMs: this.opts.spawnTimeoutMs,
         report: () => undefined,
         cancelled: () => undefined,
       });
-      const target = published;
       if (!target) throw new BerthError(500, 'Your server runs without a published port.', { user });
       const url = answerUrl(target, user, protocol);
       await waitUntilAnswers({ user, url, token, ...this.watching(user), timeoutMs: this.opts.httpTimeoutMs });
-      return { target, token, container: service.ID };
+      return { target, token, container: service.ID, node };
     });
   }
 
@@ -275,6 +278,18 @@ export class SwarmSpawner implements Spawner {
     }, WATCH_MS);
     timer.unref();
     return () => clearInterval(timer);
+  }
+
+  /** `berth user move`: copies the user's home to `node` (hostname or id), checks it, then keeps it there. */
+  moveHome(user: string, node: string, image: CatalogueImage): Promise<Moved> {
+    return onEngine(async () => {
+      const moved = await new HomeMover(this.docker, this.names, this.homes).move(user, node, {
+        reference: async () => this.push.reference(await ensureImage(this.supply, image, quiet), quiet),
+        network: () => this.ensureNetwork(user),
+      });
+      this.log.info('home moved', { user, ...moved });
+      return moved;
+    });
   }
 
   removeHome(user: string): Promise<void> {

@@ -16,6 +16,8 @@ export interface ServerRecord {
   started: string;
   /** Docker id of the container, once created. */
   container?: string;
+  /** The swarm node it runs on (hostname), on a swarm. */
+  node?: string;
 }
 
 function toRecord(h: Record<string, string>): ServerRecord | undefined {
@@ -26,6 +28,7 @@ function toRecord(h: Record<string, string>): ServerRecord | undefined {
     image: h.image,
     started: h.started,
     container: h.container || undefined,
+    node: h.node || undefined,
   };
 }
 
@@ -45,13 +48,14 @@ export class ServerStore {
     await this.redis
       .multi()
       .del(keys.server(record.user))
-      .hset(keys.server(record.user), { ...record, container: record.container ?? '' })
+      .hset(keys.server(record.user), { ...record, container: record.container ?? '', node: record.node ?? '' })
       .zadd(keys.servers, Date.now(), record.user)
       .exec();
   }
 
-  async update(user: string, fields: Partial<Pick<ServerRecord, 'state' | 'container'>>): Promise<void> {
-    await this.redis.hset(keys.server(user), fields as Record<string, string>);
+  async update(user: string, fields: Partial<Pick<ServerRecord, 'state' | 'container' | 'node'>>): Promise<void> {
+    const known = Object.entries(fields).filter(([, v]) => v !== undefined);
+    await this.redis.hset(keys.server(user), Object.fromEntries(known) as Record<string, string>);
   }
 
   async delete(user: string): Promise<void> {

@@ -1,10 +1,13 @@
 /**
  * A real Docker Swarm on this one machine for the multi-node tests: three Docker-in-Docker nodes
  * (test/swarm-node) on a network of the test's own, one manager and two workers, and a registry
- * (Debian's docker-registry) they pull from by name. Everything carries the label berth.test and
- * is removed by `stop()`. Traffic goes only to these containers, by the addresses Docker reports.
+ * (Debian's docker-registry) they pull from by name, and a folder of this machine that every node
+ * sees at the same path (storage all nodes reach, as NFS would be). Everything carries the label
+ * berth.test and is removed by `stop()`. Traffic goes only to these containers, by the addresses Docker reports.
  */
 import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { ROOT } from '../../src/paths';
@@ -28,8 +31,13 @@ export interface TestSwarm {
   manager: SwarmNode;
   /** host:port of the registry the nodes pull from (HUB_REGISTRY). */
   registry: string;
+  /** A folder every node sees at `sharedOnNodes`: its path on this machine. */
+  shared: string;
+  sharedOnNodes: string;
   /** Copies an image from this machine's engine to the manager's (where the hub builds and pushes). */
   load(image: string): Promise<void>;
+  /** Puts an image of this machine into the registry, as <registry>/<image>, for every node to pull. */
+  publish(image: string): Promise<string>;
   /** Kills a node's container, as a machine that dies. */
   kill(name: string): Promise<void>;
   stop(): Promise<void>;
@@ -72,6 +80,8 @@ export async function startSwarm(prefix: string, count = 3): Promise<TestSwarm> 
     '/etc/registry.yml',
   ]);
   const registry = `${registryName}:5000`;
+  const shared = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-shared-`));
+  const sharedOnNodes = '/srv/berth-shared';
   const nodes: SwarmNode[] = [];
   for (let i = 1; i <= count; i++) {
     const name = `${prefix}-node${i}`;
@@ -99,6 +109,8 @@ export async function startSwarm(prefix: string, count = 3): Promise<TestSwarm> 
       '/run',
       '-v',
       '/sys/fs/cgroup:/sys/fs/cgroup:rw',
+      '-v',
+      `${shared}:${sharedOnNodes}`,
       '--network',
       network,
       NODE_IMAGE,
@@ -137,18 +149,38 @@ export async function startSwarm(prefix: string, count = 3): Promise<TestSwarm> 
     });
   const listed = (await manager.docker.listNodes()) as Array<{ ID: string; Description?: { Hostname?: string } }>;
   for (const node of nodes) node.id = listed.find((n) => n.Description?.Hostname === node.name)?.ID ?? '';
+  async function load(image: string): Promise<void> {
+    // docker save | docker -H manager load
+    await new Promise<void>((resolve, reject) => {
+      const save = spawn('docker', ['save', image], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const loading = spawn('docker', ['-H', manager.url, 'load', '-q'], { stdio: ['pipe', 'ignore', 'inherit'] });
+      save.stdout.pipe(loading.stdin);
+      loading.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`loading ${image} failed (${code})`))));
+    });
+  }
+
   return {
     nodes,
     manager,
     registry,
-    async load(image) {
-      // docker save | docker -H manager load
-      await new Promise<void>((resolve, reject) => {
-        const save = spawn('docker', ['save', image], { stdio: ['ignore', 'pipe', 'inherit'] });
-        const load = spawn('docker', ['-H', manager.url, 'load', '-q'], { stdio: ['pipe', 'ignore', 'inherit'] });
-        save.stdout.pipe(load.stdin);
-        load.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`loading ${image} failed (${code})`))));
-      });
+    shared,
+    sharedOnNodes,
+    load,
+    async publish(image) {
+      await load(image);
+      const [repo, tag = 'latest'] = image.split(':');
+      await manager.docker.getImage(image).tag({ repo: `${registry}/${repo}`, tag });
+      const stream = await manager.docker
+        .getImage(`${registry}/${repo}:${tag}`)
+        .push({ authconfig: { serveraddress: registry } });
+      await new Promise<void>((resolve, reject) =>
+        manager.docker.modem.followProgress(stream, (err: Error | null, events: Array<{ error?: string }>) => {
+          const failed = err?.message ?? events.find((e) => e.error)?.error;
+          if (failed) reject(new Error(`pushing ${image}: ${failed}`));
+          else resolve();
+        }),
+      );
+      return `${registry}/${repo}:${tag}`;
     },
     async kill(name) {
       await mustRun('docker', ['kill', name]);
@@ -157,6 +189,7 @@ export async function startSwarm(prefix: string, count = 3): Promise<TestSwarm> 
       const names = [...nodes.map((n) => n.name), registryName];
       await mustRun('docker', ['rm', '-f', '-v', ...names]).catch(() => undefined);
       await mustRun('docker', ['network', 'rm', network]).catch(() => undefined);
+      fs.rmSync(shared, { recursive: true, force: true });
     },
   };
 }

@@ -1,8 +1,11 @@
 /**
  * Each user's home is a named volume: files survive stop and start and a change of image,
  * every start makes a fresh container, and deleting a user keeps or deletes the volume as
- * HUB_DELETE_HOME says.
+ * HUB_DELETE_HOME says; HUB_HOME_VOLUME_OPTIONS makes it on storage of the admin's choosing.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { berth } from '../helpers/cli';
@@ -85,6 +88,32 @@ t('with HUB_DELETE_HOME=delete the home volume goes with the user', async (ctx) 
       () => assert.unreachable('the volume should be gone'),
       (err: { statusCode?: number }) => assert.is(err.statusCode, 404),
     );
+});
+
+t('HUB_HOME_VOLUME_OPTIONS puts each home where the driver options say, {user} made safe', async () => {
+  const shared = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-homes-'));
+  // "d.o" is slugged to "d-2eo": never a path from a username.
+  fs.mkdirSync(path.join(shared, 'd-2eo'));
+  fs.chownSync(path.join(shared, 'd-2eo'), 1000, 100);
+  const hub = await startHub({ HUB_HOME_VOLUME_OPTIONS: `type=none;o=bind;device=${shared}/{user}` });
+  try {
+    await hub.addUser('d.o', 'd.o-password');
+    const dee = await signedIn(hub.url, 'd.o', 'd.o-password');
+    assert.is((await dee.api('POST', '/users/d.o/server')).status, 201);
+    const volume = await docker.getVolume(`${hub.hubName}-home-d-2eo`).inspect();
+    assert.equal(volume.Options, { type: 'none', o: 'bind', device: `${shared}/d-2eo` });
+    const put = await dee.request('/user/d.o/api/contents/there.txt', {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'file', format: 'text', content: 'on the share' }),
+    });
+    assert.is(put.status, 201);
+    assert.is(fs.readFileSync(path.join(shared, 'd-2eo', 'there.txt'), 'utf8'), 'on the share');
+    assert.is((await dee.api('DELETE', '/users/d.o/server')).status, 204);
+  } finally {
+    await hub.close();
+    fs.rmSync(shared, { recursive: true, force: true });
+  }
 });
 
 t.run();

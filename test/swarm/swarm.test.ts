@@ -4,8 +4,10 @@
  * swarm's registry and run by digest: six users start at once and land on several nodes; each
  * reaches their own server, and nobody else's, through two proxies (the hub's and a `berth proxy`
  * process), and runs print(6*7); a fresh hub adopts all six from the services alone; a home
- * survives a stop and a start on its node; a server no node can hold, or whose image needs a node
- * label nobody has, fails at once, saying why; a node that dies takes its servers down with the reason.
+ * survives a stop and a start on its node, and `berth user move` takes it to another; a server no node can hold, or whose image needs a node
+ * label nobody has, fails at once, saying why; a node that dies takes its servers down with the reason,
+ * and their next start says where their files are; with homes on storage every node reaches
+ * (HUB_HOME_VOLUME_OPTIONS), a server starts on another node and finds its files.
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -18,7 +20,7 @@ import { listen } from '../../src/cli/listen';
 import { openRuntime } from '../../src/cli/runtime';
 import { silentLogger } from '../../src/log';
 import { keys } from '../../src/store/keys';
-import { berthProcess, exited } from '../helpers/cli';
+import { berth, berthProcess, exited } from '../helpers/cli';
 import { Client, signedIn } from '../helpers/client';
 import { SECRET, startHub, type TestHub } from '../helpers/hub';
 import { runCode } from '../helpers/kernel';
@@ -33,6 +35,7 @@ interface Ctx {
   swarm: TestSwarm;
   hub: TestHub;
   clients: Map<string, Client>;
+  admin: Client;
   proxy: ChildProcess;
   proxyUrl: string;
 }
@@ -57,6 +60,8 @@ t.before(async (ctx) => {
     { background: true, logs: ctx.logs },
   );
   ctx.clients = new Map();
+  await ctx.hub.addUser('root', 'root-password', true);
+  ctx.admin = await signedIn(ctx.hub.url, 'root', 'root-password');
   for (const name of USERS) {
     await ctx.hub.addUser(name, `${name}-password`);
     ctx.clients.set(name, await signedIn(ctx.hub.url, name, `${name}-password`));
@@ -99,6 +104,23 @@ async function ready(ctx: Ctx, name: string): Promise<void> {
     300_000,
     1000,
   );
+}
+
+async function stopped(ctx: Ctx, name: string): Promise<void> {
+  assert.ok([202, 204].includes((await client(ctx, name).api('DELETE', `/users/${name}/server`)).status));
+  await eventually(async () => {
+    const user = (await (await client(ctx, name).api('GET', `/users/${name}`)).json()) as {
+      server: string | null;
+      pending: string | null;
+    };
+    return user.server === null && user.pending === null;
+  }, `${name}'s server has stopped (not only stopping)`);
+}
+
+/** What the user's home page shows as their server's last error. */
+async function lastError(ctx: Ctx, name: string): Promise<string> {
+  const home = await (await client(ctx, name).request('/hub/home')).text();
+  return /<pre class="error" id="last-error">([^<]*)</.exec(home)?.[1] ?? home.slice(0, 2000);
 }
 
 /** The node each user's service task runs on. */
@@ -162,6 +184,14 @@ t('six users start at once; Swarm places their servers on more than one node', a
   const placed = await placements(ctx);
   assert.equal([...placed.keys()].filter((u) => USERS.includes(u)).sort(), [...USERS].sort());
   assert.ok(new Set(placed.values()).size >= 2, `spread over ${new Set(placed.values()).size} node(s)`);
+  // The admin page (through the API it reads) shows the node of each server.
+  const users = (await (await ctx.admin.api('GET', '/users')).json()) as Array<{
+    name: string;
+    servers: Record<string, { state?: { node?: string } }>;
+  }>;
+  const hostOf = new Map(ctx.swarm.nodes.map((n) => [n.id, n.name]));
+  for (const name of USERS)
+    assert.is(users.find((u) => u.name === name)?.servers['']?.state?.node, hostOf.get(placed.get(name) ?? ''), name);
   const services = (await ctx.swarm.manager.docker.listServices()) as Array<{
     Spec: { TaskTemplate: { ContainerSpec: { Image: string; User: string; CapabilityDrop?: string[] } } };
   }>;
@@ -222,14 +252,7 @@ t('a home survives a stop and a start, on the node that keeps it', async (ctx) =
   });
   assert.ok([200, 201].includes(put.status), `saved (${put.status})`);
   const node = (await placements(ctx)).get('ada');
-  assert.ok([202, 204].includes((await ada.api('DELETE', '/users/ada/server')).status));
-  await eventually(async () => {
-    const user = (await (await ada.api('GET', '/users/ada')).json()) as {
-      server: string | null;
-      pending: string | null;
-    };
-    return user.server === null && user.pending === null;
-  }, "ada's server has stopped (not only stopping)");
+  await stopped(ctx, 'ada');
   const left = (await ctx.swarm.manager.docker.listServices()) as Array<{ Spec: { Name: string } }>;
   assert.not.ok(
     left.some((s) => s.Spec.Name.endsWith('-ada')),
@@ -245,6 +268,51 @@ t('a home survives a stop and a start, on the node that keeps it', async (ctx) =
   const file = (await (await ada.request('/user/ada/api/contents/kept.txt')).json()) as { content: string };
   assert.is(file.content, 'still here');
 });
+
+t(
+  'berth user move copies a stopped home to another node, checks it, and the next start finds the files there',
+  async (ctx) => {
+    const move = async (...args: string[]) => {
+      const env = {
+        REDIS_URL: ctx.hub.redis.url,
+        HUB_SECRET: SECRET,
+        HUB_NAME: ctx.hub.hubName,
+        DOCKER_HOST: ctx.swarm.manager.url,
+        HUB_SPAWNER: 'swarm',
+        HUB_REGISTRY: ctx.swarm.registry,
+        HUB_IMAGES: 'python',
+        HUB_BUILD_IMAGES: 'never',
+      };
+      const run = await berth(['user', 'move', 'ada', ...args], env);
+      return { code: run.code, said: run.stdout + run.stderr };
+    };
+    const here = (await placements(ctx)).get('ada');
+    const home = ctx.swarm.nodes.find((n) => n.id === here);
+    const there = ctx.swarm.nodes.find((n) => n.id !== here);
+    assert.ok(home && there, 'ada runs on a node of the swarm');
+    const running = await move('--node', there?.name ?? '');
+    assert.is.not(running.code, 0);
+    assert.match(running.said, /ada's server is running: stop it first/);
+    const nowhere = await move('--node', 'no-such-node');
+    assert.match(nowhere.said, /No node no-such-node in the swarm/);
+    await stopped(ctx, 'ada');
+    const moved = await move('--node', there?.name ?? '');
+    assert.is(moved.code, 0, moved.said);
+    assert.match(moved.said, new RegExp(`Moved ada's home from ${home?.name} to ${there?.name} \\([1-9]\\d* files`));
+    const left = (await ctx.swarm.manager.docker.listServices()) as Array<{ Spec: { Name: string } }>;
+    assert.not.ok(
+      left.some((s) => s.Spec.Name.includes('-move-')),
+      'the copy leaves no service behind',
+    );
+    assert.ok([201, 202].includes((await client(ctx, 'ada').api('POST', '/users/ada/server')).status));
+    await ready(ctx, 'ada');
+    assert.is((await placements(ctx)).get('ada'), there?.id, 'the server follows its home');
+    const file = (await (await client(ctx, 'ada').request('/user/ada/api/contents/kept.txt')).json()) as {
+      content: string;
+    };
+    assert.is(file.content, 'still here');
+  },
+);
 
 t('a server no node can hold fails at once, saying why', async (ctx) => {
   const hub = await startHub(
@@ -293,9 +361,72 @@ t('a worker that dies takes its servers down, with the reason', async (ctx) => {
       120_000,
       1000,
     );
-  const home = await (await client(ctx, victims[0]).request('/hub/home')).text();
-  const said = /<pre class="error" id="last-error">([^<]*)</.exec(home)?.[1] ?? home.slice(0, 2000);
-  assert.match(said, new RegExp(`node ${worker?.name} is (down|unknown|disconnected)`), said);
+  const down = new RegExp(`node ${worker?.name} is (down|unknown|disconnected)`);
+  assert.match(await lastError(ctx, victims[0]), down);
+  // Their files are on the dead node: a start says so instead of waiting for a place.
+  const again = await client(ctx, victims[0]).api('POST', `/users/${victims[0]}/server`);
+  assert.is.not(again.status, 400, await again.text());
+  await eventually(async () => /cannot start where your files are/.test(await lastError(ctx, victims[0])), 'refused');
+  assert.match(await lastError(ctx, victims[0]), down);
+});
+
+t('with homes on storage every node reaches, a server starts on another node and finds its files', async (ctx) => {
+  fs.mkdirSync(path.join(ctx.swarm.shared, 'hal'), { mode: 0o755 });
+  fs.chownSync(path.join(ctx.swarm.shared, 'hal'), 1000, 100);
+  const hub = await startHub(
+    {
+      DOCKER_HOST: ctx.swarm.manager.url,
+      HUB_SPAWNER: 'swarm',
+      HUB_REGISTRY: ctx.swarm.registry,
+      HUB_IMAGES: 'python',
+      HUB_IMAGE_LIMITS: 'python:cpu=0.5',
+      HUB_SPAWN_TIMEOUT: '300',
+      HUB_HOME_VOLUME_OPTIONS: `type=none;o=bind;device=${ctx.swarm.sharedOnNodes}/{user}`,
+    },
+    { background: false },
+  );
+  const manager = ctx.swarm.manager.docker;
+  const setAvailability = async (id: string, availability: string) => {
+    const { Version, Spec } = (await manager.getNode(id).inspect()) as {
+      Version: { Index: number };
+      Spec: Record<string, unknown>;
+    };
+    await manager
+      .getNode(id)
+      .update({ _query: { version: Version.Index }, _body: { ...Spec, Availability: availability } });
+  };
+  const nodeOfHal = async () => {
+    const tasks = (await manager.listTasks({
+      filters: JSON.stringify({ service: [`${hub.hubName}-hal`], 'desired-state': ['running'] }),
+    })) as Array<{ NodeID: string }>;
+    return tasks[0]?.NodeID;
+  };
+  let drained: string | undefined;
+  try {
+    await hub.addUser('hal', 'hal-password');
+    const hal = await signedIn(hub.url, 'hal', 'hal-password');
+    assert.is((await hal.api('POST', '/users/hal/server')).status, 201);
+    const put = await hal.request('/user/hal/api/contents/shared.txt', {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'file', format: 'text', content: 'on every node' }),
+    });
+    assert.ok([200, 201].includes(put.status), `saved (${put.status})`);
+    assert.ok(fs.existsSync(path.join(ctx.swarm.shared, 'hal', 'shared.txt')), 'written to the shared folder');
+    drained = await nodeOfHal();
+    assert.ok(drained, 'hal runs on a node');
+    assert.is((await hal.api('DELETE', '/users/hal/server')).status, 204);
+    await setAvailability(drained ?? '', 'drain');
+    assert.is((await hal.api('POST', '/users/hal/server')).status, 201);
+    const now = await nodeOfHal();
+    assert.ok(now && now !== drained, `started on another node (${now}, not ${drained})`);
+    const file = (await (await hal.request('/user/hal/api/contents/shared.txt')).json()) as { content: string };
+    assert.is(file.content, 'on every node');
+    assert.is((await hal.api('DELETE', '/users/hal/server')).status, 204);
+  } finally {
+    if (drained) await setAvailability(drained, 'active');
+    await hub.close();
+  }
 });
 
 t.run();

@@ -40,7 +40,8 @@ function adminPage(section) {
     const server = user.servers?.[''];
     if (!server) return 'stopped';
     const image = server.user_options?.image ? ` (${server.user_options.image})` : '';
-    return (server.ready ? 'running' : server.pending === 'stop' ? 'stopping' : 'starting') + image;
+    const node = server.state?.node ? ` on ${server.state.node}` : '';
+    return (server.ready ? 'running' : server.pending === 'stop' ? 'stopping' : 'starting') + image + node;
   }
 
   function row(user) {
