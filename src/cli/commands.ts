@@ -13,6 +13,7 @@ import type { Runtime } from './runtime';
 import { serve } from './serve';
 import { createToken } from './token';
 import { addUser, listUsers, moveHome, removeUser, setPassword } from './user';
+import { createVolume, deleteVolume, volumesList } from './volumes';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 export type Values = Record<string, string | boolean | string[] | undefined>;
@@ -98,14 +99,38 @@ export const COMMANDS: Command[] = [
   },
   {
     name: 'user move',
-    usage: '<name> --node <node>',
+    usage: '<name> --node <node> [--replace]',
     summary: "move a user's home to another node of the swarm (copy, check, then switch)",
     details:
       'Their server must be stopped. The home is copied to <node> (hostname or id) and checked file by file; ' +
-      'only then do their next starts go there. The old copy stays on the old node until you remove it.',
-    options: { node: { type: 'string' } },
+      'only then do their next starts go there. The old copy stays on the old node until you remove it. A ' +
+      'node that has files in the volume already is refused, unless --replace overwrites them.',
+    options: { node: { type: 'string' }, replace: { type: 'boolean' } },
     args: 1,
-    run: (call) => call.withRuntime((rt) => moveHome(rt, name(call), call.values.node)),
+    run: (call) => call.withRuntime((rt) => moveHome(rt, name(call), call.values.node, call.values.replace === true)),
+  },
+  {
+    name: 'volumes create',
+    usage: '<name>',
+    summary: 'make a shared volume that groups can mount (owned by the notebook user)',
+    details: 'A group mounts it through its properties: {"volumes": [{"volume": <name>, "path": ..., "mode": "ro"}]}.',
+    args: 1,
+    run: (call) => call.withRuntime((rt) => createVolume(rt, name(call))),
+  },
+  {
+    name: 'volumes list',
+    usage: '[--json]',
+    summary: 'list shared volumes and the groups that mount them',
+    options: { json: { type: 'boolean' } },
+    args: 0,
+    run: (call) => call.withRuntime((rt) => volumesList(rt, call.values.json === true ? 'json' : 'table')),
+  },
+  {
+    name: 'volumes rm',
+    usage: '<name>',
+    summary: 'delete a shared volume and its files (refused while a group mounts it)',
+    args: 1,
+    run: (call) => call.withRuntime((rt) => deleteVolume(rt, name(call))),
   },
   {
     name: 'token create',

@@ -26,6 +26,8 @@ export interface ListenOn {
   bind: string;
   /** Where servers reach the hub's API (the address the spawner prepared); HUB_SERVER_API_PORT. */
   serverApiHost: string;
+  /** The same for servers with the internet off, on their own network. */
+  offlineApiHost?: string;
 }
 
 function serveOn(server: http.Server | https.Server, port: number, host: string): Promise<number> {
@@ -62,17 +64,21 @@ export async function listen(runtime: Runtime, keys: readonly string[], on: List
   if (redirect) await serveOn(redirect, config.httpRedirectPort, on.bind);
   if (certificates instanceof AcmeCertificates) await certificates.start();
   const front = frontServer(proxy, hub, certificates);
-  const forServers = serverApiServer(hub);
+  const forServers = [on.serverApiHost, ...(on.offlineApiHost ? [on.offlineApiHost] : [])].map((host) => ({
+    host,
+    server: serverApiServer(hub),
+  }));
   const port = await serveOn(front, on.port, on.bind);
   const url = `${certificates ? 'https' : 'http'}://${hostInUrl}:${port}`;
   // Only stock JupyterHub images need it: without it the hub still serves everything else.
-  await serveOn(forServers, config.serverApiPort, on.serverApiHost).catch((err: Error) => {
-    runtime.log.error("cannot serve the hub's API to user servers: stock JupyterHub images will not start", {
-      address: `${on.serverApiHost}:${config.serverApiPort}`,
-      reason: err.message,
-      fix: 'free HUB_SERVER_API_PORT, or give it another port',
+  for (const { host, server } of forServers)
+    await serveOn(server, config.serverApiPort, host).catch((err: Error) => {
+      runtime.log.error("cannot serve the hub's API to user servers: stock JupyterHub images will not start", {
+        address: `${host}:${config.serverApiPort}`,
+        reason: err.message,
+        fix: 'free HUB_SERVER_API_PORT, or give it another port',
+      });
     });
-  });
   const close = (server: http.Server | https.Server) =>
     new Promise<void>((done) => {
       server.close(() => done());
@@ -84,7 +90,8 @@ export async function listen(runtime: Runtime, keys: readonly string[], on: List
     async close() {
       proxy.close();
       certificates?.close();
-      await Promise.all([close(front), close(forServers), ...(redirect ? [close(redirect)] : [])]);
+      const all = [front, ...forServers.map((s) => s.server), ...(redirect ? [redirect] : [])];
+      await Promise.all(all.map(close));
     },
   };
 }

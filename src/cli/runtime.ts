@@ -20,6 +20,8 @@ import { readHub } from '../servers/readings';
 import { Servers } from '../servers/servers';
 import { DockerSpawner } from '../spawner/docker';
 import { connectDocker, type Docker } from '../spawner/engine';
+import { naming } from '../spawner/naming';
+import { DockerVolumes, type Volumes } from '../spawner/shared-volumes';
 import type { Spawner } from '../spawner/spawner';
 import { SwarmSpawner } from '../spawner/swarm';
 import { ActivityStore } from '../store/activity';
@@ -52,6 +54,7 @@ export interface Runtime {
   catalogue: DockerCatalogue;
   builder: ImageBuilder;
   spawner: Spawner;
+  volumes: Volumes;
   activity: ActivityStore;
   servers: Servers;
   metrics: Metrics;
@@ -145,6 +148,7 @@ export async function openRuntime(config: Config, log: Logger, options: RuntimeO
       : new DockerSpawner(docker, spawnerOptions);
   const metrics: Metrics = new Metrics(() => readHub({ users, records, activity, queued: () => servers.queued }));
   const tokens = new TokenStore(redis);
+  const groups = new GroupStore(redis);
   const servers = new Servers({
     spawner,
     tokens,
@@ -152,6 +156,7 @@ export async function openRuntime(config: Config, log: Logger, options: RuntimeO
     routes,
     records,
     users,
+    groups,
     activity,
     log,
     metrics,
@@ -160,7 +165,6 @@ export async function openRuntime(config: Config, log: Logger, options: RuntimeO
     slowMs: config.slowSpawnTimeout,
   });
   const sessions = new SessionStore(redis);
-  const groups = new GroupStore(redis);
   return {
     config,
     log,
@@ -178,6 +182,13 @@ export async function openRuntime(config: Config, log: Logger, options: RuntimeO
     catalogue,
     builder,
     spawner,
+    volumes: new DockerVolumes(docker, naming(config.hubName, VERSION), config.hubName, async () => {
+      // The catalogue's default image has a shell and is on the engine once anyone has started.
+      const image = await catalogue.resolve(undefined);
+      if (!image.built)
+        throw new BerthError(503, `Build the catalogue's default image first (berth images build ${image.id}).`);
+      return image.imageId;
+    }),
     activity,
     servers,
     metrics,

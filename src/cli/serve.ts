@@ -103,9 +103,9 @@ export async function serve(config: Config): Promise<void> {
     await ensureAdmins(rt, config.adminUsers);
     await applySignInRules(rt);
     await reportImages(rt);
-    const { serverApiHost } = await rt.spawner.prepare();
+    const prepared = await rt.spawner.prepare();
     await rt.servers.reconcile();
-    const hub = await listen(rt, keys, { port: config.port, bind: config.bind, serverApiHost });
+    const hub = await listen(rt, keys, { port: config.port, bind: config.bind, ...prepared });
     rt.metrics.startupDuration.observe(secondsSince(begun));
     const stopBackground = startBackground(rt, {
       pollIntervalMs: config.pollInterval,

@@ -31,7 +31,12 @@ export async function removeUser(rt: Runtime, rawName: string): Promise<string> 
   const name = parseUsername(rawName);
   if (!(await rt.users.get(name))) throw new BerthError(404, `No such user: ${name}.`);
   const deleted = await deleteUser(rt, name, rt.config.deleteHome);
-  return `Removed user ${name}; their home volume is ${deleted ? 'deleted' : 'kept (HUB_DELETE_HOME=keep)'}.`;
+  const home = deleted
+    ? 'deleted'
+    : rt.config.deleteHome === 'keep'
+      ? 'kept (HUB_DELETE_HOME=keep)'
+      : 'left on its swarm node, which only that node can delete (`docker volume rm`; the log says which)';
+  return `Removed user ${name}; their home volume is ${home}.`;
 }
 
 export async function listUsers(rt: Runtime, format: 'table' | 'json'): Promise<string> {
@@ -53,7 +58,7 @@ export async function listUsers(rt: Runtime, format: 'table' | 'json'): Promise<
   );
 }
 
-export async function moveHome(rt: Runtime, rawName: string, node: unknown): Promise<string> {
+export async function moveHome(rt: Runtime, rawName: string, node: unknown, replace: boolean): Promise<string> {
   const name = parseUsername(rawName);
   if (typeof node !== 'string' || node === '')
     throw new BerthError(400, 'Say which node: `berth user move <name> --node <node>`.');
@@ -62,7 +67,7 @@ export async function moveHome(rt: Runtime, rawName: string, node: unknown): Pro
   if (!(await rt.users.get(name))) throw new BerthError(404, `No such user: ${name}.`);
   // The copy runs in the user's own image: it is on the registry already, with python3 and tar.
   const image = await rt.catalogue.resolve(undefined, await rt.users.lastImage(name));
-  const moved = await rt.spawner.moveHome(name, node, image);
+  const moved = await rt.spawner.moveHome(name, node, image, replace);
   return (
     `Moved ${name}'s home from ${moved.from} to ${moved.to} (${moved.files} files, ${megabytes(moved.bytes)}, ` +
     `checked). The old copy stays on ${moved.from}; remove it there with \`docker volume rm ${moved.volume}\` ` +

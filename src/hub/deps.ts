@@ -8,6 +8,7 @@ import type { Catalogue } from '../catalogue/catalogue';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics/metrics';
 import type { Servers } from '../servers/servers';
+import type { Volumes } from '../spawner/shared-volumes';
 import type { Spawner } from '../spawner/spawner';
 import type { ActivityStore } from '../store/activity';
 import type { GroupStore } from '../store/groups';
@@ -33,6 +34,8 @@ export interface HubDeps {
   /** For deleting home volumes when users are deleted (HUB_DELETE_HOME=delete). */
   spawner: Pick<Spawner, 'removeHome'>;
   catalogue: Catalogue;
+  /** Shared volumes that groups mount (`berth volumes`). */
+  volumes: Volumes;
   /** The sign-in methods that are on, and who may enter (HUB_AUTH and the allow rules). */
   signIn: SignIn;
   metrics: Metrics;

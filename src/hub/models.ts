@@ -118,9 +118,9 @@ export function groupModel(group: Group): {
   name: string;
   users: string[];
   roles: string[];
-  properties: Record<string, never>;
+  properties: Record<string, unknown>;
 } {
-  return { kind: 'group', name: group.name, users: group.users, roles: [], properties: {} };
+  return { kind: 'group', name: group.name, users: group.users, roles: [], properties: group.properties };
 }
 
 export function tokenModel(t: TokenRecord) {

@@ -12,6 +12,7 @@ import { XSRF_FIELD, xsrfMatches } from '../auth/xsrf';
 import type { CatalogueImage } from '../catalogue/catalogue';
 import { BerthError, forbidden } from '../errors';
 import { STATIC_DIR } from '../paths';
+import { grantsOf, offeredTo } from '../servers/grants';
 import { mayActOn, pageCaller, pageContext } from './access';
 import { formBody, formFields } from './body';
 import type { HubDeps } from './deps';
@@ -43,7 +44,7 @@ function loadStatic(): Map<string, { type: string; body: Buffer }> {
 }
 
 export function pagesRouter(deps: HubDeps): Router {
-  const { users, servers, catalogue } = deps;
+  const { users, servers, catalogue, groups } = deps;
   const router = new Router();
   const staticFiles = loadStatic();
 
@@ -67,6 +68,8 @@ export function pagesRouter(deps: HubDeps): Router {
     const caller = pageCaller(ctx);
     const view = await servers.view(caller.name);
     const images = await offered();
+    const grants = await grantsOf(groups, caller.name);
+    const mine = images && offeredTo(images, grants);
     const image =
       view.state === 'stopped' ? catalogue.pick(images ?? [], await users.lastImage(caller.name)) : view.record.image;
     render(
@@ -78,6 +81,13 @@ export function pagesRouter(deps: HubDeps): Router {
         image: images?.find((i) => i.id === image)?.title ?? image,
         lastError: view.state === 'stopped' ? view.lastError : undefined,
         engineDown: images === undefined,
+        offer: mine && {
+          images: mine.map((i) => i.title),
+          memory: grants.memory,
+          cpu: grants.cpu,
+          mounts: grants.volumes,
+          internet: grants.network === 'internet',
+        },
       }),
     );
   });
@@ -98,7 +108,9 @@ export function pagesRouter(deps: HubDeps): Router {
     next: string,
     error?: { status: number; message: string; image?: string },
   ): Promise<void> {
-    const images = await offered();
+    const all = await offered();
+    // Only what the user's groups offer (the start refuses the rest too).
+    const images = all && offeredTo(all, await grantsOf(groups, name));
     const selected = error?.image ?? catalogue.pick(images ?? [], await users.lastImage(name));
     const view = { name, images, selected, error: error?.message, next };
     render(ctx, spawnPage(pageContext(ctx), view), error?.status ?? 200);

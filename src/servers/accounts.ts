@@ -27,6 +27,5 @@ export async function deleteUser(deps: AccountDeps, name: string, home: 'keep' |
   await deps.groups.forgetUser(name);
   await deps.users.remove(name);
   if (home === 'keep') return false;
-  await deps.spawner.removeHome(name);
-  return true;
+  return deps.spawner.removeHome(name);
 }

@@ -6,6 +6,7 @@ import type { Catalogue } from '../catalogue/catalogue';
 import type { Logger } from '../log';
 import type { Spawner } from '../spawner/spawner';
 import type { ActivityStore } from '../store/activity';
+import type { GroupStore } from '../store/groups';
 import type { RouteStore } from '../store/routes';
 import type { ServerRecord, ServerStore } from '../store/servers';
 import type { TokenStore } from '../store/tokens';
@@ -20,6 +21,8 @@ export interface ServersDeps {
   /** Where each server's own hub API token lives while it runs. */
   tokens: TokenStore;
   users: UserStore;
+  /** Whose properties shape their members' servers (none: no group shapes anything). */
+  groups?: GroupStore;
   activity: ActivityStore;
   log: Logger;
   /** Starts that run at once; the rest wait in line. */

@@ -12,6 +12,7 @@ import { BerthError, badRequest } from '../errors';
 import { secondsSince } from '../metrics/metrics';
 import type { ServerContainer } from '../spawner/spawner';
 import type { ServersDeps, ServerView } from './deps';
+import { grantsOf, pickImage } from './grants';
 import { Ledger } from './ledger';
 import { ProgressTracker } from './progress';
 import { SpawnQueue } from './queue';
@@ -100,7 +101,8 @@ export class Servers {
     let accepted = false;
     try {
       await this.clearStale(user);
-      const image = await catalogue.resolve(imageId, await users.lastImage(user));
+      const grants = await grantsOf(this.deps.groups, user);
+      const image = await pickImage(catalogue, grants, imageId, await users.lastImage(user));
       await users.setLastImage(user, image.id);
       await users.setLastError(user, undefined);
       await records.put({ user, state: 'starting', image: image.id, started: new Date().toISOString() });
@@ -114,7 +116,8 @@ export class Servers {
       }, signal);
       try {
         const apiToken = await this.serverToken(user);
-        const server = await spawner.start({ user, image, signal, apiToken }, (p) => this.progress.report(user, p));
+        const request = { user, image, signal, apiToken, grants };
+        const server = await spawner.start(request, (p) => this.progress.report(user, p));
         this.progress.report(user, { stage: 'routing', message: 'Your server answers; routing it' });
         await this.ledger.route(user, server);
         await records.update(user, { state: 'running', container: server.container, node: server.node });

@@ -9,6 +9,7 @@ import type Docker from 'dockerode';
 import { singleUserEnv } from '../auth/single-user';
 import type { CatalogueImage } from '../catalogue/catalogue';
 import { IMAGE_LABEL } from '../catalogue/labels';
+import type { VolumeMount } from '../groups/properties';
 import { LABEL, type Naming } from './naming';
 
 /** The uid:gid every catalogue image runs as (jovyan:users in images/python). */
@@ -27,6 +28,8 @@ export interface ServerSpec {
   network: string;
   /** Publish the server's port on 127.0.0.1 (a hub on the host reaches it there). */
   publish: boolean;
+  /** The shared volumes its groups mount (read-only ones by the mount itself). */
+  shared: VolumeMount[];
 }
 
 export function serverContainer(names: Naming, spec: ServerSpec): Docker.ContainerCreateOptions {
@@ -42,7 +45,15 @@ export function serverContainer(names: Naming, spec: ServerSpec): Docker.Contain
     ExposedPorts: { [`${SERVER_PORT}/tcp`]: {} },
     HostConfig: {
       Init: true,
-      Mounts: [{ Type: 'volume', Source: names.volume(user), Target: HOME }],
+      Mounts: [
+        { Type: 'volume', Source: names.volume(user), Target: HOME },
+        ...spec.shared.map((v) => ({
+          Type: 'volume' as const,
+          Source: names.shared(v.volume),
+          Target: v.path,
+          ReadOnly: v.mode === 'ro',
+        })),
+      ],
       NetworkMode: spec.network,
       ...(spec.publish ? { PortBindings: published } : {}),
       Memory: memory,
@@ -68,10 +79,16 @@ export function serverEnvironment(opts: {
   apiUrl: string;
   token: string;
   publicUrl?: string;
+  /** The groups' variables (never one the hub sets: groups/properties.ts refuses those names). */
+  extra?: Record<string, string>;
 }): string[] {
   const { user, image, apiToken, apiUrl, token, publicUrl } = opts;
   const listen = `0.0.0.0:${SERVER_PORT}`;
-  const hub = singleUserEnv({ user, apiToken, apiUrl, listen, defaultUrl: image.defaultUrl, publicUrl });
+  const groups = Object.entries(opts.extra ?? {}).map(([k, v]) => `${k}=${v}`);
+  const hub = [
+    ...groups,
+    ...singleUserEnv({ user, apiToken, apiUrl, listen, defaultUrl: image.defaultUrl, publicUrl }),
+  ];
   if (image.protocol !== 'berth') return hub;
   return [...hub, `${TOKEN_ENV}${token}`, `BERTH_BASE_URL=/user/${user}/`, `BERTH_USER=${user}`];
 }

@@ -8,6 +8,7 @@ import os from 'node:os';
 import type Docker from 'dockerode';
 import { BerthError, statusOf } from '../errors';
 import type { Logger } from '../log';
+import { SERVER_PORT } from './docker-container';
 
 export type ServerAccess = 'port' | 'network';
 
@@ -32,6 +33,8 @@ export async function serverAccess(docker: Docker, wanted: 'auto' | ServerAccess
 export interface NetworkPlan {
   network: string;
   access: ServerAccess;
+  /** No route out (servers of a group with the internet off); the hub still reaches them. */
+  internal?: boolean;
   /** Labels of a network this hub creates. */
   labels: Record<string, string>;
   log: Logger;
@@ -56,9 +59,16 @@ export interface HubOnNetwork {
 export async function prepareNetwork(docker: Docker, plan: NetworkPlan): Promise<HubOnNetwork> {
   const { network, access, log } = plan;
   const isolated = access === 'port';
+  const internal = plan.internal === true;
   try {
     const info = await docker.getNetwork(network).inspect();
     const blocksTraffic = info.Options?.[ICC] === 'false';
+    if (internal && !info.Internal)
+      throw new BerthError(
+        500,
+        `Network ${network} has a route out, and servers with the internet off must not; remove it ` +
+          `(docker network rm ${network}) and Berth makes it again, internal.`,
+      );
     if (isolated && !blocksTraffic) {
       throw new BerthError(
         500,
@@ -77,11 +87,18 @@ export async function prepareNetwork(docker: Docker, plan: NetworkPlan): Promise
     if (statusOf(err) !== 404) throw err;
     const options: Record<string, string> = isolated ? { [ICC]: 'false' } : {};
     await docker
-      .createNetwork({ Name: network, Driver: 'bridge', CheckDuplicate: true, Labels: plan.labels, Options: options })
+      .createNetwork({
+        Name: network,
+        Driver: 'bridge',
+        CheckDuplicate: true,
+        Internal: internal,
+        Labels: plan.labels,
+        Options: options,
+      })
       .catch((e: unknown) => {
         if (statusOf(e) !== 409) throw e;
       });
-    log.info('created network', { network, isolated });
+    log.info('created network', { network, isolated, internal });
   }
   if (access === 'network') {
     await joinNetwork(docker, network, log);
@@ -113,4 +130,21 @@ async function joinNetwork(docker: Docker, network: string, log: Logger): Promis
     }
     throw err;
   }
+}
+
+/**
+ * Where the hub and the proxy reach a server: by name on its network for a hub in a container;
+ * else its port on 127.0.0.1, or, on a network with no route out (where Docker publishes no
+ * port), its own address there, which the host reaches.
+ */
+export async function serverAddress(
+  container: Docker.Container,
+  where: { access: ServerAccess; name: string; offlineNetwork: string },
+): Promise<string | undefined> {
+  if (where.access === 'network') return `http://${where.name}:${SERVER_PORT}`;
+  const info = await container.inspect();
+  const port = info.NetworkSettings.Ports?.[`${SERVER_PORT}/tcp`]?.[0]?.HostPort;
+  if (port) return `http://127.0.0.1:${port}`;
+  const offline = info.NetworkSettings.Networks?.[where.offlineNetwork]?.IPAddress;
+  return offline ? `http://${offline}:${SERVER_PORT}` : undefined;
 }

@@ -6,14 +6,14 @@
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
 import type { ImageBuilder } from '../catalogue/builder';
-import type { CatalogueImage } from '../catalogue/catalogue';
 import { IMAGE_LABEL, protocolOf } from '../catalogue/labels';
 import { BerthError, statusOf } from '../errors';
+import { NO_GRANTS } from '../groups/properties';
 import type { Logger } from '../log';
-import { SERVER_PORT, serverContainer, serverEnvironment, TOKEN_ENV } from './docker-container';
+import { type ServerSpec, serverContainer, serverEnvironment, TOKEN_ENV } from './docker-container';
 import { followExits } from './docker-events';
 import { ensureImage } from './docker-image';
-import { prepareNetwork, type ServerAccess, serverAccess } from './docker-network';
+import { prepareNetwork, type ServerAccess, serverAccess, serverAddress } from './docker-network';
 import {
   answerUrl,
   exitReason,
@@ -25,8 +25,9 @@ import {
   watching,
   within,
 } from './docker-server';
-import { driverOptions, type HomeVolume, ON_THE_NODE } from './home-volume';
+import { ensureHomeVolume, type HomeVolume, ON_THE_NODE } from './home-volume';
 import { LABEL, type Naming, naming } from './naming';
+import { sharedVolumesExist } from './shared-volumes';
 import type {
   Prepared,
   RunningServer,
@@ -70,6 +71,8 @@ export class DockerSpawner implements Spawner {
   private access: ServerAccess = 'port';
   /** Where servers reach the hub's API, once prepared. */
   private apiUrl = '';
+  /** The network of servers with the internet off (internal: no route out), and the hub's API there. */
+  private offline = { network: '', apiUrl: '' };
 
   constructor(
     private readonly docker: Docker,
@@ -83,10 +86,16 @@ export class DockerSpawner implements Spawner {
     this.access = await serverAccess(this.docker, this.opts.access);
     const { network } = this.opts;
     const labels = this.names.labels('network');
-    const hub = await prepareNetwork(this.docker, { network, access: this.access, labels, log: this.log });
+    const plan = { access: this.access, labels, log: this.log };
+    const hub = await prepareNetwork(this.docker, { ...plan, network });
+    const offline = await prepareNetwork(this.docker, { ...plan, network: `${network}-offline`, internal: true });
     this.apiUrl = `http://${hub.host}:${this.opts.serverApiPort}/hub/api`;
+    this.offline = {
+      network: `${network}-offline`,
+      apiUrl: `http://${offline.host}:${this.opts.serverApiPort}/hub/api`,
+    };
     this.log.info('how user servers are reached', { access: this.access, network, hubApi: this.apiUrl });
-    return { serverApiHost: hub.bind };
+    return { serverApiHost: hub.bind, offlineApiHost: offline.bind };
   }
 
   async ping(): Promise<void> {
@@ -98,30 +107,29 @@ export class DockerSpawner implements Spawner {
   }
 
   /** The start's steps, top to bottom; a cancelled start stops at the next step. */
-  private async launch({ user, signal, apiToken, ...request }: SpawnRequest, report: Report): Promise<RunningServer> {
+  private async launch(
+    { user, signal, apiToken, grants = NO_GRANTS, ...request }: SpawnRequest,
+    report: Report,
+  ): Promise<RunningServer> {
     const begun = Date.now();
-    const image = await ensureImage(
-      { docker: this.docker, builder: this.opts.builder, log: this.log },
-      request.image,
-      report,
-      signal,
-    );
+    const supply = { docker: this.docker, builder: this.opts.builder, log: this.log };
+    const image = await ensureImage(supply, request.image, report, signal);
     throwIfCancelled(signal);
     report({ stage: 'clearing', message: 'Clearing away any old container' });
-    await Promise.all([this.removeContainer(user), this.ensureHome(user)]);
+    await Promise.all([
+      this.removeContainer(user),
+      ensureHomeVolume(this.docker, this.names, this.opts.homeVolume ?? ON_THE_NODE, user),
+      sharedVolumesExist(this.docker, this.names, grants.volumes),
+    ]);
     throwIfCancelled(signal);
     // Berth's own images let in only what carries this token, which only the proxy has.
     const token = image.protocol === 'berth' ? randomBytes(32).toString('hex') : '';
-    const env = serverEnvironment({
-      user,
-      image,
-      apiToken,
-      apiUrl: this.apiUrl,
-      token,
-      publicUrl: this.opts.publicUrl,
-    });
+    const offline = grants.network === 'none';
+    const apiUrl = offline ? this.offline.apiUrl : this.apiUrl;
+    const publicUrl = this.opts.publicUrl;
+    const env = serverEnvironment({ user, image, apiToken, apiUrl, token, publicUrl, extra: grants.env });
     report({ stage: 'creating', message: `Creating your container from ${image.title}` });
-    const container = await this.createAndStart(user, image, env, report);
+    const container = await this.createAndStart({ user, image, env, shared: grants.volumes }, offline, report);
     try {
       throwIfCancelled(signal);
       report({ stage: 'answering', message: 'Container started; waiting for the notebook server to answer' });
@@ -150,12 +158,13 @@ export class DockerSpawner implements Spawner {
    * that Docker creates only after the time limit is removed when it lands.
    */
   private async createAndStart(
-    user: string,
-    image: CatalogueImage,
-    env: string[],
+    { user, ...made }: Pick<ServerSpec, 'user' | 'image' | 'env' | 'shared'>,
+    offline: boolean,
     report: Report,
   ): Promise<Docker.Container> {
-    const spec = { user, image, env, network: this.opts.network, publish: this.access === 'port' };
+    // Docker publishes no port on an internal network: the hub reaches the server at its address there.
+    const network = offline ? this.offline.network : this.opts.network;
+    const spec = { user, ...made, network, publish: this.access === 'port' && !offline };
     const creating = this.docker.createContainer(serverContainer(this.names, spec));
     let created: Docker.Container | undefined;
     const starting = creating.then(async (c) => {
@@ -259,9 +268,10 @@ export class DockerSpawner implements Spawner {
     return followExits(this.docker, this.opts.hubName, this.log, onExit);
   }
 
-  removeHome(user: string): Promise<void> {
+  removeHome(user: string): Promise<boolean> {
     return onEngine(async () => {
       await this.docker.getVolume(this.names.volume(user)).remove().catch(ignoreStatus(404));
+      return true;
     });
   }
 
@@ -269,22 +279,10 @@ export class DockerSpawner implements Spawner {
     await this.docker.getContainer(this.names.container(user)).remove({ force: true }).catch(ignoreStatus(404, 409));
   }
 
-  private async ensureHome(user: string): Promise<void> {
-    // Creating an existing volume returns it unchanged, so this is idempotent.
-    const home = this.opts.homeVolume ?? ON_THE_NODE;
-    await this.docker.createVolume({
-      Name: this.names.volume(user),
-      Labels: this.names.labels('home', user),
-      Driver: home.driver,
-      DriverOpts: driverOptions(home, user),
-    });
-  }
-
   private async address(container: Docker.Container, user: string): Promise<string> {
-    if (this.access === 'network') return `http://${this.names.container(user)}:${SERVER_PORT}`;
-    const info = await container.inspect();
-    const port = info.NetworkSettings.Ports?.[`${SERVER_PORT}/tcp`]?.[0]?.HostPort;
-    if (port) return `http://127.0.0.1:${port}`;
+    const where = { access: this.access, name: this.names.container(user), offlineNetwork: this.offline.network };
+    const found = await serverAddress(container, where);
+    if (found) return found;
     // A container that already exited has no ports: say why it exited.
     await failIfDead(user, container);
     throw new BerthError(

@@ -4,7 +4,8 @@
  * every home on storage all nodes reach (HUB_HOME_VOLUME_DRIVER and HUB_HOME_VOLUME_OPTIONS, e.g.
  * NFS through the local driver), so a server may start anywhere.
  */
-import { slug } from './naming';
+import type Docker from 'dockerode';
+import { type Naming, slug } from './naming';
 
 export interface HomeVolume {
   driver: string;
@@ -21,4 +22,14 @@ export function spansNodes(home: HomeVolume): boolean {
 /** The driver's options for `user`'s home. */
 export function driverOptions(home: HomeVolume, user: string): Record<string, string> {
   return Object.fromEntries(Object.entries(home.options).map(([k, v]) => [k, v.replaceAll('{user}', slug(user))]));
+}
+
+/** Makes the user's home volume (creating an existing volume returns it unchanged). */
+export async function ensureHomeVolume(docker: Docker, names: Naming, home: HomeVolume, user: string): Promise<void> {
+  await docker.createVolume({
+    Name: names.volume(user),
+    Labels: names.labels('home', user),
+    Driver: home.driver,
+    DriverOpts: driverOptions(home, user),
+  });
 }

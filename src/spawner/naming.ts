@@ -29,14 +29,17 @@ export const LABEL = {
 export interface Naming {
   container(user: string): string;
   volume(user: string): string;
+  /** The Docker volume of shared volume `name` (`berth volumes`; names are checked before they get here). */
+  shared(name: string): string;
   /** Labels every object of this hub carries, plus the user's where there is one. */
-  labels(kind: 'server' | 'home' | 'network' | 'move', user?: string): Record<string, string>;
+  labels(kind: 'server' | 'home' | 'network' | 'move' | 'shared', user?: string): Record<string, string>;
 }
 
 export function naming(hubName: string, version: string): Naming {
   return {
     container: (user) => `${hubName}-${slug(user)}`,
     volume: (user) => `${hubName}-home-${slug(user)}`,
+    shared: (name) => `${hubName}-shared-${name}`,
     labels: (kind, user) => ({
       [LABEL.hub]: hubName,
       [LABEL.kind]: kind,

@@ -4,6 +4,7 @@
  * (servers/) only sees this, so other engines (Docker Swarm, a job runner) slot in beside it.
  */
 import type { CatalogueImage } from '../catalogue/catalogue';
+import type { Grants } from '../groups/properties';
 
 export interface SpawnRequest {
   user: string;
@@ -12,6 +13,8 @@ export interface SpawnRequest {
   apiToken: string;
   /** Aborted when the start is cancelled (the user pressed stop): the spawner cleans up and rejects. */
   signal?: AbortSignal;
+  /** What the user's groups give the server: environment, shared volumes, the network rule (limits are in `image`). */
+  grants?: Grants;
 }
 
 export interface RunningServer {
@@ -75,6 +78,8 @@ export interface StartProgress {
 export interface Prepared {
   /** The hub's address on the servers' network: the hub's API for them listens there. */
   serverApiHost: string;
+  /** Its address on the network of servers with the internet off, where the API listens too. */
+  offlineApiHost?: string;
 }
 
 export interface Spawner {
@@ -101,6 +106,9 @@ export interface Spawner {
   attach(user: string): Promise<RunningServer>;
   /** Calls `onExit` soon after any of this hub's servers dies (including out of memory); returns a stop function. */
   watch(onExit: (user: string, container: string, reason: string) => void): () => void;
-  /** Deletes the user's home volume (their files). Safe when there is none. */
-  removeHome(user: string): Promise<void>;
+  /**
+   * Deletes the user's home volume (their files). Safe when there is none. Resolves false when
+   * the engine cannot (a swarm manager cannot delete a volume on another node; the log says where).
+   */
+  removeHome(user: string): Promise<boolean>;
 }

@@ -96,7 +96,11 @@ export class SwarmHomes {
     const held = await this.config(this.lockName(user));
     const since = held?.Spec?.Labels?.[SINCE_LABEL] ?? '';
     if (held && Date.now() - Date.parse(since) < STALE_MOVE_MS)
-      throw new BerthError(409, `${user}'s home is being moved already (since ${since}).`);
+      throw new BerthError(
+        409,
+        `${user}'s home is being moved already (since ${since}); if no move runs, ` +
+          `\`docker config rm ${this.lockName(user)}\` clears it.`,
+      );
     if (held) await this.docker.getConfig(held.ID).remove().catch(ignoreStatus(404));
     await this.create(this.lockName(user), user, nodeId).catch((err) => {
       ignoreStatus(409)(err);
@@ -117,7 +121,7 @@ export class SwarmHomes {
    * Forgets where the home is. The volume itself stays on its node: a manager cannot remove a
    * volume on another node, so the log says where it is.
    */
-  async forget(user: string, log: Logger): Promise<void> {
+  async forget(user: string, log: Logger): Promise<false> {
     const node = await this.node(user);
     await this.docker.getConfig(this.configName(user)).remove().catch(ignoreStatus(404));
     if (node)
@@ -127,5 +131,6 @@ export class SwarmHomes {
         node,
         volume: this.names.volume(user),
       });
+    return false;
   }
 }

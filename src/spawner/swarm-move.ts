@@ -6,6 +6,7 @@
  * digest of every path, mode, owner and byte; only when both agree does the home's node change.
  * The old copy stays where it was until the admin removes it.
  */
+import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
 import { BerthError } from '../errors';
 import { ignoreStatus } from './docker-server';
@@ -17,11 +18,15 @@ const PORT = 7000;
 const POLL_MS = 500;
 /** A home of tens of GiB copies in minutes; past this something is wrong. */
 const MOVE_TIMEOUT_MS = 60 * 60_000;
+const MOVER_MEMORY = 512 * 1024 * 1024;
+const MOVER_PIDS = 64;
 
 /**
- * Runs in the user's image (every Jupyter image has python3 and tar). `send <dir>`: prints the
- * digest, then streams <dir> to the first connection. `receive <dir> <host>`: empties <dir> (a
- * copy left by an earlier move), unpacks the stream from <host> into it, prints the digest.
+ * Runs in the user's image (every Jupyter image has python3 and tar). `send <dir> <move>`: sends
+ * the move's id and then <dir> as a tar stream to the first connection, then prints the digest of
+ * what is there. `receive <dir> <move> keep|replace <host>`: refuses a <dir> with files in it (an
+ * older copy, or files nobody knew of) unless told to replace them, checks that <host> speaks for
+ * this move, unpacks its stream, prints the digest. Sockets are left out of both, as tar does.
  */
 const MOVER = `
 import hashlib, os, shutil, socket, stat, subprocess, sys, time
@@ -30,6 +35,7 @@ def digest(root):
     def entry(path, rel):
         nonlocal files, size
         s = os.lstat(path)
+        if stat.S_ISSOCK(s.st_mode): return
         h.update(os.fsencode(rel) + b'\\0' + f'{s.st_mode} {s.st_uid} {s.st_gid}'.encode() + b'\\0')
         if stat.S_ISLNK(s.st_mode): h.update(os.fsencode(os.readlink(path)))
         elif stat.S_ISREG(s.st_mode):
@@ -42,28 +48,41 @@ def digest(root):
         for n in sorted(dirs + names):
             entry(os.path.join(d, n), os.path.relpath(os.path.join(d, n), root))
     return f'berth-move {h.hexdigest()} {files} {size}'
-role, root = sys.argv[1], sys.argv[2]
+role, root, move = sys.argv[1], sys.argv[2], sys.argv[3].encode()
 if role == 'send':
-    print(digest(root), flush=True)
     with socket.create_server(('', ${PORT})) as server:
+        server.settimeout(900)
         conn, _ = server.accept()
         with conn:
+            conn.settimeout(None)
+            conn.sendall(move + b'\\n')
             tar = subprocess.run(['tar', '-C', root, '--numeric-owner', '-cf', '-', '.'], stdout=conn.fileno())
             conn.shutdown(socket.SHUT_WR)
-    sys.exit(tar.returncode)
+    if tar.returncode: sys.exit(tar.returncode)
+    print(digest(root), flush=True)
+    sys.exit(0)
+if os.listdir(root) and sys.argv[4] != 'replace':
+    print('berth-move-refused not-empty', flush=True)
+    sys.exit(3)
 for name in os.listdir(root):
     path = os.path.join(root, name)
     shutil.rmtree(path) if os.path.isdir(path) and not os.path.islink(path) else os.unlink(path)
 deadline = time.time() + 600
 while True:
     try:
-        conn = socket.create_connection((sys.argv[3], ${PORT}), timeout=10)
+        conn = socket.create_connection((sys.argv[5], ${PORT}), timeout=10)
         break
     except OSError:
         if time.time() > deadline: raise
         time.sleep(1)
 with conn:
     conn.settimeout(None)
+    said = b''
+    while not said.endswith(b'\\n') and len(said) < 64:
+        said += conn.recv(1) or b'\\n'
+    if said != move + b'\\n':
+        print('berth-move-error another move answered', flush=True)
+        sys.exit(4)
     tar = subprocess.run(['tar', '-C', root, '--numeric-owner', '-xpf', '-'], stdin=conn.fileno())
 if tar.returncode: sys.exit(tar.returncode)
 print(digest(root), flush=True)
@@ -77,6 +96,8 @@ interface Move {
   reference: string;
   /** The user's overlay network. */
   network: string;
+  /** Overwrite files the new node's volume has already (an older copy). */
+  replace: boolean;
 }
 
 export interface Moved {
@@ -102,7 +123,7 @@ export class HomeMover {
   ) {}
 
   /** Copies the user's home to `node` (hostname or id), checks, then switches; on any failure it stays. */
-  async move(user: string, node: string, needs: MoveNeeds): Promise<Moved> {
+  async move(user: string, node: string, needs: MoveNeeds, replace = false): Promise<Moved> {
     if (this.homes.shared)
       throw new BerthError(400, 'Homes are on storage every node reaches (HUB_HOME_VOLUME_OPTIONS): nothing to move.');
     const nodes = await swarmNodes(this.docker);
@@ -114,7 +135,7 @@ export class HomeMover {
     if (from.id === to.id) throw new BerthError(400, `${user}'s home is on ${to.hostname} already.`);
     const blocked = cannotRunOn(from) ?? cannotRunOn(to);
     if (blocked) throw new BerthError(409, `The home cannot be moved now: ${blocked}.`);
-    const move = { user, from, to, reference: await needs.reference(), network: await needs.network() };
+    const move = { user, from, to, reference: await needs.reference(), network: await needs.network(), replace };
     return { from: from.hostname, to: to.hostname, volume: this.names.volume(user), ...(await this.copy(move)) };
   }
 
@@ -123,15 +144,22 @@ export class HomeMover {
     const server = await this.docker.getService(this.names.container(user)).inspect().catch(ignoreStatus(404));
     if (server) throw new BerthError(409, `${user}'s server is running: stop it first, then move the home.`);
     await this.homes.beginMove(user, move.to.id);
-    const sender = `${this.names.container(user)}-move-from`;
-    const receiver = `${this.names.container(user)}-move-to`;
+    // Names of this move only: a mover a killed move left behind can never answer for this one's.
+    const id = randomBytes(4).toString('hex');
+    const sender = `${this.names.container(user)}-m${id}-s`;
+    const receiver = `${this.names.container(user)}-m${id}-r`;
     try {
       // A server started between the check above and the lock sees the lock and gives way.
       if (await this.docker.getService(this.names.container(user)).inspect().catch(ignoreStatus(404)))
         throw new BerthError(409, `${user}'s server started meanwhile: stop it first, then move the home.`);
-      await this.docker.createService(this.spec(move, sender, move.from, ['send', '/from'], true));
-      await this.docker.createService(this.spec(move, receiver, move.to, ['receive', '/to', sender], false));
-      const [sent, received] = await Promise.all([this.finished(sender), this.finished(receiver)]);
+      await this.removeMovers(await this.leftMovers(user)); // a move that was killed may have left some
+      const keep = move.replace ? 'replace' : 'keep';
+      await this.docker.createService(this.spec(move, sender, move.from, ['send', '/from', id], true));
+      await this.docker.createService(this.spec(move, receiver, move.to, ['receive', '/to', id, keep, sender], false));
+      const [sent, received] = await Promise.all([
+        this.finished(sender, move.from, move),
+        this.finished(receiver, move.to, move),
+      ]);
       if (sent.digest !== received.digest)
         throw new BerthError(
           500,
@@ -141,13 +169,21 @@ export class HomeMover {
       await this.homes.relocate(user, move.to.id);
       return { files: sent.files, bytes: sent.bytes };
     } finally {
-      for (const name of [sender, receiver])
-        await this.docker
-          .getService(name)
-          .remove()
-          .catch(() => undefined);
+      await this.removeMovers([sender, receiver]);
       await this.homes.endMove(user);
     }
+  }
+
+  private async leftMovers(user: string): Promise<string[]> {
+    const labels = Object.entries(this.names.labels('move', user)).map(([k, v]) => `${k}=${v}`);
+    const found = (await this.docker.listServices({ filters: JSON.stringify({ label: labels }) })) as Array<{
+      Spec?: { Name?: string };
+    }>;
+    return found.flatMap((s) => (s.Spec?.Name ? [s.Spec.Name] : []));
+  }
+
+  private async removeMovers(names: string[]): Promise<void> {
+    for (const name of names) await this.docker.getService(name).remove().catch(ignoreStatus(404));
   }
 
   private spec(move: Move, name: string, node: SwarmNode, args: string[], readOnly: boolean) {
@@ -158,10 +194,13 @@ export class HomeMover {
         ContainerSpec: {
           Image: move.reference,
           Command: ['python3', '-c', MOVER, ...args],
-          // root, to read and restore every owner and mode; only the capabilities that takes.
+          // root, to read and restore every owner and mode, with only the capabilities that takes (all
+          // in Docker's default set; never DAC_READ_SEARCH, which opens files by handle past the mount).
           User: '0',
+          Init: true,
           CapabilityDrop: ['ALL'],
-          CapabilityAdd: readOnly ? ['DAC_READ_SEARCH'] : ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID'],
+          CapabilityAdd: readOnly ? ['DAC_OVERRIDE'] : ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID'],
+          ReadOnly: true,
           Mounts: [
             {
               Type: 'volume',
@@ -172,6 +211,7 @@ export class HomeMover {
             },
           ],
         },
+        Resources: { Limits: { MemoryBytes: MOVER_MEMORY, Pids: MOVER_PIDS } },
         RestartPolicy: { Condition: 'none', MaxAttempts: 0 },
         Placement: { Constraints: [`node.id==${node.id}`] },
         Networks: [{ Target: move.network }],
@@ -181,18 +221,25 @@ export class HomeMover {
     } as Docker.CreateServiceOptions;
   }
 
-  /** Waits until service `name`'s task completes and reads the digest it printed. */
-  private async finished(name: string): Promise<{ digest: string; files: number; bytes: number }> {
+  /** Waits until service `name`'s task on `node` completes and reads the digest it printed. */
+  private async finished(name: string, node: SwarmNode, move: Move) {
     const begun = Date.now();
     for (;;) {
       const task = await newestTask(this.docker, name);
       const state = task?.Status?.State ?? 'new';
       if (state === 'complete') break;
-      if (ENDED.has(state) || /no suitable node/.test(task?.Status?.Err ?? ''))
-        throw new BerthError(
-          500,
-          `Copying the home failed (${name}: ${taskReason(task)}). ${await serviceLogs(this.docker, name)}`,
-        );
+      if (ENDED.has(state) || /no suitable node/.test(task?.Status?.Err ?? '')) {
+        const said = (await serviceLogs(this.docker, name)).split('\n');
+        const volume = this.names.volume(move.user);
+        if (said.includes('berth-move-refused not-empty'))
+          throw new BerthError(
+            409,
+            `${node.hostname} has files in ${volume} already (an older copy?): remove that volume there ` +
+              `(\`docker volume rm ${volume}\`), or move again with --replace to overwrite them.`,
+          );
+        const last = said.filter(Boolean).slice(-2).join(' / ') || 'nothing logged';
+        throw new BerthError(500, `Copying the home failed on ${node.hostname} (${taskReason(task)}): ${last}`);
+      }
       if (Date.now() - begun > MOVE_TIMEOUT_MS)
         throw new BerthError(500, `Copying the home did not finish within ${MOVE_TIMEOUT_MS / 60_000} minutes.`);
       await new Promise((r) => setTimeout(r, POLL_MS));

@@ -6,9 +6,11 @@
  * and CPU reserved so that Swarm places it on a node with room, and constrained to the node that
  * keeps the user's home and to the node labels the image needs.
  */
+import { createHash } from 'node:crypto';
 import type Docker from 'dockerode';
 import type { CatalogueImage } from '../catalogue/catalogue';
 import { IMAGE_LABEL } from '../catalogue/labels';
+import type { Grants } from '../groups/properties';
 import { HOME, SERVER_PORT, SERVER_USER } from './docker-container';
 import { driverOptions, type HomeVolume } from './home-volume';
 import { LABEL, type Naming } from './naming';
@@ -23,6 +25,29 @@ export interface ServiceSpec {
   /** Node constraints: the home's node, and the node labels the image needs. */
   constraints: string[];
   home: HomeVolume;
+}
+
+/** What a group gives that a swarm cannot give yet, said for the user; undefined when nothing. */
+export function notOnSwarm(grants: Grants | undefined): string | undefined {
+  if (grants?.volumes.length)
+    return "Your group's shared folders work on one Docker engine only, not yet on this swarm; ask an admin.";
+  if (grants?.network === 'none')
+    return "Your group's internet-off rule works on one Docker engine only, not yet on this swarm; ask an admin.";
+  return undefined;
+}
+
+/** Swarm takes service names up to 63 characters and config names up to 64, suffixes included. */
+const MAX_NAME = 50;
+
+/** A name that fits: a long one keeps its start and ends in a digest of the whole (still one per user). */
+export function swarmName(name: string): string {
+  if (name.length <= MAX_NAME) return name;
+  return `${name.slice(0, MAX_NAME - 13)}-${createHash('sha256').update(name).digest('hex').slice(0, 12)}`;
+}
+
+/** The hub's names, fitted to Swarm's limits (the labels keep the whole username). */
+export function swarmNaming(names: Naming): Naming {
+  return { ...names, container: (u) => swarmName(names.container(u)), volume: (u) => swarmName(names.volume(u)) };
 }
 
 export function serverService(names: Naming, spec: ServiceSpec): Docker.CreateServiceOptions {

@@ -73,6 +73,18 @@ export async function serviceLogs(docker: Docker, name: string): Promise<string>
   return demuxLogs(buf).trim();
 }
 
+/** How a wait for a server to answer tells that its task stopped, and what the service last logged. */
+export function watchingTask(docker: Docker, name: string, user: string) {
+  return {
+    alive: async () => {
+      const task = await newestTask(docker, name);
+      if (task?.Status?.State !== 'running')
+        throw new BerthError(500, `Your server stopped while starting: ${taskReason(task)}.`, { user });
+    },
+    logs: async () => (await serviceLogs(docker, name)) || '(no logs)',
+  };
+}
+
 /** Why a task that does not run stopped (or never ran), in words for its owner. */
 export function taskReason(task: Task | undefined): string {
   if (!task) return 'its service is gone';
@@ -121,7 +133,8 @@ export function cannotRunOn(node: SwarmNode): string | undefined {
 export function taskStatus(task: Task | undefined, nodes: SwarmNode[]): ServerStatus {
   if (!task || ENDED.has(task.Status?.State ?? '')) return { running: false, reason: taskReason(task) };
   const node = nodes.find((n) => n.id === task.NodeID);
-  if (task.NodeID && node?.state !== 'ready')
+  // Only down: after a manager restarts, every node is "unknown" until its next heartbeat.
+  if (task.NodeID && (!node || node.state === 'down'))
     return { running: false, reason: `its node ${node?.hostname ?? task.NodeID} is ${node?.state ?? 'gone'}` };
   if (task.DesiredState !== 'running') return { running: false, reason: taskReason(task) };
   return { running: true };
@@ -135,6 +148,11 @@ export function unplaceable(task: Task, constraints: string[]): string | undefin
   const labels = constraints.filter((c) => c.startsWith('node.labels.'));
   if (/constraint/.test(err) && labels.length > 0) {
     const needs = labels.map((c) => c.slice('node.labels.'.length).replace('==', '='));
+    if (constraints.some((c) => c.startsWith('node.id==')))
+      return (
+        `The node that keeps your files lacks what this image needs (${needs.join(', ')}): pick another image, ` +
+        'or ask an admin to move your home to a node that has it (berth user move).'
+      );
     return `No node has what this image needs (${needs.join(', ')}): ${err}.`;
   }
   if (/insufficient resources/.test(err))
@@ -144,8 +162,8 @@ export function unplaceable(task: Task, constraints: string[]): string | undefin
 
 export interface Placed {
   task: Task;
-  /** http://<node address>:<published port> for a hub outside the swarm. */
-  published?: string;
+  /** http://<node address>:<published port>: where the hub and the proxies reach it. */
+  target?: string;
   /** The node's hostname. */
   node?: string;
 }
@@ -192,8 +210,8 @@ export async function waitUntilRunning(docker: Docker, wait: TaskWait): Promise<
       if (state === 'running') {
         const port = task.Status?.PortStatus?.Ports?.find((p) => p.TargetPort === SERVER_PORT)?.PublishedPort;
         const node = task.NodeID ? await nodeAddress(docker, task.NodeID) : undefined;
-        const published = port && node ? `http://${node.address}:${port}` : undefined;
-        return { task, published, node: node?.hostname };
+        const target = port && node ? `http://${node.address}:${port}` : undefined;
+        return { task, target, node: node?.hostname };
       }
       const message =
         state === 'preparing'

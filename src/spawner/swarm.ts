@@ -30,17 +30,16 @@ import type {
 } from './spawner';
 import { SwarmHomes } from './swarm-homes';
 import { HomeMover, type Moved } from './swarm-move';
-import { serverService } from './swarm-service';
+import { notOnSwarm, serverService, swarmNaming } from './swarm-service';
 import {
   newest,
   newestTask,
   removeService,
-  serviceLogs,
   swarmNodes,
   type Task,
-  taskReason,
   taskStatus,
   waitUntilRunning,
+  watchingTask,
 } from './swarm-tasks';
 
 export interface SwarmSpawnerOptions extends DockerSpawnerOptions {
@@ -66,7 +65,7 @@ export class SwarmSpawner implements Spawner {
     private readonly docker: Docker,
     private readonly opts: SwarmSpawnerOptions,
   ) {
-    this.names = naming(opts.hubName, opts.version);
+    this.names = swarmNaming(naming(opts.hubName, opts.version));
     this.log = opts.log.child({ component: 'swarm' });
     this.push = new RegistryPush(docker, opts.registry);
     this.homes = new SwarmHomes(docker, this.names, opts.hubName, opts.homeVolume ?? ON_THE_NODE);
@@ -92,8 +91,13 @@ export class SwarmSpawner implements Spawner {
     return onEngine(() => this.launch(request, report));
   }
 
-  private async launch({ user, signal, apiToken, ...request }: SpawnRequest, report: (p: StartProgress) => void) {
+  private async launch(
+    { user, signal, apiToken, grants, ...request }: SpawnRequest,
+    report: (p: StartProgress) => void,
+  ) {
     const begun = Date.now();
+    const refused = notOnSwarm(grants);
+    if (refused) throw new BerthError(400, refused);
     const image = await ensureImage(this.supply, request.image, report, signal);
     const reference = await this.push.reference(image, report);
     throwIfCancelled(signal);
@@ -106,13 +110,15 @@ export class SwarmSpawner implements Spawner {
       ...image.nodeLabels.map((l) => `node.labels.${l.replace('=', '==')}`),
     ];
     report({ stage: 'creating', message: `Asking the swarm for a place for ${image.title}` });
+    const { apiUrl, opts } = this;
     const env = serverEnvironment({
       user,
       image,
       apiToken,
-      apiUrl: this.apiUrl,
+      apiUrl,
       token,
-      publicUrl: this.opts.publicUrl,
+      publicUrl: opts.publicUrl,
+      extra: grants?.env,
     });
     await this.docker.createService(
       serverService(this.names, { user, image, reference, env, network, constraints, home: this.homes.volume }),
@@ -123,11 +129,7 @@ export class SwarmSpawner implements Spawner {
         throw new BerthError(409, 'An admin is moving your home to another node; start again in a few minutes.');
       const name = this.names.container(user);
       const cancelled = () => throwIfCancelled(signal);
-      const {
-        task,
-        published: target,
-        node,
-      } = await waitUntilRunning(this.docker, {
+      const { task, target, node } = await waitUntilRunning(this.docker, {
         name,
         constraints,
         timeoutMs: this.opts.spawnTimeoutMs,
@@ -135,6 +137,8 @@ export class SwarmSpawner implements Spawner {
         report,
         cancelled,
       });
+      // Kept at once: a hub that dies from here on must not lose where the files are.
+      if (task.NodeID) await this.homes.remember(user, task.NodeID);
       if (!target)
         throw new BerthError(500, 'Your server runs without a published port; an admin should check the swarm.');
       report({ stage: 'answering', message: 'Your server runs; waiting for the notebook server to answer' });
@@ -142,32 +146,18 @@ export class SwarmSpawner implements Spawner {
         user,
         url: answerUrl(target, user, image.protocol),
         token,
-        ...this.watching(user),
+        ...watchingTask(this.docker, this.names.container(user), user),
         timeoutMs: this.opts.httpTimeoutMs,
         signal,
         onWaiting: (seconds, done) =>
           report({ stage: 'answering', message: `Waiting for the notebook server to answer (${seconds} s)`, done }),
       });
-      if (task.NodeID) await this.homes.remember(user, task.NodeID);
       this.log.info('server started', { user, image: image.id, node: task.NodeID, ms: Date.now() - begun });
       return { target, token, container: (await this.service(user)).ID, node };
     } catch (err) {
       await this.removeService(user).catch(() => undefined);
       throw err;
     }
-  }
-
-  /** How a wait tells that the task stopped, and what the service last logged. */
-  private watching(user: string) {
-    const name = this.names.container(user);
-    return {
-      alive: async () => {
-        const task = await newestTask(this.docker, name);
-        if (task?.Status?.State !== 'running')
-          throw new BerthError(500, `Your server stopped while starting: ${taskReason(task)}.`, { user });
-      },
-      logs: async () => (await serviceLogs(this.docker, name)) || '(no logs)',
-    };
   }
 
   /** The user's own overlay network: servers on the swarm cannot reach one another. */
@@ -248,16 +238,23 @@ export class SwarmSpawner implements Spawner {
       const env = service.Spec?.TaskTemplate?.ContainerSpec?.Env ?? [];
       const token = env.find((e) => e.startsWith(TOKEN_ENV))?.slice(TOKEN_ENV.length) ?? '';
       const name = this.names.container(user);
-      const { published: target, node } = await waitUntilRunning(this.docker, {
+      const { task, target, node } = await waitUntilRunning(this.docker, {
         name,
         constraints: [],
         timeoutMs: this.opts.spawnTimeoutMs,
         report: () => undefined,
         cancelled: () => undefined,
       });
+      if (task.NodeID) await this.homes.remember(user, task.NodeID);
       if (!target) throw new BerthError(500, 'Your server runs without a published port.', { user });
       const url = answerUrl(target, user, protocol);
-      await waitUntilAnswers({ user, url, token, ...this.watching(user), timeoutMs: this.opts.httpTimeoutMs });
+      await waitUntilAnswers({
+        user,
+        url,
+        token,
+        ...watchingTask(this.docker, this.names.container(user), user),
+        timeoutMs: this.opts.httpTimeoutMs,
+      });
       return { target, token, container: service.ID, node };
     });
   }
@@ -281,18 +278,19 @@ export class SwarmSpawner implements Spawner {
   }
 
   /** `berth user move`: copies the user's home to `node` (hostname or id), checks it, then keeps it there. */
-  moveHome(user: string, node: string, image: CatalogueImage): Promise<Moved> {
+  moveHome(user: string, node: string, image: CatalogueImage, replace: boolean): Promise<Moved> {
     return onEngine(async () => {
-      const moved = await new HomeMover(this.docker, this.names, this.homes).move(user, node, {
+      const needs = {
         reference: async () => this.push.reference(await ensureImage(this.supply, image, quiet), quiet),
         network: () => this.ensureNetwork(user),
-      });
+      };
+      const moved = await new HomeMover(this.docker, this.names, this.homes).move(user, node, needs, replace);
       this.log.info('home moved', { user, ...moved });
       return moved;
     });
   }
 
-  removeHome(user: string): Promise<void> {
+  removeHome(user: string): Promise<boolean> {
     return onEngine(() => this.homes.forget(user, this.log));
   }
 }

@@ -11,6 +11,8 @@ const GROUP_PREFIX = keys.group('');
 export interface Group {
   name: string;
   users: string[];
+  /** Checked by groups/properties.ts before they are stored; {} when none are set. */
+  properties: Record<string, unknown>;
 }
 
 export class GroupStore {
@@ -29,7 +31,8 @@ export class GroupStore {
 
   async get(name: string): Promise<Group | undefined> {
     if (!(await this.exists(name))) return undefined;
-    return { name, users: (await this.redis.smembers(keys.group(name))).sort() };
+    const [users, properties] = await Promise.all([this.redis.smembers(keys.group(name)), this.properties(name)]);
+    return { name, users: users.sort(), properties };
   }
 
   async list(): Promise<Group[]> {
@@ -52,9 +55,25 @@ export class GroupStore {
     await tx.exec();
   }
 
+  async properties(name: string): Promise<Record<string, unknown>> {
+    const raw = await this.redis.get(keys.groupProperties(name));
+    return raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+  }
+
+  async setProperties(name: string, properties: object): Promise<void> {
+    await this.redis.set(keys.groupProperties(name), JSON.stringify(properties));
+  }
+
+  /** The properties of every group that has some, by group name. */
+  async allProperties(): Promise<Map<string, Record<string, unknown>>> {
+    const names = await this.redis.zrange(keys.groups, 0, '-1');
+    const raw = names.length ? await this.redis.mget(names.map(keys.groupProperties)) : [];
+    return new Map(names.flatMap((n, i) => (raw[i] ? [[n, JSON.parse(raw[i] as string)]] : [])));
+  }
+
   async delete(name: string): Promise<boolean> {
     const members = await this.redis.smembers(keys.group(name));
-    const tx = this.redis.multi().zrem(keys.groups, name).del(keys.group(name));
+    const tx = this.redis.multi().zrem(keys.groups, name).del(keys.group(name), keys.groupProperties(name));
     for (const u of members) tx.srem(keys.userGroups(u), name);
     const [[, removed]] = (await tx.exec()) as [[unknown, number]];
     return removed === 1;

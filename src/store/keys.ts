@@ -40,6 +40,8 @@ export const keys = {
   group: (name: string) => `berth:group:${name}`,
   /** Sorted set of group names, scored by creation time. */
   groups: 'berth:groups',
+  /** String (JSON): a group's properties (images, limits, env, volumes, network, services), as checked. */
+  groupProperties: (name: string) => `berth:group-properties:${name}`,
   /** Set: the groups a user is in. */
   userGroups: (name: string) => `berth:user-groups:${name}`,
   /** Set: the groups a user is in because their identity provider or directory said so at sign-in. */

@@ -36,6 +36,8 @@ export class FakeSpawner implements Spawner {
   readonly containers = new Map<string, FakeContainer>();
   /** Every call, in order, e.g. "start alice", "stop alice". */
   readonly calls: string[] = [];
+  /** Every start's request, in order: the image (with its limits) and the groups' grants. */
+  readonly requests: SpawnRequest[] = [];
   readonly homes = new Set<string>();
   private readonly listeners = new Set<ExitListener>();
   /** Set false to play an engine that does not answer. */
@@ -53,6 +55,7 @@ export class FakeSpawner implements Spawner {
   async start(request: SpawnRequest, report: (p: StartProgress) => void = () => undefined): Promise<RunningServer> {
     const { user, image } = request;
     this.calls.push(`start ${user}`);
+    this.requests.push(request);
     this.containers.delete(user);
     this.homes.add(user);
     report({ stage: 'creating', message: `Creating your container from ${image.title}` });
@@ -105,8 +108,9 @@ export class FakeSpawner implements Spawner {
     return () => this.listeners.delete(onExit);
   }
 
-  async removeHome(user: string): Promise<void> {
+  async removeHome(user: string): Promise<boolean> {
     this.homes.delete(user);
+    return true;
   }
 
   /** Plays a container that exits by itself, as Docker's `die` event reports it. */

@@ -64,11 +64,11 @@ export async function startHub(
       : silentLogger;
   const runtime = await openRuntime(config, log, { embeddedRedis: 'own' });
   await applySignInRules(runtime);
-  const { serverApiHost } = await runtime.spawner.prepare();
+  const prepared = await runtime.spawner.prepare();
   await runtime.servers.reconcile();
   // A test that must know the hub's URL before it starts (an identity provider sends people back to it) sets HUB_PORT.
   const port = env.HUB_PORT ? config.port : 0;
-  const hub = await listen(runtime, [SECRET], { port, bind: '127.0.0.1', serverApiHost });
+  const hub = await listen(runtime, [SECRET], { port, bind: '127.0.0.1', ...prepared });
   const stopBackground =
     opts.background === false
       ? () => undefined

@@ -25,6 +25,7 @@ import { TokenStore } from '../../src/store/tokens';
 import { UserStore } from '../../src/store/users';
 import { FakeCatalogue } from '../fakes/catalogue';
 import type { FakeSpawner } from '../fakes/spawners';
+import { FakeVolumes } from '../fakes/volumes';
 import { SECRET } from './hub';
 import { startRedis, type TestRedis } from './redis';
 
@@ -51,6 +52,7 @@ export async function lifecycle(spawner: FakeSpawner, opts: LifecycleOptions = {
   const catalogue = opts.catalogue ?? new FakeCatalogue();
   const metrics: Metrics = new Metrics(() => readHub({ users, records, activity, queued: () => servers.queued }));
   const tokens = new TokenStore(client);
+  const groups = new GroupStore(client);
   const servers: Servers = new Servers({
     spawner,
     tokens,
@@ -58,6 +60,7 @@ export async function lifecycle(spawner: FakeSpawner, opts: LifecycleOptions = {
     routes,
     records,
     users,
+    groups,
     activity,
     metrics,
     log: opts.log ?? silentLogger,
@@ -66,7 +69,6 @@ export async function lifecycle(spawner: FakeSpawner, opts: LifecycleOptions = {
     slowMs: opts.slowMs ?? 5000,
   });
   const sessions = new SessionStore(client);
-  const groups = new GroupStore(client);
   const log = opts.log ?? silentLogger;
   return {
     users,
@@ -81,6 +83,7 @@ export async function lifecycle(spawner: FakeSpawner, opts: LifecycleOptions = {
     servers,
     spawner,
     catalogue,
+    volumes: new FakeVolumes(),
     metrics,
     // Local accounts only, as a hub with no sign-in settings has.
     signIn: signInFromConfig(loadConfig({ HUB_SECRET: SECRET }), { users, groups, sessions, tokens, log }, log),

@@ -21,6 +21,7 @@ const LAYERS: Record<string, number> = {
   paths: 0,
   store: 1,
   catalogue: 1,
+  groups: 1,
   metrics: 1,
   auth: 2,
   spawner: 2,

@@ -1,17 +1,21 @@
 /**
- * /hub/api/groups: groups of users, which scopes can name (`read:users!group=class1`).
+ * /hub/api/groups: groups of users, which scopes can name (`read:users!group=class1`), and their
+ * properties, which shape their members' servers (groups/properties.ts): checked field by field,
+ * and against every other group, when they are set.
  */
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { GROUP_NAME_RULE, isGroupName, normaliseUsername } from '../../auth/username';
+import { parseBytes } from '../../config/values';
 import { BerthError, badRequest, forbidden, notFound } from '../../errors';
+import { conflicts, type GroupProperties, parseProperties } from '../../groups/properties';
 import { jsonBody, objectBody } from '../body';
 import { groupModel } from '../models';
 import type { ApiDeps } from './context';
 import { pageOf, readPage } from './paging';
 
 export function groupsApi(router: Router, deps: ApiDeps): void {
-  const { access, groups, users, log } = deps;
+  const { access, groups, users, catalogue, volumes, log } = deps;
 
   function groupName(raw: string): string {
     if (!isGroupName(raw)) throw notFound(`No such group: ${raw.slice(0, 64)}`);
@@ -76,6 +80,25 @@ export function groupsApi(router: Router, deps: ApiDeps): void {
     if (!(await groups.delete(name))) throw notFound(`No such group: ${name}`);
     log.info('group deleted', { group: name, by: caller.name });
     ctx.status = 204;
+  });
+
+  router.put('/groups/:group/properties', jsonBody, async (ctx) => {
+    const name = groupName(ctx.params.group);
+    const caller = await allowGroup(ctx, 'admin:groups', name);
+    if (!(await groups.exists(name))) throw notFound(`No such group: ${name}`);
+    const properties = parseProperties(ctx.request.body, {
+      images: (await catalogue.list()).map((i) => i.id),
+      volumes: (await volumes.list()).map((v) => v.name),
+      bytes: parseBytes,
+    });
+    // Checked against every group, members or not: membership changes later without a check.
+    for (const [other, theirs] of await groups.allProperties()) {
+      const clash = other === name ? undefined : conflicts(properties, theirs as GroupProperties, other);
+      if (clash) throw badRequest(`properties.${clash}`, { field: `properties.${clash.split(':')[0]}` });
+    }
+    await groups.setProperties(name, properties);
+    log.info('group properties set', { group: name, by: caller.name, set: Object.keys(properties) });
+    ctx.body = groupModel((await groups.get(name))!);
   });
 
   for (const [method, change] of [

@@ -9,6 +9,7 @@ import { oauthApi } from './oauth';
 import { serversApi } from './servers';
 import { tokensApi } from './tokens';
 import { usersApi } from './users';
+import { volumesApi } from './volumes';
 
 export type { ApiDeps };
 
@@ -24,6 +25,7 @@ export function apiRouter(deps: ApiDeps): Router {
   serversApi(router, deps);
   tokensApi(router, deps);
   groupsApi(router, deps);
+  volumesApi(router, deps);
   oauthApi(router, deps);
   return router;
 }

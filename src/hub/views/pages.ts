@@ -2,6 +2,7 @@
  * The hub's pages for everyone: sign in and out, home (start and stop), the pending page and
  * errors. Each view is a function from typed data to Html; layout.ts is the frame they share.
  */
+import type { VolumeMount } from '../../groups/properties';
 import { type Html, html } from '../html';
 import { engineNotice, layout, logoutForm, type PageContext } from './layout';
 
@@ -53,6 +54,37 @@ export interface HomeView {
   lastError?: string;
   /** The container engine does not answer: no start or stop for now. */
   engineDown?: boolean;
+  /** What their groups give their server (unknown while the engine does not answer). */
+  offer?: Offer;
+}
+
+export interface Offer {
+  /** Titles of the images they may pick. */
+  images: string[];
+  /** Their groups' limits, over each image's own (bytes, CPUs). */
+  memory?: number;
+  cpu?: number;
+  mounts: VolumeMount[];
+  internet: boolean;
+}
+
+const gib = (bytes: number) => `${Math.round((bytes / 1024 ** 3) * 10) / 10} GiB`;
+
+function offerCard(offer: Offer): Html {
+  const limits = [offer.memory && `${gib(offer.memory)} of memory`, offer.cpu && `${offer.cpu} CPU`].filter(Boolean);
+  return html`<section class="card" id="offer"><h2>What your server gets</h2>
+<dl>
+  <dt>Images</dt><dd id="offer-images">${offer.images.join(', ') || 'none yet: ask an admin'}</dd>
+  <dt>Limits</dt><dd id="offer-limits">${limits.length ? `${limits.join(', ')} (from your groups)` : "each image's own"}</dd>
+  <dt>Shared folders</dt><dd><ul id="offer-mounts">${
+    offer.mounts.length
+      ? offer.mounts.map(
+          (m) => html`<li><code>${m.path}</code>: ${m.volume}, ${m.mode === 'ro' ? 'read-only' : 'read-write'}</li>`,
+        )
+      : html`<li>none</li>`
+  }</ul></dd>
+  <dt>Internet</dt><dd id="offer-network">${offer.internet ? 'on' : 'off (your group turned it off)'}</dd>
+</dl></section>`;
 }
 
 const STATE_TEXT: Record<HomeView['state'], string> = {
@@ -90,7 +122,8 @@ export function homePage(page: PageContext, view: HomeView): Html {
   ${view.lastError ? html`<pre class="error" id="last-error">${view.lastError}</pre>` : ''}
   ${view.engineDown ? engineNotice() : homeActions(view)}
   <p class="error" id="action-error" role="alert" hidden></p>
-</section>`,
+</section>
+${view.offer ? offerCard(view.offer) : ''}`,
   );
 }
 
