@@ -40,6 +40,7 @@ async function floorRound(swarm: TestSwarm, reference: string, count: number, ro
     limits: { memory: 512 * 1024 ** 2, cpu: 0.2, pids: 512 },
     protocol: 'berth',
     nodeLabels: [],
+    network: 'internet',
     built: true,
     imageId: '',
     size: 0,

@@ -31,6 +31,7 @@ export interface FileEntry {
   protocol: Protocol;
   defaultUrl?: string;
   nodeLabels: string[];
+  network: 'internet' | 'none';
 }
 
 export interface CatalogueFile {
@@ -54,6 +55,7 @@ const KEYS = [
   'protocol',
   'default_url',
   'node_labels',
+  'network',
 ];
 
 /** An image reference as Docker lists it: with its tag (`:latest` when none is given). */
@@ -116,6 +118,8 @@ function entryOf(raw: unknown, taken: Set<string>): FileEntry {
   );
   const badLabel = nodeLabels.find((l) => !isNodeLabel(l));
   if (badLabel) throw new Error(`node_labels: '${badLabel.slice(0, 80)}' is not key=value (gpu=true)`);
+  const network = text(entry.network, 'network') || 'internet';
+  if (network !== 'internet' && network !== 'none') throw new Error('network must be internet or none');
   return {
     id,
     image,
@@ -127,6 +131,7 @@ function entryOf(raw: unknown, taken: Set<string>): FileEntry {
     protocol,
     defaultUrl: defaultUrl || undefined,
     nodeLabels,
+    network,
   };
 }
 

@@ -23,6 +23,8 @@ export interface CatalogueImage {
   defaultUrl?: string;
   /** Node labels (gpu=true) a swarm node must have to run it; one Docker engine ignores them. */
   nodeLabels: string[];
+  /** 'none': its servers sit on a network with no route out, whatever their groups say. */
+  network: 'internet' | 'none';
   /**
    * Whether the image is on the engine; if not, the first start builds it (from its folder,
    * HUB_BUILD_IMAGES=missing) or pulls it (`reference`).

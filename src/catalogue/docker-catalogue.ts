@@ -60,6 +60,7 @@ export class DockerCatalogue implements Catalogue {
       protocol: protocolOf(labels[IMAGE_LABEL.protocol]),
       defaultUrl: defaultUrlOf(labels[IMAGE_LABEL.defaultUrl]),
       nodeLabels: parseNodeLabels(labels[IMAGE_LABEL.nodeLabels]),
+      network: labels[IMAGE_LABEL.network] === 'none' ? 'none' : 'internet',
     };
   }
 

@@ -31,6 +31,8 @@ export const IMAGE_LABEL = {
   defaultUrl: 'berth.default-url',
   /** Node labels a swarm node needs to run it, separated by ',': gpu=true,bigmem=true. */
   nodeLabels: 'berth.node-labels',
+  /** `none`: servers of this image get no internet (an exam image); unset: they do. */
+  network: 'berth.network',
   memory: 'berth.limits.memory',
   cpu: 'berth.limits.cpu',
   pids: 'berth.limits.pids',

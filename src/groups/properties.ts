@@ -6,7 +6,6 @@
  * checks every field and names the one that is wrong; `conflicts` finds what two groups cannot
  * both say; `combine` makes one member's grants from all their groups.
  */
-import path from 'node:path';
 import { badRequest } from '../errors';
 
 export const SHARED_ROOT = '/home/jovyan/shared';
@@ -53,8 +52,19 @@ export interface ParseContext {
 
 const KEYS = ['images', 'limits', 'env', 'volumes', 'network', 'services'];
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
-/** Variables the hub sets itself: a group must not change how a server signs people in or where it lives. */
-const RESERVED_ENV = /^(JUPYTERHUB_|BERTH_|PG|DATABASE_URL$|HOME$|USER$|PATH$|JPY_)/;
+/**
+ * Variables the hub sets itself, and those that change what code a server runs (a PYTHONPATH into
+ * a shared folder would run one member's code in every member's server, next to their token).
+ */
+const RESERVED_ENV =
+  /^(JUPYTERHUB_|BERTH_|PG|DATABASE_URL$|HOME$|USER$|PATH$|SHELL$|JPY_|JUPYTER|NB_|PYTHON|LD_|IPYTHON)/i;
+/** /home/jovyan/shared/<name>[/<name>...]: plain names only, no trailing slash. */
+const MOUNT_PATH = /^\/home\/jovyan\/shared(\/(?!\.{1,2}(\/|$))[A-Za-z0-9._-]+)+$/;
+
+/** Control characters other than tab (a newline in a value is no one's intent). */
+function hasControl(value: string): boolean {
+  return [...value].some((c) => (c.charCodeAt(0) < 32 && c !== '\t') || c.charCodeAt(0) === 127);
+}
 
 function fail(field: string, problem: string): never {
   throw badRequest(`properties.${field}: ${problem}`, { field: `properties.${field}` });
@@ -86,7 +96,8 @@ export function parseProperties(raw: unknown, ctx: ParseContext): GroupPropertie
     for (const [name, value] of Object.entries(raw.env)) {
       if (!ENV_NAME.test(name)) fail(`env.${name.slice(0, 64)}`, 'is not a variable name');
       if (RESERVED_ENV.test(name)) fail(`env.${name}`, 'is set by the hub itself');
-      if (typeof value !== 'string' || value.length > 4096) fail(`env.${name}`, 'must be a string (4096 at most)');
+      if (typeof value !== 'string' || value.length > 4096 || hasControl(value))
+        fail(`env.${name}`, 'must be a string (4096 at most, no control characters)');
     }
     out.env = raw.env as Record<string, string>;
   }
@@ -106,12 +117,12 @@ function parseLimits(raw: unknown, ctx: ParseContext): GroupProperties['limits']
   if (raw.memory !== undefined) {
     const bytes =
       typeof raw.memory === 'number' ? raw.memory : typeof raw.memory === 'string' ? safeBytes(raw.memory, ctx) : NaN;
-    if (!Number.isFinite(bytes) || bytes < 64 * 1024 * 1024)
+    if (!Number.isSafeInteger(bytes) || bytes < 64 * 1024 * 1024)
       fail('limits.memory', 'must be a size of 64m or more, e.g. "2g"');
     out.memory = raw.memory as string | number;
   }
   if (raw.cpu !== undefined) {
-    if (typeof raw.cpu !== 'number' || !(raw.cpu > 0 && raw.cpu <= 1024))
+    if (typeof raw.cpu !== 'number' || !(raw.cpu >= 0.01 && raw.cpu <= 1024))
       fail('limits.cpu', 'must be a number of CPUs above 0');
     out.cpu = raw.cpu;
   }
@@ -137,8 +148,8 @@ function parseVolumes(raw: unknown, ctx: ParseContext): VolumeMount[] {
     if (typeof entry.volume !== 'string' || !ctx.volumes.includes(entry.volume))
       fail(`${field}.volume`, `no shared volume '${String(entry.volume).slice(0, 64)}' (berth volumes create)`);
     const where = typeof entry.path === 'string' ? entry.path : '';
-    if (path.posix.normalize(where) !== where || !where.startsWith(`${SHARED_ROOT}/`) || where.includes('\0'))
-      fail(`${field}.path`, `must be a plain path under ${SHARED_ROOT}/`);
+    if (!MOUNT_PATH.test(where))
+      fail(`${field}.path`, `must be a plain path under ${SHARED_ROOT}/ (letters, digits, . _ -, no trailing /)`);
     if (entry.mode !== 'ro' && entry.mode !== 'rw') fail(`${field}.mode`, 'must be "ro" or "rw"');
     if (out.some((v) => v.path === where || where.startsWith(`${v.path}/`) || v.path.startsWith(`${where}/`)))
       fail(`${field}.path`, 'overlaps another mount of this group');

@@ -19,7 +19,7 @@ export interface ServerModel {
   started: string | null;
   last_activity: string | null;
   user_options: { image?: string };
-  state?: { node?: string };
+  state?: { node?: string; old_settings?: boolean };
 }
 
 export interface UserModel {
@@ -80,8 +80,15 @@ export function fullUserModel(facts: UserFacts): UserModel {
       started: server.started,
       last_activity: iso(facts.activity),
       user_options: server.image ? { image: server.image } : {},
-      // JupyterHub's spawner state: on a swarm, the node the server runs on.
-      ...(server.node ? { state: { node: server.node } } : {}),
+      // JupyterHub's spawner state: on a swarm, the node the server runs on; whether its groups changed since.
+      ...(server.node || server.outdated
+        ? {
+            state: {
+              ...(server.node ? { node: server.node } : {}),
+              ...(server.outdated ? { old_settings: true } : {}),
+            },
+          }
+        : {}),
     };
   }
   return {

@@ -12,7 +12,7 @@ import { XSRF_FIELD, xsrfMatches } from '../auth/xsrf';
 import type { CatalogueImage } from '../catalogue/catalogue';
 import { BerthError, forbidden } from '../errors';
 import { STATIC_DIR } from '../paths';
-import { grantsOf, offeredTo } from '../servers/grants';
+import { choose, grantsOf, offeredTo } from '../servers/grants';
 import { mayActOn, pageCaller, pageContext } from './access';
 import { formBody, formFields } from './body';
 import type { HubDeps } from './deps';
@@ -71,7 +71,7 @@ export function pagesRouter(deps: HubDeps): Router {
     const grants = await grantsOf(groups, caller.name);
     const mine = images && offeredTo(images, grants);
     const image =
-      view.state === 'stopped' ? catalogue.pick(images ?? [], await users.lastImage(caller.name)) : view.record.image;
+      view.state === 'stopped' ? choose(catalogue, mine ?? [], await users.lastImage(caller.name)) : view.record.image;
     render(
       ctx,
       homePage(pageContext(ctx), {
@@ -111,7 +111,7 @@ export function pagesRouter(deps: HubDeps): Router {
     const all = await offered();
     // Only what the user's groups offer (the start refuses the rest too).
     const images = all && offeredTo(all, await grantsOf(groups, name));
-    const selected = error?.image ?? catalogue.pick(images ?? [], await users.lastImage(name));
+    const selected = error?.image ?? choose(catalogue, images ?? [], await users.lastImage(name)) ?? '';
     const view = { name, images, selected, error: error?.message, next };
     render(ctx, spawnPage(pageContext(ctx), view), error?.status ?? 200);
   }

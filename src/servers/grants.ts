@@ -21,6 +21,16 @@ export function offeredTo(images: CatalogueImage[], grants: Grants): CatalogueIm
   return grants.images ? images.filter((i) => grants.images?.includes(i.id)) : images;
 }
 
+/** The last image while it is offered, else the hub's default when offered, else the first offered. */
+export function choose(
+  catalogue: Catalogue,
+  offered: CatalogueImage[],
+  preferred: string | undefined,
+): string | undefined {
+  const id = catalogue.pick(offered, preferred);
+  return offered.some((i) => i.id === id) ? id : offered[0]?.id;
+}
+
 /**
  * The image a start uses: `requested`, which the groups must offer (else a 400 naming what they
  * do); without one, `preferred` (the last one) or the default when offered, else the first offered.
@@ -47,9 +57,7 @@ export async function pickImage(
     const mine = offeredTo(await catalogue.list(), grants);
     if (mine.length === 0)
       throw badRequest(`None of the images your groups offer (${allowed.join(', ')}) is on this hub; ask an admin.`);
-    image = await catalogue.resolve(
-      catalogue.pick(mine, preferred) === preferred ? preferred : catalogue.pick(mine, mine[0].id),
-    );
+    image = await catalogue.resolve(choose(catalogue, mine, preferred) ?? mine[0].id);
   }
   const limits = { ...image.limits, memory: grants.memory ?? image.limits.memory, cpu: grants.cpu ?? image.limits.cpu };
   return { ...image, limits };

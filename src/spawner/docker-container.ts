@@ -30,6 +30,8 @@ export interface ServerSpec {
   publish: boolean;
   /** The shared volumes its groups mount (read-only ones by the mount itself). */
   shared: VolumeMount[];
+  /** On the internal network: no DNS server either (Docker's resolver would forward names out). */
+  offline?: boolean;
 }
 
 export function serverContainer(names: Naming, spec: ServerSpec): Docker.ContainerCreateOptions {
@@ -55,6 +57,7 @@ export function serverContainer(names: Naming, spec: ServerSpec): Docker.Contain
         })),
       ],
       NetworkMode: spec.network,
+      ...(spec.offline ? { Dns: ['127.0.0.1'] } : {}),
       ...(spec.publish ? { PortBindings: published } : {}),
       Memory: memory,
       MemorySwap: memory,

@@ -132,6 +132,28 @@ async function joinNetwork(docker: Docker, network: string, log: Logger): Promis
   }
 }
 
+/** The network of servers with the internet off (internal: no route out), and the hub's API there. */
+export interface OfflineNetwork {
+  /** '' when it could not be made: those starts are refused, saying so. */
+  network: string;
+  apiUrl: string;
+  bind?: string;
+}
+
+export const NO_OFFLINE: OfflineNetwork = { network: '', apiUrl: '' };
+
+/** `<network>-offline`, internal; a hub that cannot make it still serves everyone else, and logs why. */
+export async function prepareOffline(docker: Docker, plan: NetworkPlan, apiPort: number): Promise<OfflineNetwork> {
+  const network = `${plan.network}-offline`;
+  try {
+    const hub = await prepareNetwork(docker, { ...plan, network, internal: true });
+    return { network, apiUrl: `http://${hub.host}:${apiPort}/hub/api`, bind: hub.bind };
+  } catch (err) {
+    plan.log.error('servers with the internet off cannot start', { network, reason: (err as Error).message });
+    return NO_OFFLINE;
+  }
+}
+
 /**
  * Where the hub and the proxy reach a server: by name on its network for a hub in a container;
  * else its port on 127.0.0.1, or, on a network with no route out (where Docker publishes no

@@ -13,7 +13,14 @@ import type { Logger } from '../log';
 import { type ServerSpec, serverContainer, serverEnvironment, TOKEN_ENV } from './docker-container';
 import { followExits } from './docker-events';
 import { ensureImage } from './docker-image';
-import { prepareNetwork, type ServerAccess, serverAccess, serverAddress } from './docker-network';
+import {
+  NO_OFFLINE,
+  prepareNetwork,
+  prepareOffline,
+  type ServerAccess,
+  serverAccess,
+  serverAddress,
+} from './docker-network';
 import {
   answerUrl,
   exitReason,
@@ -72,7 +79,7 @@ export class DockerSpawner implements Spawner {
   /** Where servers reach the hub's API, once prepared. */
   private apiUrl = '';
   /** The network of servers with the internet off (internal: no route out), and the hub's API there. */
-  private offline = { network: '', apiUrl: '' };
+  private offline = NO_OFFLINE;
 
   constructor(
     private readonly docker: Docker,
@@ -88,14 +95,10 @@ export class DockerSpawner implements Spawner {
     const labels = this.names.labels('network');
     const plan = { access: this.access, labels, log: this.log };
     const hub = await prepareNetwork(this.docker, { ...plan, network });
-    const offline = await prepareNetwork(this.docker, { ...plan, network: `${network}-offline`, internal: true });
+    this.offline = await prepareOffline(this.docker, { ...plan, network }, this.opts.serverApiPort);
     this.apiUrl = `http://${hub.host}:${this.opts.serverApiPort}/hub/api`;
-    this.offline = {
-      network: `${network}-offline`,
-      apiUrl: `http://${offline.host}:${this.opts.serverApiPort}/hub/api`,
-    };
     this.log.info('how user servers are reached', { access: this.access, network, hubApi: this.apiUrl });
-    return { serverApiHost: hub.bind, offlineApiHost: offline.bind };
+    return { serverApiHost: hub.bind, offlineApiHost: this.offline.bind };
   }
 
   async ping(): Promise<void> {
@@ -124,7 +127,9 @@ export class DockerSpawner implements Spawner {
     throwIfCancelled(signal);
     // Berth's own images let in only what carries this token, which only the proxy has.
     const token = image.protocol === 'berth' ? randomBytes(32).toString('hex') : '';
-    const offline = grants.network === 'none';
+    const offline = grants.network === 'none' || image.network === 'none';
+    if (offline && !this.offline.network)
+      throw new BerthError(503, 'Servers with the internet off cannot start here now; the hub log says why.');
     const apiUrl = offline ? this.offline.apiUrl : this.apiUrl;
     const publicUrl = this.opts.publicUrl;
     const env = serverEnvironment({ user, image, apiToken, apiUrl, token, publicUrl, extra: grants.env });
@@ -164,7 +169,7 @@ export class DockerSpawner implements Spawner {
   ): Promise<Docker.Container> {
     // Docker publishes no port on an internal network: the hub reaches the server at its address there.
     const network = offline ? this.offline.network : this.opts.network;
-    const spec = { user, ...made, network, publish: this.access === 'port' && !offline };
+    const spec = { user, ...made, network, publish: this.access === 'port' && !offline, offline };
     const creating = this.docker.createContainer(serverContainer(this.names, spec));
     let created: Docker.Container | undefined;
     const starting = creating.then(async (c) => {

@@ -82,6 +82,9 @@ export class DockerVolumes implements Volumes {
       checkVolumeName(name);
       if (await this.exists(name)) throw new BerthError(409, `Volume ${name} exists already.`);
       const dockerName = this.names.shared(name);
+      // Docker hands back any volume of that name, whoever made it: never take one over.
+      if (await this.docker.getVolume(dockerName).inspect().catch(ignoreStatus(404)))
+        throw new BerthError(409, `A Docker volume named ${dockerName} exists already; pick another name.`);
       await this.docker.createVolume({
         Name: dockerName,
         Labels: { ...this.names.labels('shared'), [NAME_LABEL]: name },

@@ -28,11 +28,11 @@ export interface ServiceSpec {
 }
 
 /** What a group gives that a swarm cannot give yet, said for the user; undefined when nothing. */
-export function notOnSwarm(grants: Grants | undefined): string | undefined {
+export function notOnSwarm(grants: Grants | undefined, image: CatalogueImage): string | undefined {
   if (grants?.volumes.length)
     return "Your group's shared folders work on one Docker engine only, not yet on this swarm; ask an admin.";
-  if (grants?.network === 'none')
-    return "Your group's internet-off rule works on one Docker engine only, not yet on this swarm; ask an admin.";
+  if (grants?.network === 'none' || image.network === 'none')
+    return 'Servers without internet work on one Docker engine only, not yet on this swarm; ask an admin.';
   return undefined;
 }
 

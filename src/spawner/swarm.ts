@@ -96,7 +96,7 @@ export class SwarmSpawner implements Spawner {
     report: (p: StartProgress) => void,
   ) {
     const begun = Date.now();
-    const refused = notOnSwarm(grants);
+    const refused = notOnSwarm(grants, request.image);
     if (refused) throw new BerthError(400, refused);
     const image = await ensureImage(this.supply, request.image, report, signal);
     const reference = await this.push.reference(image, report);

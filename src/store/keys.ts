@@ -20,7 +20,7 @@ export const keys = {
   route: (name: string) => `berth:route:${name}`,
   /** Sorted set of usernames that have a route. */
   routes: 'berth:routes',
-  /** Hash: what the hub knows of a user's server (state, image, container, started ...). */
+  /** Hash: what the hub knows of a user's server (state, image, container, started, node, outdated ...). */
   server: (name: string) => `berth:server:${name}`,
   /** Sorted set of usernames that have a server record. */
   servers: 'berth:servers',

@@ -18,6 +18,8 @@ export interface ServerRecord {
   container?: string;
   /** The swarm node it runs on (hostname), on a swarm. */
   node?: string;
+  /** Its groups' properties or memberships changed since it started: a restart applies them. */
+  outdated?: boolean;
 }
 
 function toRecord(h: Record<string, string>): ServerRecord | undefined {
@@ -29,6 +31,7 @@ function toRecord(h: Record<string, string>): ServerRecord | undefined {
     started: h.started,
     container: h.container || undefined,
     node: h.node || undefined,
+    outdated: h.outdated === '1' || undefined,
   };
 }
 
@@ -48,7 +51,12 @@ export class ServerStore {
     await this.redis
       .multi()
       .del(keys.server(record.user))
-      .hset(keys.server(record.user), { ...record, container: record.container ?? '', node: record.node ?? '' })
+      .hset(keys.server(record.user), {
+        ...record,
+        container: record.container ?? '',
+        node: record.node ?? '',
+        outdated: record.outdated ? '1' : '',
+      })
       .zadd(keys.servers, Date.now(), record.user)
       .exec();
   }
@@ -56,6 +64,16 @@ export class ServerStore {
   async update(user: string, fields: Partial<Pick<ServerRecord, 'state' | 'container' | 'node'>>): Promise<void> {
     const known = Object.entries(fields).filter(([, v]) => v !== undefined);
     await this.redis.hset(keys.server(user), Object.fromEntries(known) as Record<string, string>);
+  }
+
+  /** Marks the servers of `users` that exist as started with older group settings. */
+  async markOutdated(users: string[]): Promise<void> {
+    if (users.length === 0) return;
+    const tx = this.redis.multi();
+    // Only records that exist: a stray field must not make a record of its own.
+    const body = "if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'outdated', '1') end";
+    for (const user of users) tx.eval(body, 1, keys.server(user));
+    await tx.exec();
   }
 
   async delete(user: string): Promise<void> {

@@ -8,7 +8,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { artifactPath, launchChromium, signedInPage } from '../helpers/browser';
 import { signedIn } from '../helpers/client';
-import { containersOf } from '../helpers/docker';
+import { containersOf, docker } from '../helpers/docker';
 import { startHub, type TestHub } from '../helpers/hub';
 import { eventually } from '../helpers/wait';
 
@@ -82,6 +82,31 @@ t(
     assert.equal(await containersOf(hub.hubName), []);
   },
 );
+
+t('a running server whose group changed says so, and its restart takes the new settings', async ({ hub, page }) => {
+  const root = await signedIn(hub.url, 'root', 'root-password');
+  assert.is((await root.api('POST', '/groups/course', { users: ['alice'] })).status, 201);
+  assert.is((await root.api('POST', '/users/alice/server')).status < 300, true);
+  const serverText = (text: string) =>
+    page.waitForFunction(
+      (want) => document.querySelector('#users tr[data-user="alice"] td.server')?.textContent === want,
+      text,
+      { timeout: 60_000 },
+    );
+  await page.reload();
+  await serverText('running (python)');
+  assert.is((await root.api('PUT', '/groups/course/properties', { env: { COURSE: 'ml-101' } })).status, 200);
+  await page.reload();
+  await serverText('running (python), with old group settings');
+  await page.click('#users tr[data-user="alice"] button.restart');
+  await serverText('running (python)');
+  const [container] = await containersOf(hub.hubName);
+  assert.ok(container, 'a container runs');
+  const info = await docker.getContainer(container.Id).inspect();
+  assert.ok(info.Config.Env.includes('COURSE=ml-101'), 'the restarted server has the new variable');
+  assert.is((await root.api('DELETE', '/users/alice/server')).status < 300, true);
+  await eventually(async () => (await containersOf(hub.hubName)).length === 0, "alice's server is gone");
+});
 
 t('add users, make one an admin, reset a password (it works), delete one', async ({ hub, browser, page }) => {
   await page.fill('#add-names', 'carol\ndave');

@@ -15,6 +15,7 @@ export function fakeImage(id: string, built = true): CatalogueImage {
     limits: { memory: 512 * 1024 ** 2, cpu: 1, pids: 256 },
     protocol: 'berth',
     nodeLabels: [],
+    network: 'internet',
     built,
     imageId: built ? `sha256:${id}` : '',
     size: built ? 100 * 1024 ** 2 : 0,

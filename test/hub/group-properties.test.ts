@@ -54,6 +54,19 @@ t('each wrong property is a 400 that names its field', async ({ admin }) => {
     [{ env: { JUPYTERHUB_API_TOKEN: 'x' } }, /^properties\.env\.JUPYTERHUB_API_TOKEN: is set by the hub/],
     [{ env: { 'BAD NAME': 'x' } }, /^properties\.env\.BAD NAME: is not a variable name/],
     [{ env: { COURSE: 3 } }, /^properties\.env\.COURSE: must be a string/],
+    [{ env: { PYTHONPATH: '/home/jovyan/shared/team' } }, /^properties\.env\.PYTHONPATH: is set by the hub/],
+    [{ env: { LD_PRELOAD: 'x.so' } }, /^properties\.env\.LD_PRELOAD/],
+    [{ env: { COURSE: 'a\nB=1' } }, /^properties\.env\.COURSE: must be a string .*no control characters/],
+    [{ volumes: [{ volume: 'course-data', path: `${DATA}/`, mode: 'ro' }] }, /^properties\.volumes\[0\]\.path/],
+    [
+      { volumes: [{ volume: 'course-data', path: '/home/jovyan/shared', mode: 'ro' }] },
+      /^properties\.volumes\[0\]\.path/,
+    ],
+    [
+      { volumes: [{ volume: 'course-data', path: '/home/jovyan/shared/./x', mode: 'ro' }] },
+      /^properties\.volumes\[0\]\.path/,
+    ],
+    [{ limits: { memory: 100000000.5 } }, /^properties\.limits\.memory/],
     [
       { volumes: [{ volume: 'nope', path: `${DATA}`, mode: 'ro' }] },
       /^properties\.volumes\[0\]\.volume: no shared volume 'nope'/,
@@ -168,5 +181,44 @@ t(
     assert.is((await tia.api('DELETE', '/users/tia/server')).status, 204);
   },
 );
+
+t(
+  "without an image asked for, a start takes the hub's default only when the groups offer it",
+  async ({ hub, admin, spawner }) => {
+    await hub.addUser('ola', 'ola-password');
+    assert.is((await admin.api('POST', '/groups/r-users', { users: ['ola'] })).status, 201);
+    assert.is((await put(admin, 'r-users', { images: ['r'] })).status, 200);
+    const ola = await signedIn(hub.url, 'ola', 'ola-password');
+    assert.is((await ola.api('POST', '/users/ola/server')).status, 201);
+    assert.is(spawner.requests.at(-1)?.image.id, 'r', 'python, the default, is not offered to ola');
+    assert.match(await (await ola.request('/hub/home')).text(), /id="offer-images">R/);
+    assert.is((await ola.api('DELETE', '/users/ola/server')).status, 204);
+  },
+);
+
+t('running servers whose groups changed say so until they restart', async ({ admin, sam }) => {
+  const oldSettings = async () => {
+    const user = (await (await admin.api('GET', '/users/sam')).json()) as {
+      servers: Record<string, { state?: { old_settings?: boolean } }>;
+    };
+    return user.servers['']?.state?.old_settings === true;
+  };
+  assert.is((await sam.api('POST', '/users/sam/server')).status, 201);
+  assert.is(await oldSettings(), false);
+  const same = (await (await admin.api('GET', '/groups/students')).json()).properties;
+  assert.is((await put(admin, 'students', same)).status, 200);
+  assert.is(await oldSettings(), false, 'setting the same properties again changes nothing');
+  assert.is((await put(admin, 'students', { ...same, env: { COURSE: 'ml-102' } })).status, 200);
+  assert.is(await oldSettings(), true, 'a change to its group');
+  assert.is((await sam.api('DELETE', '/users/sam/server')).status, 204);
+  assert.is((await sam.api('POST', '/users/sam/server')).status, 201);
+  assert.is(await oldSettings(), false, 'a restart takes the settings of now');
+  assert.is((await admin.api('POST', '/groups/other/users', { users: ['sam'] })).status, 200);
+  assert.is(await oldSettings(), false, 'joining a group without properties changes nothing');
+  assert.is((await admin.api('DELETE', '/groups/tas/users', { users: ['tia'] })).status, 200);
+  assert.is((await admin.api('POST', '/groups/tas/users', { users: ['sam'] })).status, 200);
+  assert.is(await oldSettings(), true, 'joining a group with properties');
+  assert.is((await sam.api('DELETE', '/users/sam/server')).status, 204);
+});
 
 t.run();

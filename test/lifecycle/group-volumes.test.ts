@@ -6,6 +6,9 @@
  * with the internet off, whose server cannot reach Debian's mirror (which others reach) while the
  * proxy still serves it.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { berth } from '../helpers/cli';
@@ -112,12 +115,36 @@ t('with the internet off a server reaches no mirror, and the proxy still serves 
   assert.is((await eve.api('POST', '/users/eve/server')).status, 201);
   assert.is((await eve.request('/user/eve/api/status')).status, 200, 'the proxy reaches it');
   assert.is(await python(eve, 'eve', MIRROR), 'URLError\n');
+  const lookup =
+    "import socket\ntry:\n    socket.getaddrinfo('deb.debian.org', 80)\n    print('resolved')\nexcept OSError:\n    print('no name')";
+  assert.is(await python(eve, 'eve', lookup), 'no name\n', 'not even a name lookup gets out');
   assert.is(await python(sam, 'sam', MIRROR), '200\n', 'with the internet on, the mirror answers');
   const container = (await containersOf(hub.hubName)).find((c) => c.Labels['berth.user'] === 'eve');
   const networks = Object.keys((await docker.getContainer(container?.Id ?? '').inspect()).NetworkSettings.Networks);
   assert.equal(networks, [`${hub.hubName}-offline`]);
   assert.ok((await docker.getNetwork(`${hub.hubName}-offline`).inspect()).Internal, 'an internal network');
   assert.match(await (await eve.request('/hub/home')).text(), /id="offer-network">off/);
+});
+
+t('an image can turn the internet off by itself (catalogue network: none)', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-exam-catalogue-'));
+  fs.writeFileSync(
+    path.join(dir, 'catalogue.yaml'),
+    'images:\n  - { id: exam, image: "berth/python:latest", protocol: berth, network: none }\n',
+  );
+  const hub = await startHub({ HUB_IMAGES_DIR: dir, HUB_DEFAULT_IMAGE: 'exam' });
+  try {
+    await hub.addUser('ivy', 'ivy-password');
+    const ivy = await signedIn(hub.url, 'ivy', 'ivy-password');
+    assert.is((await ivy.api('POST', '/users/ivy/server')).status, 201);
+    assert.is(await python(ivy, 'ivy', MIRROR), 'URLError\n');
+    const container = (await containersOf(hub.hubName)).find((c) => c.Labels['berth.user'] === 'ivy');
+    const networks = Object.keys((await docker.getContainer(container?.Id ?? '').inspect()).NetworkSettings.Networks);
+    assert.equal(networks, [`${hub.hubName}-offline`]);
+  } finally {
+    await hub.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 t.run();

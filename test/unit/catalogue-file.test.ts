@@ -53,7 +53,7 @@ t('each bad entry is left out with its line and reason; the good ones stay', () 
     "catalogue.yaml:5: image '--privileged' is not an image reference",
     `catalogue.yaml:6: image 'a/b:1@sha256:${'a'.repeat(64)}' is not an image reference`,
     'catalogue.yaml:7: limits: memory 2x is not a size such as 512m or 2g (6m or more)',
-    'catalogue.yaml:8: unknown field colour; fields: id, image, title, description, kernels, packages, limits, protocol, default_url, node_labels',
+    'catalogue.yaml:8: unknown field colour; fields: id, image, title, description, kernels, packages, limits, protocol, default_url, node_labels, network',
     'catalogue.yaml:9: default_url must be a path such as /lab or /tree',
     'catalogue.yaml:10: protocol must be jupyterhub or berth',
   ]);
@@ -82,6 +82,23 @@ t('node labels: a list or a comma-separated line of key=value, anything else lea
     ],
   );
   assert.equal(problems, ["catalogue.yaml:4: node_labels: 'gpu' is not key=value (gpu=true)"]);
+});
+
+t('network: none turns the internet off for the image; internet is the default; anything else leaves it out', () => {
+  const { entries, problems } = parse([
+    'images:',
+    '  - { id: exam, image: berth/python, network: none }',
+    '  - { id: open, image: berth/python }',
+    '  - { id: bad, image: berth/python, network: intranet }',
+  ]);
+  assert.equal(
+    entries.map((e) => [e.id, e.network]),
+    [
+      ['exam', 'none'],
+      ['open', 'internet'],
+    ],
+  );
+  assert.equal(problems, ['catalogue.yaml:4: network must be internet or none']);
 });
 
 t.run();

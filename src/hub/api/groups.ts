@@ -15,7 +15,12 @@ import type { ApiDeps } from './context';
 import { pageOf, readPage } from './paging';
 
 export function groupsApi(router: Router, deps: ApiDeps): void {
-  const { access, groups, users, catalogue, volumes, log } = deps;
+  const { access, groups, users, catalogue, volumes, records, log } = deps;
+
+  /** Running servers of `members` started with the group's older settings (none to change: nothing). */
+  async function outdate(name: string, members: string[]): Promise<void> {
+    if (Object.keys(await groups.properties(name)).length > 0) await records.markOutdated(members);
+  }
 
   function groupName(raw: string): string {
     if (!isGroupName(raw)) throw notFound(`No such group: ${raw.slice(0, 64)}`);
@@ -77,6 +82,8 @@ export function groupsApi(router: Router, deps: ApiDeps): void {
   router.delete('/groups/:group', async (ctx) => {
     const name = groupName(ctx.params.group);
     const caller = await allowGroup(ctx, 'delete:groups', name);
+    const before = await groups.get(name);
+    if (before) await outdate(name, before.users);
     if (!(await groups.delete(name))) throw notFound(`No such group: ${name}`);
     log.info('group deleted', { group: name, by: caller.name });
     ctx.status = 204;
@@ -84,7 +91,10 @@ export function groupsApi(router: Router, deps: ApiDeps): void {
 
   router.put('/groups/:group/properties', jsonBody, async (ctx) => {
     const name = groupName(ctx.params.group);
-    const caller = await allowGroup(ctx, 'admin:groups', name);
+    // Unfiltered only: properties reach every shared volume and every image, not just this group's.
+    const caller = await access.require(ctx);
+    if (!caller.scopes.can('admin:groups'))
+      throw forbidden('Action is not authorized with current scopes; requires admin:groups (for every group).');
     if (!(await groups.exists(name))) throw notFound(`No such group: ${name}`);
     const properties = parseProperties(ctx.request.body, {
       images: (await catalogue.list()).map((i) => i.id),
@@ -96,7 +106,9 @@ export function groupsApi(router: Router, deps: ApiDeps): void {
       const clash = other === name ? undefined : conflicts(properties, theirs as GroupProperties, other);
       if (clash) throw badRequest(`properties.${clash}`, { field: `properties.${clash.split(':')[0]}` });
     }
+    const before = JSON.stringify(await groups.properties(name));
     await groups.setProperties(name, properties);
+    if (JSON.stringify(properties) !== before) await records.markOutdated((await groups.get(name))?.users ?? []);
     log.info('group properties set', { group: name, by: caller.name, set: Object.keys(properties) });
     ctx.body = groupModel((await groups.get(name))!);
   });
@@ -111,6 +123,7 @@ export function groupsApi(router: Router, deps: ApiDeps): void {
       if (!(await groups.exists(name))) throw notFound(`No such group: ${name}`);
       const list = await members(objectBody(ctx), true);
       await groups[change](name, list);
+      await outdate(name, list);
       log.info(change === 'add' ? 'group members added' : 'group members removed', {
         group: name,
         users: list,

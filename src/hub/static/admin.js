@@ -36,12 +36,24 @@ function adminPage(section) {
     }
   }
 
+  /** Stops the user's server and waits (a minute at most) until it is gone: a stop may answer "pending". */
+  async function stopped(name) {
+    if ((await api('DELETE', `/users/${name}/server`)).status === 204) return;
+    for (let i = 0; i < 60; i++) {
+      const user = await (await api('GET', `/users/${name}`)).json();
+      if (!user.servers?.['']) return;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    throw new Error('The server is still stopping; try again in a moment.');
+  }
+
   function serverText(user) {
     const server = user.servers?.[''];
     if (!server) return 'stopped';
     const image = server.user_options?.image ? ` (${server.user_options.image})` : '';
     const node = server.state?.node ? ` on ${server.state.node}` : '';
-    return (server.ready ? 'running' : server.pending === 'stop' ? 'stopping' : 'starting') + image + node;
+    const old = server.state?.old_settings ? ', with old group settings' : '';
+    return (server.ready ? 'running' : server.pending === 'stop' ? 'stopping' : 'starting') + image + node + old;
   }
 
   function row(user) {
@@ -58,6 +70,17 @@ function adminPage(section) {
       const stop = el('button', { class: 'stop' }, 'Stop');
       stop.onclick = () => act(() => api('DELETE', `/users/${name}/server`), `Stopping ${user.name}'s server.`);
       actions.appendChild(stop);
+      if (user.servers[''].state?.old_settings) {
+        // Stop, then start with the same image: the new start takes the groups' settings of now.
+        const restart = el('button', { class: 'restart' }, 'Restart with new settings');
+        const image = user.servers[''].user_options?.image;
+        restart.onclick = () =>
+          act(async () => {
+            await stopped(name);
+            return api('POST', `/users/${name}/server`, image ? { image } : {});
+          }, `Restarting ${user.name}'s server with its groups' settings of now.`);
+        actions.appendChild(restart);
+      }
     } else {
       const pick = el('select', { class: 'image', 'aria-label': `image for ${user.name}` });
       for (const image of images) pick.appendChild(el('option', { value: image.id }, image.title));
