@@ -17,7 +17,7 @@ import { mayActOn, pageCaller, pageContext } from './access';
 import { formBody, formFields } from './body';
 import type { HubDeps } from './deps';
 import { pathOnServer } from './links';
-import { adminPage, homePage, pendingPage, spawnPage, tokenPage } from './views';
+import { adminPage, groupsPage, homePage, pendingPage, spawnPage, tokenPage } from './views';
 
 export const HOME = '/hub/home';
 const STATIC_TYPES: Record<string, string> = {
@@ -167,6 +167,11 @@ export function pagesRouter(deps: HubDeps): Router {
     if (!caller.admin) throw forbidden('Only admins can use the admin page.');
     const images = await offered();
     render(ctx, adminPage(pageContext(ctx), images, catalogue.pick(images ?? [], undefined)));
+  });
+
+  router.get('/hub/admin/groups', async (ctx) => {
+    if (!pageCaller(ctx).admin) throw forbidden('Only admins can use the admin page.');
+    render(ctx, groupsPage(pageContext(ctx), await offered()));
   });
 
   router.get('/hub/token', (ctx) => {

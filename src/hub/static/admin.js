@@ -5,13 +5,6 @@
 
 const PAGE_SIZE = 50;
 
-function el(tag, attrs = {}, text) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
 function adminPage(section) {
   const images = JSON.parse(section.dataset.images);
   const body = section.querySelector('#users tbody');

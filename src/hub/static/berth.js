@@ -4,6 +4,15 @@
 
 const xsrf = () => document.querySelector('meta[name="xsrf-token"]').content;
 
+/** An element with attributes and text (never HTML). */
+// biome-ignore lint/correctness/noUnusedVariables: admin.js and groups.js use it, loaded after this file
+function el(tag, attrs = {}, text) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
 async function api(method, path, body) {
   const res = await fetch(`/hub/api${path}`, {
     method,

@@ -13,6 +13,7 @@ export function adminPage(page: PageContext, images: CatalogueImage[] | undefine
     'Admin',
     page,
     html`<h1>Admin</h1>
+${adminTabs('users')}
 ${images === undefined ? engineNotice() : ''}
 <section class="card admin" id="admin" data-images="${choices}" data-default-image="${defaultImage}">
   <div class="toolbar">
@@ -43,6 +44,59 @@ ${images === undefined ? engineNotice() : ''}
   <p class="hint">New users have no password yet: use <em>Reset password</em> to give them one.</p>
 </section>`,
     'admin',
+  );
+}
+
+function adminTabs(current: 'users' | 'groups'): Html {
+  const tab = (id: 'users' | 'groups', href: string, label: string) =>
+    html`<a href="${href}" id="tab-${id}"${current === id ? html` aria-current="page"` : ''}>${label}</a>`;
+  return html`<nav class="tabs">${tab('users', '/hub/admin', 'Users')} ${tab('groups', '/hub/admin/groups', 'Groups and volumes')}</nav>`;
+}
+
+/** The Groups tab: groups, members and properties (a form, not JSON), and shared volumes; groups.js drives it. */
+export function groupsPage(page: PageContext, images: CatalogueImage[] | undefined): Html {
+  const choices = JSON.stringify((images ?? []).map((i) => ({ id: i.id, title: i.title })));
+  return layout(
+    'Groups',
+    page,
+    html`<h1>Admin</h1>
+${adminTabs('groups')}
+${images === undefined ? engineNotice() : ''}
+<p class="notice" id="notice" role="status" hidden></p>
+<section class="card" id="groups-admin" data-images="${choices}">
+  <h2>Groups</h2>
+  <form id="new-group" class="inline"><label>New group <input id="new-group-name" required></label>
+    <button type="submit">Create group</button></form>
+  <table id="groups"><thead><tr><th>Group</th><th>Members</th><th>What its servers get</th></tr></thead>
+    <tbody></tbody></table>
+</section>
+<section class="card" id="group-editor" hidden>
+  <h2 id="editor-title"></h2>
+  <h3>Members</h3>
+  <p id="members"></p>
+  <label>Usernames, one per line <textarea id="member-names" rows="3"></textarea></label>
+  <button type="button" id="add-members">Add them</button> <button type="button" id="remove-members">Remove them</button>
+  <h3>What members' servers get</h3>
+  <form id="properties">
+    <fieldset id="prop-images"><legend>Images (none ticked: every image)</legend></fieldset>
+    <label>Memory <input id="prop-memory" placeholder="e.g. 2g; empty: each image's own"></label>
+    <label>CPUs <input id="prop-cpu" type="number" step="0.1" min="0.01" placeholder="empty: each image's own"></label>
+    <label>Variables, NAME=value on each line <textarea id="prop-env" rows="3"></textarea></label>
+    <fieldset id="prop-volumes"><legend>Shared folders</legend>
+      <table><tbody></tbody></table><button type="button" id="add-folder">Add a folder</button></fieldset>
+    <label>Internet <select id="prop-network"><option value="internet">on</option><option value="none">off</option></select></label>
+    <button type="submit" class="primary" id="save-properties">Save</button>
+  </form>
+  <p><button type="button" id="delete-group">Delete this group</button></p>
+</section>
+<section class="card" id="volumes-admin">
+  <h2>Shared volumes</h2>
+  <form id="new-volume" class="inline"><label>New volume <input id="new-volume-name" required></label>
+    <button type="submit">Create volume</button></form>
+  <table id="volumes"><thead><tr><th>Volume</th><th>Mounted by</th><th>Created</th><th></th></tr></thead>
+    <tbody></tbody></table>
+</section>`,
+    'groups',
   );
 }
 

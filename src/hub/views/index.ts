@@ -2,7 +2,7 @@
  * The hub's pages, as functions from typed data to Html: the shared frame (layout.ts), the pages
  * for everyone (pages.ts), the spawn page (spawn.ts), and the admin and token pages (admin.ts).
  */
-export { adminPage, tokenPage } from './admin';
+export { adminPage, groupsPage, tokenPage } from './admin';
 export { engineNotice, layout, type PageContext } from './layout';
 export { errorPage, homePage, loginPage, logoutPage, pendingPage } from './pages';
 export { describeLimits, spawnPage } from './spawn';

@@ -25,7 +25,7 @@ ${user.admin ? html`<a href="/hub/admin" id="nav-admin">Admin</a>` : ''}
 <span class="who">${user.name}</span> ${logoutForm(page, 'logout')}</nav>`;
 }
 
-export function layout(title: string, page: PageContext, body: Html, script?: 'admin' | 'token'): Html {
+export function layout(title: string, page: PageContext, body: Html, script?: 'admin' | 'groups' | 'token'): Html {
   return html`<!doctype html>
 <html lang="en">
 <head>
