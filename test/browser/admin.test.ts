@@ -6,7 +6,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { artifactPath, launchChromium, signedInPage } from '../helpers/browser';
+import { adminBrowser, artifactPath, signedInPage } from '../helpers/browser';
 import { signedIn } from '../helpers/client';
 import { containersOf, docker } from '../helpers/docker';
 import { startHub, type TestHub } from '../helpers/hub';
@@ -26,9 +26,7 @@ t.before(async (ctx) => {
   await ctx.hub.addUser('root', 'root-password', true);
   await ctx.hub.addUser('alice', 'alice-password');
   await ctx.hub.addUser('bob', 'bob-password');
-  ctx.browser = await launchChromium();
-  ctx.page = await signedInPage(ctx.browser, ctx.hub.url, 'root', 'root-password');
-  ctx.page.on('dialog', (dialog) => void dialog.accept());
+  ({ browser: ctx.browser, page: ctx.page } = await adminBrowser(ctx.hub.url));
 });
 
 t.after(async (ctx) => {

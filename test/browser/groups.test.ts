@@ -8,7 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FakeSpawner } from '../fakes/spawners';
-import { artifactPath, launchChromium, signedInPage } from '../helpers/browser';
+import { adminBrowser, artifactPath } from '../helpers/browser';
 import { type Client, signedIn } from '../helpers/client';
 import { type FakeHub, fakeHub } from '../helpers/lifecycle';
 
@@ -26,9 +26,7 @@ t.before(async (ctx) => {
   await ctx.hub.addUser('root', 'root-password', true);
   for (const name of ['ada', 'ben']) await ctx.hub.addUser(name, `${name}-password`);
   ctx.root = await signedIn(ctx.hub.url, 'root', 'root-password');
-  ctx.browser = await launchChromium();
-  ctx.page = await signedInPage(ctx.browser, ctx.hub.url, 'root', 'root-password');
-  ctx.page.on('dialog', (dialog) => void dialog.accept());
+  ({ browser: ctx.browser, page: ctx.page } = await adminBrowser(ctx.hub.url));
 });
 
 t.after(async (ctx) => {

@@ -168,3 +168,11 @@ export async function signedInPage(browser: Browser, url: string, username: stri
   await page.waitForURL('**/hub/home');
   return page;
 }
+
+/** Chromium with root signed in at `url`, accepting every confirm dialog: the admin pages' tests. */
+export async function adminBrowser(url: string): Promise<{ browser: Browser; page: Page }> {
+  const browser = await launchChromium();
+  const page = await signedInPage(browser, url, 'root', 'root-password');
+  page.on('dialog', (dialog) => void dialog.accept());
+  return { browser, page };
+}

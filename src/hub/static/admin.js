@@ -13,21 +13,7 @@ function adminPage(section) {
   /** How often the page looks again while a server on it is starting or stopping. */
   const PENDING_REFRESH_MS = 2000;
 
-  const say = (message, bad = false) => {
-    notice.textContent = message;
-    notice.className = bad ? 'notice error' : 'notice';
-    notice.hidden = false;
-  };
-
-  async function act(work, done) {
-    try {
-      await work();
-      if (done) say(done);
-      await load();
-    } catch (err) {
-      say(err.message, true);
-    }
-  }
+  const { say, act } = actions(notice, () => load());
 
   /** Stops the user's server and waits (a minute at most) until it is gone: a stop may answer "pending". */
   async function stopped(name) {

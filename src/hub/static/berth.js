@@ -13,6 +13,29 @@ function el(tag, attrs = {}, text) {
   return node;
 }
 
+/**
+ * An admin page's actions: `act` runs one, says `done` (or the hub's message) in `notice`, and
+ * reloads what the page shows; `say` puts a message there.
+ */
+// biome-ignore lint/correctness/noUnusedVariables: admin.js and groups.js use it, loaded after this file
+function actions(notice, reload) {
+  const say = (message, bad = false) => {
+    notice.textContent = message;
+    notice.className = bad ? 'notice error' : 'notice';
+    notice.hidden = false;
+  };
+  async function act(work, done) {
+    try {
+      await work();
+      if (done) say(done);
+      await reload();
+    } catch (err) {
+      say(err.message, true);
+    }
+  }
+  return { say, act };
+}
+
 async function api(method, path, body) {
   const res = await fetch(`/hub/api${path}`, {
     method,

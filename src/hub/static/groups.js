@@ -13,21 +13,7 @@ function groupsTab(section) {
   const folders = form.querySelector('#prop-volumes tbody');
   const state = { group: undefined, volumes: [] };
 
-  const say = (message, bad = false) => {
-    notice.textContent = message;
-    notice.className = bad ? 'notice error' : 'notice';
-    notice.hidden = false;
-  };
-
-  async function act(work, done) {
-    try {
-      await work();
-      if (done) say(done);
-      await load();
-    } catch (err) {
-      say(err.message, true);
-    }
-  }
+  const { say, act } = actions(notice, () => load());
 
   const lines = (text) =>
     text
