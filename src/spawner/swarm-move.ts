@@ -141,17 +141,16 @@ export class HomeMover {
 
   private async copy(move: Move): Promise<{ files: number; bytes: number }> {
     const { user } = move;
-    const server = await this.docker.getService(this.names.container(user)).inspect().catch(ignoreStatus(404));
-    if (server) throw new BerthError(409, `${user}'s server is running: stop it first, then move the home.`);
+    const server = this.names.container(user);
     await this.homes.beginMove(user, move.to.id);
     // Names of this move only: a mover a killed move left behind can never answer for this one's.
     const id = randomBytes(4).toString('hex');
-    const sender = `${this.names.container(user)}-m${id}-s`;
-    const receiver = `${this.names.container(user)}-m${id}-r`;
+    const sender = `${server}-m${id}-s`;
+    const receiver = `${server}-m${id}-r`;
     try {
-      // A server started between the check above and the lock sees the lock and gives way.
-      if (await this.docker.getService(this.names.container(user)).inspect().catch(ignoreStatus(404)))
-        throw new BerthError(409, `${user}'s server started meanwhile: stop it first, then move the home.`);
+      // Looked for once the lock is held: a server that starts from now on sees the lock and gives way.
+      if (await this.docker.getService(server).inspect().catch(ignoreStatus(404)))
+        throw new BerthError(409, `${user}'s server is running: stop it first, then move the home.`);
       await this.removeMovers(await this.leftMovers(user)); // a move that was killed may have left some
       const keep = move.replace ? 'replace' : 'keep';
       await this.docker.createService(this.spec(move, sender, move.from, ['send', '/from', id], true));

@@ -146,7 +146,7 @@ export class SwarmSpawner implements Spawner {
         user,
         url: answerUrl(target, user, image.protocol),
         token,
-        ...watchingTask(this.docker, this.names.container(user), user),
+        ...watchingTask(this.docker, name, user),
         timeoutMs: this.opts.httpTimeoutMs,
         signal,
         onWaiting: (seconds, done) =>
@@ -252,7 +252,7 @@ export class SwarmSpawner implements Spawner {
         user,
         url,
         token,
-        ...watchingTask(this.docker, this.names.container(user), user),
+        ...watchingTask(this.docker, name, user),
         timeoutMs: this.opts.httpTimeoutMs,
       });
       return { target, token, container: service.ID, node };
@@ -265,6 +265,8 @@ export class SwarmSpawner implements Spawner {
     const timer = setInterval(() => {
       this.list()
         .then((servers) => {
+          // Only services that still exist are remembered: the set does not grow with every server ever ended.
+          for (const id of told) if (!servers.some((s) => s.container === id)) told.delete(id);
           for (const s of servers) {
             if (s.status.running || told.has(s.container)) continue;
             told.add(s.container);
