@@ -62,13 +62,23 @@ export async function startHub(
     : process.env.BERTH_TEST_LOG
       ? createLogger('debug')
       : silentLogger;
-  const runtime = await openRuntime(config, log, { embeddedRedis: 'own' });
-  await applySignInRules(runtime);
-  const prepared = await runtime.spawner.prepare();
-  await runtime.servers.reconcile();
-  // A test that must know the hub's URL before it starts (an identity provider sends people back to it) sets HUB_PORT.
-  const port = env.HUB_PORT ? config.port : 0;
-  const hub = await listen(runtime, [SECRET], { port, bind: '127.0.0.1', ...prepared });
+  const runtime = await openRuntime(config, log, { embeddedRedis: 'own' }).catch(async (err: unknown) => {
+    await redis.stop();
+    throw err;
+  });
+  // A hub that fails to come up leaves nothing running: its Redis would keep the test process alive.
+  const hub = await (async () => {
+    await applySignInRules(runtime);
+    const prepared = await runtime.spawner.prepare();
+    await runtime.servers.reconcile();
+    // A test that must know the hub's URL before it starts (an identity provider sends people back to it) sets HUB_PORT.
+    const port = env.HUB_PORT ? config.port : 0;
+    return listen(runtime, [SECRET], { port, bind: '127.0.0.1', ...prepared });
+  })().catch(async (err: unknown) => {
+    await runtime.close();
+    await redis.stop();
+    throw err;
+  });
   const stopBackground =
     opts.background === false
       ? () => undefined
