@@ -15,9 +15,8 @@ import {
   treeReady,
   waitForPath,
 } from '../helpers/browser';
-import { startHub, type TestHub } from '../helpers/hub';
-import { startProvider, type TestProvider } from '../helpers/identity-provider';
-import { freePort } from '../helpers/redis';
+import type { TestHub } from '../helpers/hub';
+import { startProviderAndHub, type TestProvider } from '../helpers/identity-provider';
 import { makeCa, type TestCa } from '../helpers/tls';
 
 interface Ctx {
@@ -32,19 +31,17 @@ const t = suite<Ctx>('browser: the journey over HTTPS');
 t.before(async (ctx) => {
   ctx.ca = makeCa();
   const { cert, key } = ctx.ca.issue('hub');
-  const port = await freePort();
-  const hubUrl = `https://127.0.0.1:${port}`;
-  ctx.idp = await startProvider(hubUrl, { alice: { preferred_username: 'alice', groups: ['students'] } });
-  ctx.hub = await startHub(
-    {
-      ...ctx.idp.hubEnv('oidc'),
-      HUB_PORT: String(port),
+  ({ idp: ctx.idp, hub: ctx.hub } = await startProviderAndHub(
+    { alice: { preferred_username: 'alice', groups: ['students'] } },
+    (idp) => ({
+      ...idp.hubEnv('oidc'),
       HUB_SSL_CERT: cert,
       HUB_SSL_KEY: key,
       HUB_ALLOWED_GROUPS: 'students',
-    },
-    { background: false },
-  );
+    }),
+    { scheme: 'https' },
+  ));
+
   ctx.browser = await launchChromium({ trustCa: ctx.ca.caFile });
 });
 

@@ -19,9 +19,8 @@ import {
   waitForPath,
 } from '../helpers/browser';
 import { BASE, startDirectory, type TestDirectory } from '../helpers/directory';
-import { startHub, type TestHub } from '../helpers/hub';
-import { startProvider, type TestProvider } from '../helpers/identity-provider';
-import { freePort } from '../helpers/redis';
+import type { TestHub } from '../helpers/hub';
+import { startProviderAndHub, type TestProvider } from '../helpers/identity-provider';
 import { makeCa, type TestCa } from '../helpers/tls';
 
 interface Ctx {
@@ -35,28 +34,25 @@ interface Ctx {
 const t = suite<Ctx>('browser: sign in with an identity provider or a directory');
 
 t.before(async (ctx) => {
-  const port = await freePort();
-  ctx.idp = await startProvider(`http://127.0.0.1:${port}`, {
-    alice: { preferred_username: 'alice', groups: ['students'] },
-    carol: { preferred_username: 'carol', groups: ['admins'] },
-    dave: { preferred_username: 'dave', groups: ['visitors'] },
-  });
   ctx.ca = makeCa();
   ctx.directory = await startDirectory(ctx.ca, [{ uid: 'lena', password: 'lena-directory-pw', groups: ['physics'] }]);
-  ctx.hub = await startHub(
+  ({ idp: ctx.idp, hub: ctx.hub } = await startProviderAndHub(
     {
-      ...ctx.idp.hubEnv('oidc'),
+      alice: { preferred_username: 'alice', groups: ['students'] },
+      carol: { preferred_username: 'carol', groups: ['admins'] },
+      dave: { preferred_username: 'dave', groups: ['visitors'] },
+    },
+    (idp) => ({
+      ...idp.hubEnv('oidc'),
       HUB_AUTH: 'oidc,ldap',
-      HUB_PORT: String(port),
       HUB_LDAP_URL: ctx.directory.tlsUrl,
       HUB_LDAP_CA_FILE: ctx.ca.caFile,
       HUB_LDAP_BIND_DN_TEMPLATE: `uid={username},ou=people,${BASE}`,
       HUB_LDAP_GROUP_BASE: `ou=groups,${BASE}`,
       HUB_ALLOWED_GROUPS: 'students,physics',
       HUB_ADMIN_GROUPS: 'admins',
-    },
-    { background: false },
-  );
+    }),
+  ));
   ctx.browser = await launchChromium();
 });
 

@@ -11,7 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { ROOT } from '../../src/paths';
 import { Client } from './client';
-import { freePort } from './redis';
+import { startHub, type TestHub } from './hub';
+import { freePort, onFreePort } from './redis';
 import { stopProcess } from './run';
 
 export type Tamper = 'none' | 'bad-signature' | 'wrong-audience' | 'wrong-issuer' | 'expired' | 'wrong-nonce';
@@ -186,4 +187,30 @@ export async function providerSignIn(
     };
   }
   throw new Error('signing in through the provider took more than 20 steps');
+}
+
+/**
+ * A provider with `accounts` and a hub that signs in with it. The provider must know the hub's URL before
+ * the hub starts (it sends people back there), so the hub's port is picked first, and picked again if
+ * another process takes it meanwhile. `env` gives the hub's settings once the provider runs.
+ */
+export async function startProviderAndHub(
+  accounts: Record<string, Account>,
+  env: (idp: TestProvider, port: number) => Record<string, string>,
+  opts: { scheme?: 'http' | 'https'; logs?: string[] } = {},
+): Promise<{ idp: TestProvider; hub: TestHub }> {
+  return onFreePort(async (port) => {
+    const idp = await startProvider(`${opts.scheme ?? 'http'}://127.0.0.1:${port}`, accounts);
+    try {
+      const hub = await startHub({ ...env(idp, port), HUB_PORT: String(port) }, { background: false, logs: opts.logs });
+      return { idp, hub };
+    } catch (err) {
+      await idp.stop();
+      throw err;
+    }
+  }).catch((err: unknown) => {
+    // uvu does not print what went wrong in a before hook.
+    console.error('the identity provider or its hub did not start:', err);
+    throw err;
+  });
 }

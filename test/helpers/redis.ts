@@ -25,6 +25,20 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Starts something on a port that was free a moment ago, and again on a new one when another process took it
+ * in between (a busy CI machine does): `start` must clean up after itself when it fails.
+ */
+export async function onFreePort<T>(start: (port: number) => Promise<T>, tries = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start(await freePort());
+    } catch (err) {
+      if (attempt >= tries || !String(err).includes('EADDRINUSE')) throw err;
+    }
+  }
+}
+
 export async function startRedis(): Promise<TestRedis> {
   const port = await freePort();
   const password = randomBytes(16).toString('hex');

@@ -12,7 +12,7 @@ import { startHub, type TestHub } from '../helpers/hub';
 import {
   OIDC_SECRET,
   providerSignIn,
-  startProvider,
+  startProviderAndHub,
   type Tamper,
   type TestProvider,
 } from '../helpers/identity-provider';
@@ -26,23 +26,33 @@ interface Ctx {
 
 const t = suite<Ctx>('sign-in with OpenID Connect');
 
+const ACCOUNTS = {
+  alice: { preferred_username: 'Alice', groups: ['students'] },
+  carol: { preferred_username: 'carol', groups: ['/staff', 'admins'] },
+  dave: { preferred_username: 'dave', groups: ['visitors'] },
+  nameless: { groups: ['students'] },
+  empty: { preferred_username: '', groups: ['students'] },
+  long: { preferred_username: `a${'b'.repeat(40)}`, groups: ['students'] },
+  star: { preferred_username: 'mal*lory', groups: ['students'] },
+  bob: { preferred_username: 'bob', groups: ['students'] },
+  zed: { preferred_username: 'zed', groups: ['students'] },
+  frank: { preferred_username: 'frank', groups: ['students'] },
+};
+
 t.before(async (ctx) => {
-  const port = await freePort();
-  const hubUrl = `http://127.0.0.1:${port}`;
-  ctx.idp = await startAccounts(hubUrl);
   ctx.logs = [];
-  ctx.hub = await startHub(
-    {
-      ...ctx.idp.hubEnv('oidc'),
+  ({ idp: ctx.idp, hub: ctx.hub } = await startProviderAndHub(
+    ACCOUNTS,
+    (idp) => ({
+      ...idp.hubEnv('oidc'),
       HUB_AUTH: 'local,oidc',
-      HUB_PORT: String(port),
       HUB_ALLOWED_GROUPS: 'students',
       HUB_ADMIN_GROUPS: 'admins',
       HUB_BLOCKED_USERS: 'zed',
       HUB_OIDC_LOGOUT: 'yes',
-    },
-    { background: false, logs: ctx.logs },
-  );
+    }),
+    { logs: ctx.logs },
+  ));
   await ctx.hub.addUser('bob', 'bob-password');
 });
 
@@ -50,21 +60,6 @@ t.after(async (ctx) => {
   await ctx.hub?.close();
   await ctx.idp?.stop();
 });
-
-function startAccounts(hubUrl: string): Promise<TestProvider> {
-  return startProvider(hubUrl, {
-    alice: { preferred_username: 'Alice', groups: ['students'] },
-    carol: { preferred_username: 'carol', groups: ['/staff', 'admins'] },
-    dave: { preferred_username: 'dave', groups: ['visitors'] },
-    nameless: { groups: ['students'] },
-    empty: { preferred_username: '', groups: ['students'] },
-    long: { preferred_username: `a${'b'.repeat(40)}`, groups: ['students'] },
-    star: { preferred_username: 'mal*lory', groups: ['students'] },
-    bob: { preferred_username: 'bob', groups: ['students'] },
-    zed: { preferred_username: 'zed', groups: ['students'] },
-    frank: { preferred_username: 'frank', groups: ['students'] },
-  });
-}
 
 /** Who the hub thinks `client` is: its /hub/api/user, or the status when it is nobody. */
 async function whoami(client: Client): Promise<{ name: string; admin: boolean; groups: string[] } | number> {
