@@ -8,6 +8,7 @@
  */
 import type { Logger } from '../log';
 import type { GroupStore } from '../store/groups';
+import type { ServerStore } from '../store/servers';
 import type { SessionStore } from '../store/sessions';
 import type { TokenStore } from '../store/tokens';
 import type { User, UserStore } from '../store/users';
@@ -76,6 +77,8 @@ export function providerGroups(raw: unknown): { groups: string[]; skipped: strin
 export interface AdmissionDeps {
   users: UserStore;
   groups: GroupStore;
+  /** Where a running server is marked as started with older group settings (the admin page says so). */
+  records?: Pick<ServerStore, 'markOutdated'>;
   sessions: SessionStore;
   tokens: TokenStore;
   log: Logger;
@@ -129,7 +132,13 @@ export class Admissions {
     if (claim === 'created') log.info('user created at first sign-in', { user: name, method: identity.method });
     if (given) {
       const { joined, left } = await groupStore.syncFromProvider(name, given.groups);
-      if (joined.length + left.length > 0) log.info('groups synced from the provider', { user: name, joined, left });
+      if (joined.length + left.length > 0) {
+        log.info('groups synced from the provider', { user: name, joined, left });
+        const shaping = await Promise.all(
+          [...joined, ...left].map(async (g) => Object.keys(await groupStore.properties(g)).length > 0),
+        );
+        if (shaping.includes(true)) await this.deps.records?.markOutdated([name]);
+      }
     }
     const admin = adminByRules(name, groups, this.rules);
     if (admin !== undefined) await users.setAdmin(name, admin);

@@ -55,6 +55,14 @@ export function inCatalogue(source: ImageSource): boolean {
   return source.catalogueId !== undefined || source.listed;
 }
 
+/** Label of an image the hub runs for groups (images/postgres: berth.service="postgres"). */
+export const SERVICE_LABEL = 'berth.service';
+
+/** What `berth images build` builds by default: the catalogue, and the services the hub runs. */
+function builtByDefault(source: ImageSource): boolean {
+  return inCatalogue(source) || source.labels[SERVICE_LABEL] !== undefined;
+}
+
 /** Label holding ImageSource.sourceHash on every image built from images/. */
 export const SOURCE_LABEL = 'berth.source';
 
@@ -169,7 +177,7 @@ async function buildOne(docker: Docker, source: ImageSource, say: (line: string)
 }
 
 export interface BuildOptions {
-  /** Folder names or catalogue ids; empty = every catalogue image. */
+  /** Folder names or catalogue ids; empty = every catalogue image and every service image. */
   names: string[];
   /** Rebuild named images even when they exist (bases are only built when missing). */
   force: boolean;
@@ -181,7 +189,7 @@ export interface BuildOptions {
  * their current files unless forced; resolves the tags built.
  */
 export async function buildImages(docker: Docker, options: BuildOptions, sources = readSources()): Promise<string[]> {
-  const wanted = options.names.length ? options.names : sources.filter(inCatalogue).map((s) => s.name);
+  const wanted = options.names.length ? options.names : sources.filter(builtByDefault).map((s) => s.name);
   const order = buildOrder(sources, wanted);
   const named = new Set(order.filter((s) => wanted.includes(s.name) || wanted.includes(s.catalogueId ?? '')));
   const todo: ImageSource[] = [];

@@ -160,7 +160,7 @@ export const COMMANDS: Command[] = [
   {
     name: 'images build',
     usage: '[--force] [id...]',
-    summary: 'build missing catalogue images (or the named ones)',
+    summary: 'build missing catalogue and group database images (or the named ones)',
     details:
       'Builds the bases first; a Debian base that cannot be pulled is made with debootstrap. --force rebuilds ' +
       'the named images.',

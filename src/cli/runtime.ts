@@ -25,6 +25,7 @@ import { DockerVolumes, type Volumes } from '../spawner/shared-volumes';
 import type { Spawner } from '../spawner/spawner';
 import { SwarmSpawner } from '../spawner/swarm';
 import { ActivityStore } from '../store/activity';
+import { DatabaseSecretStore } from '../store/database-secrets';
 import { answers, EmbeddedRedis, embeddedRedisFiles, proxyAddress } from '../store/embedded-redis';
 import { GroupStore } from '../store/groups';
 import { LoginFailureStore } from '../store/login-failures';
@@ -157,6 +158,7 @@ export async function openRuntime(config: Config, log: Logger, options: RuntimeO
     records,
     users,
     groups,
+    databaseSecrets: new DatabaseSecretStore(redis),
     activity,
     log,
     metrics,
@@ -192,7 +194,7 @@ export async function openRuntime(config: Config, log: Logger, options: RuntimeO
     activity,
     servers,
     metrics,
-    signIn: signInFromConfig(config, { users, groups, sessions, tokens, log }, log),
+    signIn: signInFromConfig(config, { users, groups, records, sessions, tokens, log }, log),
     health: { redis: () => redis.ping(), engine: () => spawner.ping() },
     async close() {
       await proxyRedis.quit().catch(() => proxyRedis.disconnect());

@@ -1,9 +1,8 @@
 /**
  * Group properties (JupyterHub's group `properties`), which shape the servers of a group's members:
  * the catalogue images they may pick, limits over the image's, extra environment variables, shared
- * volumes mounted under /home/jovyan/shared/ and the network rule (a database per group, `services`,
- * is refused by name until Berth runs one). `parse`
- * checks every field and names the one that is wrong; `conflicts` finds what two groups cannot
+ * volumes mounted under /home/jovyan/shared/, the network rule and the group's services (a
+ * PostgreSQL database of the group's own). `parse` checks every field and names the one that is wrong; `conflicts` finds what two groups cannot
  * both say; `combine` makes one member's grants from all their groups.
  */
 import { badRequest } from '../errors';
@@ -23,7 +22,12 @@ export interface GroupProperties {
   env?: Record<string, string>;
   volumes?: VolumeMount[];
   network?: 'internet' | 'none';
+  services?: Service[];
 }
+
+/** What a group can have the hub run for it. */
+export const SERVICES = ['postgres'] as const;
+export type Service = (typeof SERVICES)[number];
 
 /** What a member's server gets from all their groups. */
 export interface Grants {
@@ -37,6 +41,8 @@ export interface Grants {
   volumes: VolumeMount[];
   /** 'none' when any group turns the internet off. */
   network: 'internet' | 'none';
+  /** The group whose database the server reaches: the first by name of those that have one. */
+  database?: string;
 }
 
 export const NO_GRANTS: Grants = { env: {}, volumes: [], network: 'internet' };
@@ -106,7 +112,13 @@ export function parseProperties(raw: unknown, ctx: ParseContext): GroupPropertie
     if (raw.network !== 'internet' && raw.network !== 'none') fail('network', 'must be "internet" or "none"');
     out.network = raw.network;
   }
-  if (raw.services !== undefined) fail('services', 'a database per group is not available yet; leave it out');
+  if (raw.services !== undefined) {
+    const services = stringList(raw.services, 'services');
+    const unknown = services.find((name) => !(SERVICES as readonly string[]).includes(name));
+    if (unknown !== undefined)
+      fail('services', `'${unknown.slice(0, 64)}' is not a service; known: ${SERVICES.join(', ')}`);
+    out.services = services as Service[];
+  }
   return out;
 }
 
@@ -178,12 +190,12 @@ export function conflicts(mine: GroupProperties, other: GroupProperties, otherNa
   return undefined;
 }
 
-/** One member's grants from the properties of all their groups. */
-export function combine(all: GroupProperties[], bytes: (raw: string) => number): Grants {
+/** One member's grants from the properties of all their groups, by group name. */
+export function combine(all: { group: string; properties: GroupProperties }[], bytes: (raw: string) => number): Grants {
   const grants: Grants = { env: {}, volumes: [], network: 'internet' };
   const images = new Set<string>();
   let restricted = false;
-  for (const p of all) {
+  for (const { group, properties: p } of [...all].sort((a, b) => a.group.localeCompare(b.group))) {
     if (p.images) {
       restricted = true;
       for (const id of p.images) images.add(id);
@@ -203,6 +215,7 @@ export function combine(all: GroupProperties[], bytes: (raw: string) => number):
       else if (v.mode === 'rw') same.mode = 'rw';
     }
     if (p.network === 'none') grants.network = 'none';
+    if (p.services?.includes('postgres')) grants.database ??= group;
   }
   if (restricted) grants.images = [...images].sort();
   grants.volumes.sort((a, b) => a.path.localeCompare(b.path));

@@ -31,8 +31,11 @@ export interface HubDeps {
   loginFailures: LoginFailureStore;
   oauthCodes: OAuthCodeStore;
   servers: Servers;
-  /** For deleting home volumes when users are deleted (HUB_DELETE_HOME=delete). */
-  spawner: Pick<Spawner, 'removeHome'>;
+  /**
+   * For deleting home volumes when users are deleted (HUB_DELETE_HOME=delete), and groups'
+   * databases when their group stops having one.
+   */
+  spawner: Pick<Spawner, 'removeHome' | 'databases'>;
   catalogue: Catalogue;
   /** Shared volumes that groups mount (`berth volumes`). */
   volumes: Volumes;

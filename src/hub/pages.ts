@@ -87,6 +87,7 @@ export function pagesRouter(deps: HubDeps): Router {
           cpu: grants.cpu,
           mounts: grants.volumes,
           internet: grants.network === 'internet',
+          database: grants.database,
         },
       }),
     );

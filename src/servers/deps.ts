@@ -6,6 +6,7 @@ import type { Catalogue } from '../catalogue/catalogue';
 import type { Logger } from '../log';
 import type { Spawner } from '../spawner/spawner';
 import type { ActivityStore } from '../store/activity';
+import type { DatabaseSecretStore } from '../store/database-secrets';
 import type { GroupStore } from '../store/groups';
 import type { RouteStore } from '../store/routes';
 import type { ServerRecord, ServerStore } from '../store/servers';
@@ -23,6 +24,8 @@ export interface ServersDeps {
   users: UserStore;
   /** Whose properties shape their members' servers (none: no group shapes anything). */
   groups?: GroupStore;
+  /** The passwords of groups' databases (none: no group has one). */
+  databaseSecrets?: DatabaseSecretStore;
   activity: ActivityStore;
   log: Logger;
   /** Starts that run at once; the rest wait in line. */

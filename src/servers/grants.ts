@@ -13,7 +13,10 @@ export async function grantsOf(groups: GroupStore | undefined, user: string): Pr
   if (!groups) return NO_GRANTS;
   const names = await groups.groupsOf(user);
   const properties = await Promise.all(names.map((g) => groups.properties(g)));
-  return combine(properties as GroupProperties[], parseBytes);
+  return combine(
+    names.map((group, i) => ({ group, properties: (properties[i] ?? {}) as GroupProperties })),
+    parseBytes,
+  );
 }
 
 /** The catalogue images `grants` let their holder pick (all of them when the groups say nothing). */

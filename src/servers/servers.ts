@@ -10,7 +10,8 @@
 import { serverClient, serverPrefix, serverTokenScopes } from '../auth/single-user';
 import { BerthError, badRequest } from '../errors';
 import { secondsSince } from '../metrics/metrics';
-import type { ServerContainer } from '../spawner/spawner';
+import type { ServerContainer, StartProgress } from '../spawner/spawner';
+import { withDatabase } from './databases';
 import type { ServersDeps, ServerView } from './deps';
 import { grantsOf, pickImage } from './grants';
 import { Ledger } from './ledger';
@@ -115,9 +116,11 @@ export class Servers {
         this.progress.report(user, { stage: 'queued', message });
       }, signal);
       try {
+        const report = (p: StartProgress) => this.progress.report(user, p);
+        const database = await withDatabase(this.deps, user, grants, report);
         const apiToken = await this.serverToken(user);
-        const request = { user, image, signal, apiToken, grants };
-        const server = await spawner.start(request, (p) => this.progress.report(user, p));
+        const request = { user, image, signal, apiToken, ...database };
+        const server = await spawner.start(request, report);
         this.progress.report(user, { stage: 'routing', message: 'Your server answers; routing it' });
         await this.ledger.route(user, server);
         await records.update(user, { state: 'running', container: server.container, node: server.node });

@@ -35,6 +35,8 @@ export interface NetworkPlan {
   access: ServerAccess;
   /** No route out (servers of a group with the internet off); the hub still reaches them. */
   internal?: boolean;
+  /** Containers on it reach each other whatever the access (a group's servers and its database). */
+  shared?: boolean;
   /** Labels of a network this hub creates. */
   labels: Record<string, string>;
   log: Logger;
@@ -58,7 +60,7 @@ export interface HubOnNetwork {
  */
 export async function prepareNetwork(docker: Docker, plan: NetworkPlan): Promise<HubOnNetwork> {
   const { network, access, log } = plan;
-  const isolated = access === 'port';
+  const isolated = access === 'port' && plan.shared !== true;
   const internal = plan.internal === true;
   try {
     const info = await docker.getNetwork(network).inspect();

@@ -1,12 +1,14 @@
 /**
- * Talking to one server container: whether its notebook server answers yet, why it stopped,
- * and its last log lines (for the owner's error message).
+ * Talking to server containers: whether one's notebook server answers yet, why it stopped, its
+ * last log lines (for the owner's error message), and which of them the engine has.
  */
 import http from 'node:http';
 import type Docker from 'dockerode';
 import { serverPrefix } from '../auth/single-user';
 import type { Protocol } from '../catalogue/catalogue';
 import { BerthError, engineError, statusOf } from '../errors';
+import { LABEL, type Naming } from './naming';
+import type { ServerContainer, ServerStatus } from './spawner';
 
 /**
  * How often a starting server is asked whether it answers: a refused connection costs little,
@@ -145,4 +147,29 @@ export function answerUrl(target: string, user: string, protocol: Protocol): str
 /** How a wait for the server tells that its container died, and what it last said. */
 export function watching(container: Docker.Container, user: string) {
   return { alive: () => failIfDead(user, container), logs: () => lastLogs(container) };
+}
+
+/** Every server container of hub `hubName`, running or not. */
+export async function serverContainers(docker: Docker, hubName: string, names: Naming): Promise<ServerContainer[]> {
+  const filters = JSON.stringify({ label: [`${LABEL.hub}=${hubName}`, `${LABEL.kind}=server`] });
+  const found = await docker.listContainers({ all: true, filters });
+  const out: ServerContainer[] = [];
+  for (const c of found) {
+    const user = c.Labels[LABEL.user];
+    // Only containers under this hub's own name for that user: a stray one is not ours to adopt.
+    if (!user || !c.Names.includes(`/${names.container(user)}`)) continue;
+    const status: ServerStatus =
+      c.State === 'running' ? { running: true } : { running: false, reason: await whyStopped(docker, c.Id) };
+    const created = new Date(c.Created * 1000).toISOString();
+    out.push({ user, container: c.Id, image: c.Labels[LABEL.image] ?? '', created, status });
+  }
+  return out;
+}
+
+async function whyStopped(docker: Docker, id: string): Promise<string> {
+  const info = await docker
+    .getContainer(id)
+    .inspect()
+    .catch(() => undefined);
+  return exitReason(info?.State ?? {});
 }

@@ -27,15 +27,18 @@ import {
   failIfDead,
   ignoreStatus,
   onEngine,
+  serverContainers,
   throwIfCancelled,
   waitUntilAnswers,
   watching,
   within,
 } from './docker-server';
+import { DockerDatabases } from './group-database';
 import { ensureHomeVolume, type HomeVolume, ON_THE_NODE } from './home-volume';
-import { LABEL, type Naming, naming } from './naming';
+import { type Naming, naming } from './naming';
 import { sharedVolumesExist } from './shared-volumes';
 import type {
+  GroupDatabases,
   Prepared,
   RunningServer,
   ServerContainer,
@@ -80,6 +83,7 @@ export class DockerSpawner implements Spawner {
   private apiUrl = '';
   /** The network of servers with the internet off (internal: no route out), and the hub's API there. */
   private offline = NO_OFFLINE;
+  readonly databases: GroupDatabases;
 
   constructor(
     private readonly docker: Docker,
@@ -87,6 +91,13 @@ export class DockerSpawner implements Spawner {
   ) {
     this.names = naming(opts.hubName, opts.version);
     this.log = opts.log.child({ component: 'spawner' });
+    const { builder } = opts;
+    this.databases = new DockerDatabases(docker, {
+      names: this.names,
+      log: this.log,
+      access: () => this.access,
+      builder,
+    });
   }
 
   async prepare(): Promise<Prepared> {
@@ -111,7 +122,7 @@ export class DockerSpawner implements Spawner {
 
   /** The start's steps, top to bottom; a cancelled start stops at the next step. */
   private async launch(
-    { user, signal, apiToken, grants = NO_GRANTS, ...request }: SpawnRequest,
+    { user, signal, apiToken, grants = NO_GRANTS, networks = [], ...request }: SpawnRequest,
     report: Report,
   ): Promise<RunningServer> {
     const begun = Date.now();
@@ -134,7 +145,11 @@ export class DockerSpawner implements Spawner {
     const publicUrl = this.opts.publicUrl;
     const env = serverEnvironment({ user, image, apiToken, apiUrl, token, publicUrl, extra: grants.env });
     report({ stage: 'creating', message: `Creating your container from ${image.title}` });
-    const container = await this.createAndStart({ user, image, env, shared: grants.volumes }, offline, report);
+    const container = await this.createAndStart(
+      { user, image, env, shared: grants.volumes },
+      { offline, networks },
+      report,
+    );
     try {
       throwIfCancelled(signal);
       report({ stage: 'answering', message: 'Container started; waiting for the notebook server to answer' });
@@ -164,7 +179,7 @@ export class DockerSpawner implements Spawner {
    */
   private async createAndStart(
     { user, ...made }: Pick<ServerSpec, 'user' | 'image' | 'env' | 'shared'>,
-    offline: boolean,
+    { offline, networks }: { offline: boolean; networks: string[] },
     report: Report,
   ): Promise<Docker.Container> {
     // Docker publishes no port on an internal network: the hub reaches the server at its address there.
@@ -174,6 +189,8 @@ export class DockerSpawner implements Spawner {
     let created: Docker.Container | undefined;
     const starting = creating.then(async (c) => {
       created = c;
+      // Docker takes one network at create; the others (a group database's) are joined before start.
+      for (const joined of networks) await this.docker.getNetwork(joined).connect({ Container: c.id });
       report({ stage: 'starting', message: 'Starting your container' });
       await c.start();
       return c;
@@ -219,34 +236,7 @@ export class DockerSpawner implements Spawner {
   }
 
   list(): Promise<ServerContainer[]> {
-    return onEngine(async () => {
-      const filters = JSON.stringify({ label: [`${LABEL.hub}=${this.opts.hubName}`, `${LABEL.kind}=server`] });
-      const found = await this.docker.listContainers({ all: true, filters });
-      const out: ServerContainer[] = [];
-      for (const c of found) {
-        const user = c.Labels[LABEL.user];
-        // Only containers under this hub's own name for that user: a stray one is not ours to adopt.
-        if (!user || !c.Names.includes(`/${this.names.container(user)}`)) continue;
-        const status: ServerStatus =
-          c.State === 'running' ? { running: true } : { running: false, reason: await this.whyStopped(c.Id) };
-        out.push({
-          user,
-          container: c.Id,
-          image: c.Labels[LABEL.image] ?? '',
-          created: new Date(c.Created * 1000).toISOString(),
-          status,
-        });
-      }
-      return out;
-    });
-  }
-
-  private async whyStopped(id: string): Promise<string> {
-    const info = await this.docker
-      .getContainer(id)
-      .inspect()
-      .catch(() => undefined);
-    return exitReason(info?.State ?? {});
+    return onEngine(() => serverContainers(this.docker, this.opts.hubName, this.names));
   }
 
   attach(user: string): Promise<RunningServer> {

@@ -24,6 +24,7 @@ export const LABEL = {
   image: 'berth.image',
   version: 'berth.version',
   kind: 'berth.kind',
+  group: 'berth.group',
 } as const;
 
 export interface Naming {
@@ -31,8 +32,13 @@ export interface Naming {
   volume(user: string): string;
   /** The Docker volume of shared volume `name` (`berth volumes`; names are checked before they get here). */
   shared(name: string): string;
+  /**
+   * The container, network and data volume of a group's database. '--' never occurs in a slug, so
+   * no user's container can have this name.
+   */
+  database(group: string): string;
   /** Labels every object of this hub carries, plus the user's where there is one. */
-  labels(kind: 'server' | 'home' | 'network' | 'move' | 'shared', user?: string): Record<string, string>;
+  labels(kind: 'server' | 'home' | 'network' | 'move' | 'shared' | 'database', user?: string): Record<string, string>;
 }
 
 export function naming(hubName: string, version: string): Naming {
@@ -40,6 +46,7 @@ export function naming(hubName: string, version: string): Naming {
     container: (user) => `${hubName}-${slug(user)}`,
     volume: (user) => `${hubName}-home-${slug(user)}`,
     shared: (name) => `${hubName}-shared-${name}`,
+    database: (group) => `${hubName}--postgres-${group}`,
     labels: (kind, user) => ({
       [LABEL.hub]: hubName,
       [LABEL.kind]: kind,

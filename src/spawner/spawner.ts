@@ -5,6 +5,7 @@
  */
 import type { CatalogueImage } from '../catalogue/catalogue';
 import type { Grants } from '../groups/properties';
+import type { DatabaseSecrets } from '../store/database-secrets';
 
 export interface SpawnRequest {
   user: string;
@@ -15,6 +16,8 @@ export interface SpawnRequest {
   signal?: AbortSignal;
   /** What the user's groups give the server: environment, shared volumes, the network rule (limits are in `image`). */
   grants?: Grants;
+  /** Networks the server joins besides its own: its group's database's. */
+  networks?: string[];
 }
 
 export interface RunningServer {
@@ -53,6 +56,8 @@ export interface ServerContainer {
 export const START_STAGES = {
   requested: 1,
   queued: 2,
+  /** Starting the group's database, or making the member's role there. */
+  database: 3,
   /** Building (or pulling) the image, on a first start. */
   image: 5,
   clearing: 40,
@@ -82,7 +87,30 @@ export interface Prepared {
   offlineApiHost?: string;
 }
 
+/** Where a member's server finds the group's database, and as whom. */
+export interface GroupDatabase {
+  /** The network the server joins; the database is `host` there. */
+  network: string;
+  host: string;
+  port: number;
+  database: string;
+  role: string;
+}
+
+export interface GroupDatabases {
+  /**
+   * Runs `group`'s database unless it runs (network, data volume, container), waits until it
+   * answers, and makes sure `user`'s role logs in with `secrets.member`. Rejects with a
+   * BerthError that says why not.
+   */
+  open(group: string, user: string, secrets: DatabaseSecrets): Promise<GroupDatabase>;
+  /** Removes the group's database container and network; its data volume stays. */
+  close(group: string): Promise<void>;
+}
+
 export interface Spawner {
+  /** Groups' databases, where this engine runs them (one Docker engine; not a swarm yet). */
+  readonly databases?: GroupDatabases;
   /** Runs once before the hub serves: networks and anything else starts need. */
   prepare(): Promise<Prepared>;
   /** Resolves when the container engine answers (the health check), rejects otherwise. */

@@ -42,6 +42,11 @@ export const keys = {
   groups: 'berth:groups',
   /** String (JSON): a group's properties (images, limits, env, volumes, network, services), as checked. */
   groupProperties: (name: string) => `berth:group-properties:${name}`,
+  /**
+   * Hash: the secrets of a group's database: `admin` (the hub's password as its superuser) and
+   * `user:<name>` (each member's); kept as long as its data volume may be, so past the group.
+   */
+  groupDatabase: (name: string) => `berth:group-database:${name}`,
   /** Set: the groups a user is in. */
   userGroups: (name: string) => `berth:user-groups:${name}`,
   /** Set: the groups a user is in because their identity provider or directory said so at sign-in. */

@@ -1,13 +1,13 @@
 /**
  * The admin page's Groups tab in a real headless Chromium, over fakes and a real Redis: make a
  * shared volume and a group, paste its members, fill its properties in the form (images, memory,
- * a variable, a read-only folder, no internet) and save; the hub stores exactly that. A wrong
+ * a variable, a read-only folder, no internet, a database) and save; the hub stores exactly that. A wrong
  * field comes back named on the page; a mounted volume cannot be deleted; the group can be.
  */
 import type { Browser, Page } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { FakeSpawner } from '../fakes/spawners';
+import { FakeDatabases, FakeSpawner } from '../fakes/spawners';
 import { adminBrowser, artifactPath } from '../helpers/browser';
 import { type Client, signedIn } from '../helpers/client';
 import { type FakeHub, fakeHub } from '../helpers/lifecycle';
@@ -22,7 +22,9 @@ interface Ctx {
 const t = suite<Ctx>('browser: the Groups tab');
 
 t.before(async (ctx) => {
-  ctx.hub = await fakeHub(new FakeSpawner());
+  const spawner = new FakeSpawner();
+  spawner.databases = new FakeDatabases();
+  ctx.hub = await fakeHub(spawner);
   await ctx.hub.addUser('root', 'root-password', true);
   for (const name of ['ada', 'ben']) await ctx.hub.addUser(name, `${name}-password`);
   ctx.root = await signedIn(ctx.hub.url, 'root', 'root-password');
@@ -60,6 +62,7 @@ t('a volume, a group with members, and its properties from the form', async ({ p
   await page.click('#add-folder');
   await page.selectOption('#prop-volumes tr.folder select.mode', 'ro');
   await page.selectOption('#prop-network', 'none');
+  await page.check('#prop-postgres');
   await page.click('#save-properties');
   await notice(page, /^Saved/);
   const group = (await (await root.api('GET', '/groups/students')).json()) as { users: string[]; properties: unknown };
@@ -70,9 +73,10 @@ t('a volume, a group with members, and its properties from the form', async ({ p
     env: { COURSE: 'ml-101' },
     volumes: [{ volume: 'course-data', path: '/home/jovyan/shared/course-data', mode: 'ro' }],
     network: 'none',
+    services: ['postgres'],
   });
   await page.waitForFunction(() =>
-    /images python; 1g memory; course-data read-only; 1 variable\(s\); no internet/.test(
+    /images python; 1g memory; course-data read-only; 1 variable\(s\); no internet; a database/.test(
       document.querySelector('#groups tr[data-group="students"] td.summary')?.textContent ?? '',
     ),
   );

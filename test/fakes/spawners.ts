@@ -12,6 +12,8 @@
 import { randomBytes } from 'node:crypto';
 import { BerthError } from '../../src/errors';
 import type {
+  GroupDatabase,
+  GroupDatabases,
   Prepared,
   RunningServer,
   ServerContainer,
@@ -20,6 +22,7 @@ import type {
   SpawnRequest,
   StartProgress,
 } from '../../src/spawner/spawner';
+import type { DatabaseSecrets } from '../../src/store/database-secrets';
 
 interface FakeContainer {
   id: string;
@@ -32,7 +35,25 @@ interface FakeContainer {
 
 type ExitListener = (user: string, container: string, reason: string) => void;
 
+/** Groups' databases in memory: which groups run one, and each member's role with the password it was given. */
+export class FakeDatabases implements GroupDatabases {
+  readonly roles = new Map<string, Map<string, string>>();
+
+  async open(group: string, user: string, secrets: DatabaseSecrets): Promise<GroupDatabase> {
+    const roles = this.roles.get(group) ?? new Map<string, string>();
+    roles.set(user, secrets.member);
+    this.roles.set(group, roles);
+    return { network: `fake-postgres-${group}`, host: 'postgres', port: 5432, database: group, role: user };
+  }
+
+  async close(group: string): Promise<void> {
+    this.roles.delete(group);
+  }
+}
+
 export class FakeSpawner implements Spawner {
+  /** None: like a swarm, no group databases; set one to have them. */
+  databases?: FakeDatabases;
   readonly containers = new Map<string, FakeContainer>();
   /** Every call, in order, e.g. "start alice", "stop alice". */
   readonly calls: string[] = [];

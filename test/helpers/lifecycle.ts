@@ -15,6 +15,7 @@ import { Metrics } from '../../src/metrics/metrics';
 import { readHub } from '../../src/servers/readings';
 import { Servers, type ServersDeps } from '../../src/servers/servers';
 import { ActivityStore } from '../../src/store/activity';
+import { DatabaseSecretStore } from '../../src/store/database-secrets';
 import { GroupStore } from '../../src/store/groups';
 import { LoginFailureStore } from '../../src/store/login-failures';
 import { OAuthCodeStore } from '../../src/store/oauth-codes';
@@ -61,6 +62,7 @@ export async function lifecycle(spawner: FakeSpawner, opts: LifecycleOptions = {
     records,
     users,
     groups,
+    databaseSecrets: new DatabaseSecretStore(client),
     activity,
     metrics,
     log: opts.log ?? silentLogger,
@@ -86,7 +88,11 @@ export async function lifecycle(spawner: FakeSpawner, opts: LifecycleOptions = {
     volumes: new FakeVolumes(),
     metrics,
     // Local accounts only, as a hub with no sign-in settings has.
-    signIn: signInFromConfig(loadConfig({ HUB_SECRET: SECRET }), { users, groups, sessions, tokens, log }, log),
+    signIn: signInFromConfig(
+      loadConfig({ HUB_SECRET: SECRET }),
+      { users, groups, records, sessions, tokens, log },
+      log,
+    ),
     health: { redis: () => client.ping(), engine: () => spawner.ping() },
     log,
     redis,

@@ -6,7 +6,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { FakeSpawner } from '../fakes/spawners';
+import { FakeDatabases, FakeSpawner } from '../fakes/spawners';
 import { type Client, signedIn } from '../helpers/client';
 import { type FakeHub, fakeHub } from '../helpers/lifecycle';
 
@@ -94,7 +94,10 @@ t('each wrong property is a 400 that names its field', async ({ admin }) => {
       /^properties\.volumes\[1\]\.path: overlaps another mount/,
     ],
     [{ network: 'intranet' }, /^properties\.network: must be "internet" or "none"/],
-    [{ services: ['postgres'] }, /^properties\.services: a database per group is not available yet/],
+    [{ services: ['mysql'] }, /^properties\.services: 'mysql' is not a service; known: postgres/],
+    [{ services: 'postgres' }, /^properties\.services: must be a list of strings/],
+    // These fakes run no databases, as a swarm does not yet.
+    [{ services: ['postgres'] }, /^properties\.services: group databases work on one Docker engine only/],
     [['images'], /^properties must be a JSON object/],
   ];
   for (const [body, expected] of cases) {
@@ -179,6 +182,48 @@ t(
     assert.is(request?.image.limits.memory, 2 * 1024 ** 3);
     assert.equal(request?.grants?.volumes, [{ volume: 'course-data', path: DATA, mode: 'rw' }]);
     assert.is((await tia.api('DELETE', '/users/tia/server')).status, 204);
+  },
+);
+
+t(
+  "a group's database: members' starts join its network with the PG variables; turning it off closes it",
+  async ({ hub, admin, spawner }) => {
+    const databases = new FakeDatabases();
+    spawner.databases = databases;
+    try {
+      await hub.addUser('dan', 'dan-password');
+      assert.is((await admin.api('POST', '/groups/db-b', { users: ['dan'] })).status, 201);
+      assert.is((await admin.api('POST', '/groups/db-a', { users: ['dan'] })).status, 201);
+      for (const group of ['db-a', 'db-b'])
+        assert.is((await put(admin, group, { services: ['postgres'] })).status, 200);
+      const dan = await signedIn(hub.url, 'dan', 'dan-password');
+      assert.is((await dan.api('POST', '/users/dan/server')).status, 201);
+      const request = spawner.requests.at(-1);
+      const password = databases.roles.get('db-a')?.get('dan') ?? '';
+      assert.ok(password.length >= 24, 'a random password for the role');
+      assert.equal(request?.networks, ['fake-postgres-db-a'], 'the first of his groups with a database, by name');
+      assert.equal(request?.grants?.env, {
+        PGHOST: 'postgres',
+        PGPORT: '5432',
+        PGUSER: 'dan',
+        PGPASSWORD: password,
+        PGDATABASE: 'db-a',
+        DATABASE_URL: `postgresql://dan:${password}@postgres:5432/db-a`,
+      });
+      const home = await (await dan.request('/hub/home')).text();
+      assert.match(home, /id="offer-database">PostgreSQL database <code>db-a<\/code>/);
+      assert.not.ok(home.includes(password), 'the password is not on the page');
+      assert.is((await dan.api('DELETE', '/users/dan/server')).status, 204);
+      assert.is((await dan.api('POST', '/users/dan/server')).status, 201);
+      assert.is(databases.roles.get('db-a')?.get('dan'), password, 'the same password at the next start');
+      assert.is((await put(admin, 'db-a', {})).status, 200);
+      assert.not.ok(databases.roles.has('db-a'), 'turned off: closed');
+      assert.is((await admin.api('DELETE', '/groups/db-b')).status, 204);
+      assert.not.ok(databases.roles.has('db-b'), 'group deleted: closed');
+      assert.is((await dan.api('DELETE', '/users/dan/server')).status, 204);
+    } finally {
+      spawner.databases = undefined;
+    }
   },
 );
 

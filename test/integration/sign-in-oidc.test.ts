@@ -143,6 +143,26 @@ t('groups are synced at every sign-in: joined and left; groups an admin gave by 
   assert.equal((await groups.get('lab'))?.users, [], 'removed at the provider, removed here');
 });
 
+t("a provider's group shapes its members' servers like any group; a change marks a running server", async (ctx) => {
+  const { groups, records } = ctx.hub.runtime;
+  await groups.create('exam', []);
+  await groups.setProperties('exam', { network: 'none' });
+  ctx.idp.setAccount('frank', { preferred_username: 'frank', groups: ['students', 'exam'] });
+  const client = new Client(ctx.hub.url);
+  await providerSignIn(client, ctx.idp, 'frank');
+  assert.match(await (await client.request('/hub/home')).text(), /id="offer-network">off/);
+  // Frank's server runs (its record says so) when the provider takes him out of the exam group.
+  await records.put({ user: 'frank', state: 'running', image: 'python', started: new Date().toISOString() });
+  try {
+    ctx.idp.setAccount('frank', { preferred_username: 'frank', groups: ['students'] });
+    await providerSignIn(new Client(ctx.hub.url), ctx.idp, 'frank');
+    assert.is((await records.get('frank'))?.outdated, true, 'started with the old settings');
+    assert.match(await (await client.request('/hub/home')).text(), /id="offer-network">on/);
+  } finally {
+    await records.delete('frank');
+  }
+});
+
 t('someone outside the allowed groups is refused with a page that says why', async (ctx) => {
   await refused(ctx, 'dave', /dave is not allowed on this hub/);
   assert.is(await ctx.hub.runtime.users.get('dave'), undefined, 'no account is made');

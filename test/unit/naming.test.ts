@@ -57,6 +57,18 @@ test('container and volume names are safe for Docker and carry the hub name', ()
   assert.is(n.volume('alice'), 'berth-home-alice');
 });
 
+test("a group database's name is no user's container name", () => {
+  const n = naming('berth', '1.0.0');
+  const database = n.database('course');
+  assert.is(database, 'berth--postgres-course');
+  assert.ok(DOCKER_NAME.test(database));
+  // '--' is never in a slug ('-' itself becomes -2d), so no username makes a container of that name.
+  for (const user of ['-postgres-course', '--postgres-course', 'a--b', '-', '--']) {
+    assert.not.ok(slug(user).includes('--'), user);
+    assert.is.not(n.container(user), database);
+  }
+});
+
 test('labels say which hub and which user', () => {
   const labels = naming('berth', '1.0.0').labels('server', 'alice');
   assert.equal(labels, {

@@ -17,6 +17,16 @@ import { pageOf, readPage } from './paging';
 export function groupsApi(router: Router, deps: ApiDeps): void {
   const { access, groups, users, catalogue, volumes, records, log } = deps;
 
+  /** A group that stops having a database (or being) has its database container removed; its data stays. */
+  async function closeDatabase(name: string, before: Record<string, unknown>, after: GroupProperties | undefined) {
+    const had = Array.isArray(before.services) && before.services.includes('postgres');
+    if (!had || after?.services?.includes('postgres')) return;
+    // The group's settings are saved already: a database that will not go is for an admin, not the request.
+    await deps.spawner.databases?.close(name).catch((err: unknown) => {
+      log.error('could not remove the database of a group', { group: name, err });
+    });
+  }
+
   /** Running servers of `members` started with the group's older settings (none to change: nothing). */
   async function outdate(name: string, members: string[]): Promise<void> {
     if (Object.keys(await groups.properties(name)).length > 0) await records.markOutdated(members);
@@ -85,6 +95,7 @@ export function groupsApi(router: Router, deps: ApiDeps): void {
     const before = await groups.get(name);
     if (before) await outdate(name, before.users);
     if (!(await groups.delete(name))) throw notFound(`No such group: ${name}`);
+    if (before) await closeDatabase(name, before.properties, undefined);
     log.info('group deleted', { group: name, by: caller.name });
     ctx.status = 204;
   });
@@ -101,14 +112,20 @@ export function groupsApi(router: Router, deps: ApiDeps): void {
       volumes: (await volumes.list()).map((v) => v.name),
       bytes: parseBytes,
     });
+    if (properties.services?.length && !deps.spawner.databases)
+      throw badRequest('properties.services: group databases work on one Docker engine only, not yet on a swarm.', {
+        field: 'properties.services',
+      });
     // Checked against every group, members or not: membership changes later without a check.
     for (const [other, theirs] of await groups.allProperties()) {
       const clash = other === name ? undefined : conflicts(properties, theirs as GroupProperties, other);
       if (clash) throw badRequest(`properties.${clash}`, { field: `properties.${clash.split(':')[0]}` });
     }
-    const before = JSON.stringify(await groups.properties(name));
+    const before = await groups.properties(name);
     await groups.setProperties(name, properties);
-    if (JSON.stringify(properties) !== before) await records.markOutdated((await groups.get(name))?.users ?? []);
+    if (JSON.stringify(properties) !== JSON.stringify(before))
+      await records.markOutdated((await groups.get(name))?.users ?? []);
+    await closeDatabase(name, before, properties);
     log.info('group properties set', { group: name, by: caller.name, set: Object.keys(properties) });
     ctx.body = groupModel((await groups.get(name))!);
   });

@@ -30,6 +30,7 @@ function groupsTab(section) {
     for (const v of p.volumes ?? []) parts.push(`${v.volume} ${v.mode === 'ro' ? 'read-only' : 'read-write'}`);
     if (p.env) parts.push(`${Object.keys(p.env).length} variable(s)`);
     if (p.network === 'none') parts.push('no internet');
+    if (p.services?.includes('postgres')) parts.push('a database');
     return parts.join('; ') || 'nothing';
   }
 
@@ -71,6 +72,7 @@ function groupsTab(section) {
     folders.replaceChildren();
     for (const mount of p.volumes ?? []) folderRow(mount);
     form.querySelector('#prop-network').value = p.network ?? 'internet';
+    form.querySelector('#prop-postgres').checked = (p.services ?? []).includes('postgres');
   }
 
   /** The form as properties; the hub checks every field and names a wrong one. */
@@ -90,6 +92,7 @@ function groupsTab(section) {
     }));
     if (mounts.length) out.volumes = mounts;
     if (form.querySelector('#prop-network').value === 'none') out.network = 'none';
+    if (form.querySelector('#prop-postgres').checked) out.services = ['postgres'];
     return out;
   }
 

@@ -85,6 +85,7 @@ ${images === undefined ? engineNotice() : ''}
     <fieldset id="prop-volumes"><legend>Shared folders</legend>
       <table><tbody></tbody></table><button type="button" id="add-folder">Add a folder</button></fieldset>
     <label>Internet <select id="prop-network"><option value="internet">on</option><option value="none">off</option></select></label>
+    <label class="inline"><input type="checkbox" id="prop-postgres"> A PostgreSQL database for the group (a role for each member)</label>
     <button type="submit" class="primary" id="save-properties">Save</button>
   </form>
   <p><button type="button" id="delete-group">Delete this group</button></p>

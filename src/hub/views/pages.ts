@@ -66,6 +66,8 @@ export interface Offer {
   cpu?: number;
   mounts: VolumeMount[];
   internet: boolean;
+  /** The group whose PostgreSQL database the server reaches. */
+  database?: string;
 }
 
 const gib = (bytes: number) => `${Math.round((bytes / 1024 ** 3) * 10) / 10} GiB`;
@@ -84,6 +86,11 @@ function offerCard(offer: Offer): Html {
       : html`<li>none</li>`
   }</ul></dd>
   <dt>Internet</dt><dd id="offer-network">${offer.internet ? 'on' : 'off (your group turned it off)'}</dd>
+  <dt>Database</dt><dd id="offer-database">${
+    offer.database
+      ? html`PostgreSQL database <code>${offer.database}</code> of group ${offer.database}, as your own role: <code>psql</code> and <code>$DATABASE_URL</code> in your server reach it`
+      : 'none'
+  }</dd>
 </dl></section>`;
 }
 
