@@ -79,6 +79,8 @@ export interface AdmissionDeps {
   groups: GroupStore;
   /** Where a running server is marked as started with older group settings (the admin page says so). */
   records?: Pick<ServerStore, 'markOutdated'>;
+  /** Told when the provider takes a user out of groups (their group databases let them go). */
+  leftGroups?: (user: string, groups: string[]) => Promise<void>;
   sessions: SessionStore;
   tokens: TokenStore;
   log: Logger;
@@ -138,6 +140,9 @@ export class Admissions {
           [...joined, ...left].map(async (g) => Object.keys(await groupStore.properties(g)).length > 0),
         );
         if (shaping.includes(true)) await this.deps.records?.markOutdated([name]);
+        // A group database that cannot be told now must not stop the sign-in.
+        if (left.length > 0)
+          await this.deps.leftGroups?.(name, left).catch((err: unknown) => log.warn('leaving groups failed', { err }));
       }
     }
     const admin = adminByRules(name, groups, this.rules);

@@ -35,6 +35,8 @@ const IMPLIES: Record<string, readonly string[]> = {
   'read:hub': [],
   proxy: [],
   'read:metrics': [],
+  jobs: ['read:jobs'],
+  'read:jobs': [],
 };
 
 export const KNOWN_SCOPES = Object.keys(IMPLIES);
@@ -52,13 +54,14 @@ export function adminScopes(adminAccess: boolean): string[] {
     'read:hub',
     'proxy',
     'read:metrics',
+    'jobs',
     ...(adminAccess ? ['access:servers'] : []),
   ];
 }
 
 /** What `self` means for user `name`: everything about themselves and their own server. */
 export function selfScopes(name: string): string[] {
-  return ['users', 'servers', 'access:servers', 'tokens'].map((s) => `${s}!user=${name}`);
+  return ['users', 'servers', 'access:servers', 'tokens', 'jobs'].map((s) => `${s}!user=${name}`);
 }
 
 type Filter = { kind: 'all' } | { kind: 'user'; name: string } | { kind: 'group'; name: string };

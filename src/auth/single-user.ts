@@ -28,7 +28,8 @@ export function accessScopes(user: string): string[] {
 
 /** The server's own API token (JupyterHub's "server" role): report activity, and let people in. */
 export function serverTokenScopes(user: string): string[] {
-  return [`users:activity!user=${user}`, `access:servers!server=${user}/`];
+  // jobs: a notebook in the server submits and reads its own user's batch jobs, nobody else's.
+  return [`users:activity!user=${user}`, `access:servers!server=${user}/`, `jobs!user=${user}`];
 }
 
 /** A token issued through `owner`'s server's OAuth to `person`: who they are, and that they may use the server. */

@@ -8,6 +8,7 @@ import { type Config, envExample } from '../config';
 import { connectDocker } from '../spawner/engine';
 import { checkEnvironment } from './check';
 import { buildCommand, listImages, pullCommand } from './images';
+import { runJob } from './job';
 import { proxyCommand } from './proxy';
 import type { Runtime } from './runtime';
 import { serve } from './serve';
@@ -131,6 +132,30 @@ export const COMMANDS: Command[] = [
     summary: 'delete a shared volume and its files (refused while a group mounts it)',
     args: 1,
     run: (call) => call.withRuntime((rt) => deleteVolume(rt, name(call))),
+  },
+  {
+    name: 'job run',
+    usage: '<user> <notebook> [--image id] [--param name=value]... [--timeout seconds] [--wait]',
+    summary: "queue a batch job: run a notebook in the user's home, unattended",
+    details:
+      'The running hub starts it in its turn (HUB_JOBS_LIMIT, HUB_JOBS_PER_USER). A --param value that is JSON is ' +
+      'taken as such (7, true, [1, 2]), else as a string. --wait follows it and exits 1 unless it succeeded.',
+    options: {
+      image: { type: 'string' },
+      param: { type: 'string', multiple: true },
+      timeout: { type: 'string' },
+      wait: { type: 'boolean' },
+    },
+    args: 2,
+    run: (call) =>
+      call.withRuntime((rt) =>
+        runJob(rt, name(call), call.args[1], {
+          image: call.values.image as string | undefined,
+          params: (call.values.param as string[] | undefined) ?? [],
+          timeout: call.values.timeout as string | undefined,
+          wait: call.values.wait === true,
+        }),
+      ),
   },
   {
     name: 'token create',

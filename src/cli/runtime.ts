@@ -13,9 +13,11 @@ import { CatalogueFileReader } from '../catalogue/catalogue-file';
 import { DockerCatalogue } from '../catalogue/docker-catalogue';
 import type { Config } from '../config';
 import { BerthError } from '../errors';
+import { Jobs } from '../jobs/jobs';
 import type { Logger } from '../log';
 import { Metrics } from '../metrics/metrics';
 import { IMAGES_DIR, VERSION } from '../paths';
+import { leaveDatabase } from '../servers/databases';
 import { readHub } from '../servers/readings';
 import { Servers } from '../servers/servers';
 import { DockerSpawner } from '../spawner/docker';
@@ -28,6 +30,7 @@ import { ActivityStore } from '../store/activity';
 import { DatabaseSecretStore } from '../store/database-secrets';
 import { answers, EmbeddedRedis, embeddedRedisFiles, proxyAddress } from '../store/embedded-redis';
 import { GroupStore } from '../store/groups';
+import { JobStore } from '../store/jobs';
 import { LoginFailureStore } from '../store/login-failures';
 import { OAuthCodeStore } from '../store/oauth-codes';
 import { connectRedis, type RedisAddress, type RedisClient } from '../store/redis';
@@ -56,8 +59,10 @@ export interface Runtime {
   builder: ImageBuilder;
   spawner: Spawner;
   volumes: Volumes;
+  databaseSecrets: DatabaseSecretStore;
   activity: ActivityStore;
   servers: Servers;
+  jobs: Jobs;
   metrics: Metrics;
   signIn: SignIn;
   /** What /hub/health asks. */
@@ -143,13 +148,14 @@ export async function openRuntime(config: Config, log: Logger, options: RuntimeO
     publicUrl: config.publicUrl?.origin,
     homeVolume: { driver: config.homeVolumeDriver, options: config.homeVolumeOptions },
   };
-  const spawner =
+  const spawner: Spawner =
     config.spawner === 'swarm'
       ? new SwarmSpawner(docker, { ...spawnerOptions, registry: config.registry })
       : new DockerSpawner(docker, spawnerOptions);
   const metrics: Metrics = new Metrics(() => readHub({ users, records, activity, queued: () => servers.queued }));
   const tokens = new TokenStore(redis);
   const groups = new GroupStore(redis);
+  const databaseSecrets = new DatabaseSecretStore(redis);
   const servers = new Servers({
     spawner,
     tokens,
@@ -158,13 +164,27 @@ export async function openRuntime(config: Config, log: Logger, options: RuntimeO
     records,
     users,
     groups,
-    databaseSecrets: new DatabaseSecretStore(redis),
+    databaseSecrets,
     activity,
     log,
     metrics,
     concurrentSpawnLimit: config.concurrentSpawnLimit,
     activeServerLimit: config.activeServerLimit,
     slowMs: config.slowSpawnTimeout,
+  });
+  const jobs = new Jobs({
+    store: new JobStore(redis, config.jobRetention),
+    runner: spawner.jobs,
+    catalogue,
+    users,
+    groups,
+    log,
+    limits: {
+      global: config.jobsLimit,
+      perUser: config.jobsPerUser,
+      defaultTimeout: config.jobTimeout / 1000,
+      maxTimeout: config.jobMaxTimeout / 1000,
+    },
   });
   const sessions = new SessionStore(redis);
   return {
@@ -177,6 +197,7 @@ export async function openRuntime(config: Config, log: Logger, options: RuntimeO
     sessions,
     tokens,
     groups,
+    databaseSecrets,
     routes,
     records,
     loginFailures: new LoginFailureStore(redis),
@@ -193,8 +214,23 @@ export async function openRuntime(config: Config, log: Logger, options: RuntimeO
     }),
     activity,
     servers,
+    jobs,
     metrics,
-    signIn: signInFromConfig(config, { users, groups, records, sessions, tokens, log }, log),
+    signIn: signInFromConfig(
+      config,
+      {
+        users,
+        groups,
+        records,
+        sessions,
+        tokens,
+        log,
+        leftGroups: async (user, left) => {
+          for (const group of left) await leaveDatabase({ spawner, databaseSecrets, log }, group, [user]);
+        },
+      },
+      log,
+    ),
     health: { redis: () => redis.ping(), engine: () => spawner.ping() },
     async close() {
       await proxyRedis.quit().catch(() => proxyRedis.disconnect());

@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { ENGINE_SETTINGS, engineProblems } from './engines';
+import { JOB_SETTINGS } from './jobs';
 import { SIGN_IN_SETTINGS, signInProblems } from './sign-in';
 import { TLS_SETTINGS, tlsProblems } from './tls';
 import {
@@ -189,6 +190,7 @@ export const SETTINGS = {
     'Seconds without traffic after which a server is stopped by the hub. 0: never.',
     seconds(true),
   ),
+  ...JOB_SETTINGS,
   pollInterval: setting(
     'HUB_POLL_INTERVAL',
     '30',

@@ -5,12 +5,14 @@
  */
 import type { SignIn } from '../auth/sign-in';
 import type { Catalogue } from '../catalogue/catalogue';
+import type { Jobs } from '../jobs/jobs';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics/metrics';
 import type { Servers } from '../servers/servers';
 import type { Volumes } from '../spawner/shared-volumes';
 import type { Spawner } from '../spawner/spawner';
 import type { ActivityStore } from '../store/activity';
+import type { DatabaseSecretStore } from '../store/database-secrets';
 import type { GroupStore } from '../store/groups';
 import type { LoginFailureStore } from '../store/login-failures';
 import type { OAuthCodeStore } from '../store/oauth-codes';
@@ -31,6 +33,8 @@ export interface HubDeps {
   loginFailures: LoginFailureStore;
   oauthCodes: OAuthCodeStore;
   servers: Servers;
+  /** Batch jobs. */
+  jobs: Jobs;
   /**
    * For deleting home volumes when users are deleted (HUB_DELETE_HOME=delete), and groups'
    * databases when their group stops having one.
@@ -39,6 +43,8 @@ export interface HubDeps {
   catalogue: Catalogue;
   /** Shared volumes that groups mount (`berth volumes`). */
   volumes: Volumes;
+  /** The passwords of groups' databases: members who leave a group are taken off its database. */
+  databaseSecrets?: DatabaseSecretStore;
   /** The sign-in methods that are on, and who may enter (HUB_AUTH and the allow rules). */
   signIn: SignIn;
   metrics: Metrics;

@@ -17,7 +17,7 @@ import { mayActOn, pageCaller, pageContext } from './access';
 import { formBody, formFields } from './body';
 import type { HubDeps } from './deps';
 import { pathOnServer } from './links';
-import { adminPage, groupsPage, homePage, pendingPage, spawnPage, tokenPage } from './views';
+import { adminPage, groupsPage, homePage, jobsPage, pendingPage, spawnPage, tokenPage } from './views';
 
 export const HOME = '/hub/home';
 const STATIC_TYPES: Record<string, string> = {
@@ -173,6 +173,12 @@ export function pagesRouter(deps: HubDeps): Router {
   router.get('/hub/admin/groups', async (ctx) => {
     if (!pageCaller(ctx).admin) throw forbidden('Only admins can use the admin page.');
     render(ctx, groupsPage(pageContext(ctx), await offered()));
+  });
+
+  router.get('/hub/jobs', async (ctx) => {
+    const { name } = pageCaller(ctx);
+    const images = offeredTo((await offered()) ?? [], await grantsOf(groups, name));
+    render(ctx, jobsPage(pageContext(ctx), images, choose(catalogue, images, await users.lastImage(name)) ?? ''));
   });
 
   router.get('/hub/token', (ctx) => {

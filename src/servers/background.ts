@@ -1,14 +1,18 @@
 /**
  * The lifecycle's background work while the hub serves: following the engine's events,
- * reconciling Redis with the engine every HUB_POLL_INTERVAL, and culling idle servers.
+ * reconciling Redis with the engine every HUB_POLL_INTERVAL, culling idle servers, and running
+ * batch jobs (taking up those a previous hub left).
  * `startBackground(deps, timing)` starts it all and returns the function that stops it.
  */
+import type { Jobs } from '../jobs/jobs';
 import type { Logger } from '../log';
 import { type CullerDeps, cullIdle, cullInterval } from './culler';
 import type { Servers } from './servers';
 
 export interface BackgroundDeps extends CullerDeps {
   servers: Servers;
+  /** Batch jobs: the ones a previous hub left are followed again, then the queue and schedules run. */
+  jobs?: Pick<Jobs, 'resume' | 'startBackground'>;
   log: Logger;
 }
 
@@ -38,6 +42,10 @@ export function startBackground(deps: BackgroundDeps, timing: BackgroundTiming):
   const stops = [servers.watch(), every(timing.pollIntervalMs, 'reconcile', log, () => servers.reconcile())];
   const idleMs = timing.idleTimeoutMs;
   if (idleMs > 0) stops.push(every(cullInterval(idleMs), 'idle culler', log, () => cullIdle(deps, idleMs)));
+  if (deps.jobs) {
+    deps.jobs.resume().catch((err: unknown) => log.error('could not take up the running jobs again', { err }));
+    stops.push(deps.jobs.startBackground());
+  }
   return () => {
     for (const stop of stops) stop();
   };

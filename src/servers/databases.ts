@@ -6,12 +6,14 @@
  */
 import { BerthError } from '../errors';
 import type { Grants } from '../groups/properties';
+import type { Logger } from '../log';
 import type { Spawner, StartProgress } from '../spawner/spawner';
 import type { DatabaseSecretStore } from '../store/database-secrets';
 
 export interface DatabaseDeps {
-  spawner: Spawner;
+  spawner: Pick<Spawner, 'databases'>;
   databaseSecrets?: DatabaseSecretStore;
+  log: Logger;
 }
 
 /** `grants` with the database's variables, and the networks the server joins for it. */
@@ -39,4 +41,18 @@ export async function withDatabase(
     DATABASE_URL: `postgresql://${db.role}:${password}@${db.host}:${db.port}/${db.database}`,
   };
   return { grants: { ...grants, env: { ...grants.env, ...env } }, networks: [db.network] };
+}
+
+/**
+ * Takes `users`, who left `group`, off its database if it has one: their servers leave its network
+ * and their roles stop logging in, at once. Never throws: a failure is logged.
+ */
+export async function leaveDatabase(deps: DatabaseDeps, group: string, users: string[]): Promise<void> {
+  const { databases } = deps.spawner;
+  try {
+    const admin = await deps.databaseSecrets?.admin(group);
+    if (databases && admin && users.length > 0) await databases.revoke(group, users, admin);
+  } catch (err) {
+    deps.log.error('could not take users off their former group database', { group, users, err });
+  }
 }

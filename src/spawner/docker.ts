@@ -13,6 +13,7 @@ import type { Logger } from '../log';
 import { type ServerSpec, serverContainer, serverEnvironment, TOKEN_ENV } from './docker-container';
 import { followExits } from './docker-events';
 import { ensureImage } from './docker-image';
+import { DockerJobRunner } from './docker-job';
 import {
   NO_OFFLINE,
   prepareNetwork,
@@ -39,6 +40,7 @@ import { type Naming, naming } from './naming';
 import { sharedVolumesExist } from './shared-volumes';
 import type {
   GroupDatabases,
+  JobRunner,
   Prepared,
   RunningServer,
   ServerContainer,
@@ -84,6 +86,7 @@ export class DockerSpawner implements Spawner {
   /** The network of servers with the internet off (internal: no route out), and the hub's API there. */
   private offline = NO_OFFLINE;
   readonly databases: GroupDatabases;
+  readonly jobs: JobRunner;
 
   constructor(
     private readonly docker: Docker,
@@ -97,6 +100,12 @@ export class DockerSpawner implements Spawner {
       log: this.log,
       access: () => this.access,
       builder,
+    });
+    this.jobs = new DockerJobRunner(docker, {
+      hubName: opts.hubName,
+      names: this.names,
+      supply: { docker, builder, log: this.log },
+      network: () => ({ main: opts.network, offline: this.offline.network }),
     });
   }
 

@@ -23,6 +23,7 @@ export const DATABASE_HOST = 'postgres';
 /** Capitals: never a username, so no member's role can be the hub's or the group's. */
 const ADMIN_ROLE = 'Berth';
 const MEMBERS_ROLE = 'Members';
+const MEMBERS = escapeIdentifier(MEMBERS_ROLE);
 const DATA_PATH = '/var/lib/berth-postgres';
 const READY_TIMEOUT_MS = 60_000;
 
@@ -55,46 +56,85 @@ export class DockerDatabases implements GroupDatabases {
   ) {}
 
   async open(group: string, user: string, secrets: DatabaseSecrets): Promise<GroupDatabase> {
-    const role = roleOf(user);
-    const previous = this.opening.get(group) ?? Promise.resolve('');
-    const running = previous.catch(() => '').then(() => this.run(group, secrets.admin));
-    this.opening.set(group, running);
-    const address = await running;
+    const role = escapeIdentifier(roleOf(user));
+    const address = await this.inTurn(group, () => this.run(group, secrets.admin));
     const admin = { host: address, password: secrets.admin };
     await withClient({ ...admin, database: 'postgres' }, async (db) => {
-      const exists = (await db.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role])).rowCount;
+      // A statement that fails is logged with its text by default, and this one holds a password.
+      await db.query('SET log_min_error_statement = panic');
+      const exists = (await db.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [user])).rowCount;
       const password = escapeLiteral(secrets.member);
-      if (exists) await db.query(`ALTER ROLE ${escapeIdentifier(role)} WITH LOGIN PASSWORD ${password}`);
-      else await db.query(`CREATE ROLE ${escapeIdentifier(role)} LOGIN PASSWORD ${password}`);
-      await db.query(`GRANT ${escapeIdentifier(MEMBERS_ROLE)} TO ${escapeIdentifier(role)}`);
+      if (exists) await db.query(`ALTER ROLE ${role} WITH LOGIN PASSWORD ${password}`);
+      else await db.query(`CREATE ROLE ${role} LOGIN PASSWORD ${password}`);
+      await db.query(`GRANT ${MEMBERS} TO ${role}`);
     });
-    // What a member makes in the group's database, every member may use (but only its owner drop).
+    // What a member makes in the group's database every member may read and change, not drop or
+    // trigger code on (a trigger would run as whoever writes).
     await withClient({ ...admin, database: group }, async (db) => {
-      for (const kind of ['TABLES', 'SEQUENCES'])
-        await db.query(
-          `ALTER DEFAULT PRIVILEGES FOR ROLE ${escapeIdentifier(role)} IN SCHEMA public ` +
-            `GRANT ALL ON ${kind} TO ${escapeIdentifier(MEMBERS_ROLE)}`,
-        );
+      const forRole = `ALTER DEFAULT PRIVILEGES FOR ROLE ${role} IN SCHEMA public GRANT`;
+      await db.query(`${forRole} SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${MEMBERS}`);
+      await db.query(`${forRole} USAGE, SELECT, UPDATE ON SEQUENCES TO ${MEMBERS}`);
     });
     return {
       network: this.opts.names.database(group),
       host: DATABASE_HOST,
       port: DATABASE_PORT,
       database: group,
-      role,
+      role: user,
     };
+  }
+
+  async revoke(group: string, users: string[], adminPassword: string): Promise<void> {
+    const name = this.opts.names.database(group);
+    await this.inTurn(group, async () => {
+      for (const user of users) {
+        const label = `${LABEL.user}=${user}`;
+        const theirs = await this.docker.listContainers({
+          filters: JSON.stringify({ network: [name], label: [label] }),
+        });
+        for (const c of theirs)
+          await this.docker.getNetwork(name).disconnect({ Container: c.Id, Force: true }).catch(ignoreStatus(404));
+      }
+      const info = await this.docker.getContainer(name).inspect().catch(ignoreStatus(404));
+      if (!info?.State.Running) return '';
+      const host = this.opts.access() === 'network' ? name : info.NetworkSettings.Networks?.[name]?.IPAddress;
+      if (!host) return '';
+      await withClient({ host, password: adminPassword, database: 'postgres' }, async (db) => {
+        for (const user of users) {
+          if (!(await db.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [user])).rowCount) continue;
+          await db.query(`REVOKE ${MEMBERS} FROM ${escapeIdentifier(user)}`);
+          await db.query(`ALTER ROLE ${escapeIdentifier(user)} NOLOGIN`);
+          await db.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1', [user]);
+        }
+      });
+      this.opts.log.info('group database access revoked', { group, users });
+      return '';
+    });
   }
 
   async close(group: string): Promise<void> {
     const name = this.opts.names.database(group);
-    await this.docker.getContainer(name).remove({ force: true }).catch(ignoreStatus(404, 409));
-    const network = this.docker.getNetwork(name);
-    // Members' running servers (and a hub in a container) leave it: the database is off for them too.
-    const info = await network.inspect().catch(ignoreStatus(404));
-    for (const container of Object.keys(info?.Containers ?? {}))
-      await network.disconnect({ Container: container, Force: true }).catch(ignoreStatus(404));
-    await network.remove().catch(ignoreStatus(404));
+    await this.inTurn(group, async () => {
+      const container = this.docker.getContainer(name);
+      await container.stop({ t: 10 }).catch(ignoreStatus(304, 404));
+      await container.remove({ force: true }).catch(ignoreStatus(404, 409));
+      const network = this.docker.getNetwork(name);
+      // Members' running servers (and a hub in a container) leave it: the database is off for them too.
+      const info = await network.inspect().catch(ignoreStatus(404));
+      for (const id of Object.keys(info?.Containers ?? {}))
+        await network.disconnect({ Container: id, Force: true }).catch(ignoreStatus(404));
+      await network.remove().catch(ignoreStatus(404));
+      return '';
+    });
     this.opts.log.info('group database removed, its data kept', { group, volume: name });
+  }
+
+  /** Runs `work` after the group's earlier opening, revoking or closing: one at a time per group. */
+  private inTurn(group: string, work: () => Promise<string>): Promise<string> {
+    const previous = this.opening.get(group) ?? Promise.resolve('');
+    const next = previous.catch(() => '').then(work);
+    this.opening.set(group, next);
+    return next;
   }
 
   /** Makes sure the group's database runs and answers; resolves the address the hub reaches it at. */
@@ -123,12 +163,19 @@ export class DockerDatabases implements GroupDatabases {
       access === 'network' ? name : (await container.inspect()).NetworkSettings.Networks?.[name]?.IPAddress;
     if (!address) throw new BerthError(500, `Your group's database has no address on its network ${name}.`, { group });
     await this.untilAnswers(container, group, { host: address, password: adminPassword });
+    // The hub owns the database and its schema; members may connect, make tables and use what
+    // other members make (default privileges), never drop the database or others' tables.
     await withClient({ host: address, password: adminPassword, database: 'postgres' }, async (db) => {
-      const members = escapeIdentifier(MEMBERS_ROLE);
       if (!(await db.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [MEMBERS_ROLE])).rowCount)
-        await db.query(`CREATE ROLE ${members} NOLOGIN`);
-      if (!(await db.query('SELECT 1 FROM pg_database WHERE datname = $1', [group])).rowCount)
-        await db.query(`CREATE DATABASE ${escapeIdentifier(group)} OWNER ${members}`);
+        await db.query(`CREATE ROLE ${MEMBERS} NOLOGIN`);
+      if (!(await db.query('SELECT 1 FROM pg_database WHERE datname = $1', [group])).rowCount) {
+        await db.query(`CREATE DATABASE ${escapeIdentifier(group)}`);
+        await db.query(`REVOKE ALL ON DATABASE ${escapeIdentifier(group)} FROM PUBLIC`);
+        await db.query(`GRANT CONNECT, TEMPORARY ON DATABASE ${escapeIdentifier(group)} TO ${MEMBERS}`);
+      }
+    });
+    await withClient({ host: address, password: adminPassword, database: group }, async (db) => {
+      await db.query(`GRANT USAGE, CREATE ON SCHEMA public TO ${MEMBERS}`);
     });
     return address;
   }
@@ -186,6 +233,8 @@ function databaseContainer(
       Mounts: [{ Type: 'volume', Source: name, Target: DATA_PATH }],
       RestartPolicy: { Name: 'unless-stopped' },
       Memory: 512 * 1024 * 1024,
+      NanoCpus: 1e9,
+      ShmSize: 256 * 1024 * 1024,
       PidsLimit: 256,
       CapDrop: ['ALL'],
       SecurityOpt: ['no-new-privileges'],

@@ -38,7 +38,10 @@ export interface Naming {
    */
   database(group: string): string;
   /** Labels every object of this hub carries, plus the user's where there is one. */
-  labels(kind: 'server' | 'home' | 'network' | 'move' | 'shared' | 'database', user?: string): Record<string, string>;
+  labels(
+    kind: 'server' | 'home' | 'network' | 'move' | 'shared' | 'database' | 'job',
+    user?: string,
+  ): Record<string, string>;
 }
 
 export function naming(hubName: string, version: string): Naming {

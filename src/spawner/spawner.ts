@@ -104,13 +104,56 @@ export interface GroupDatabases {
    * BerthError that says why not.
    */
   open(group: string, user: string, secrets: DatabaseSecrets): Promise<GroupDatabase>;
+  /**
+   * Takes `users` off the group's database: their servers leave its network, their roles can no
+   * longer log in and their sessions end. Safe when it is off.
+   */
+  revoke(group: string, users: string[], adminPassword: string): Promise<void>;
   /** Removes the group's database container and network; its data volume stays. */
   close(group: string): Promise<void>;
+}
+
+export interface JobSpec {
+  id: string;
+  user: string;
+  image: CatalogueImage;
+  notebook: string;
+  output: string;
+  parameters: Record<string, unknown>;
+  grants?: Grants;
+}
+
+/** How a job's container ended. */
+export interface JobExit {
+  ok: boolean;
+  error?: string;
+  /** Killed by its memory limit. */
+  oom: boolean;
+  log: string;
+}
+
+export interface JobRunner {
+  /** Whether the notebook can run: undefined when it can, else why not (missing, not a notebook ...). */
+  check(spec: Pick<JobSpec, 'user' | 'image' | 'notebook'>): Promise<string | undefined>;
+  /** Creates and starts the job's container; resolves its id. */
+  start(spec: JobSpec): Promise<string>;
+  /** Resolves when the container has ended: how, and its log (the last LOG_LIMIT bytes). */
+  wait(container: string): Promise<JobExit>;
+  /** The log so far (the last `bytes`). */
+  logs(container: string, bytes?: number): Promise<string>;
+  /** Stops the container (a cancel, a time limit); `wait` then resolves. Safe when it has ended. */
+  stop(container: string): Promise<void>;
+  /** Removes the container; safe when it is gone. */
+  remove(container: string): Promise<void>;
+  /** This hub's job containers, running or ended: which job each is. */
+  list(): Promise<Array<{ job: string; container: string; running: boolean }>>;
 }
 
 export interface Spawner {
   /** Groups' databases, where this engine runs them (one Docker engine; not a swarm yet). */
   readonly databases?: GroupDatabases;
+  /** Batch jobs, where this engine runs them (one Docker engine; not a swarm yet). */
+  readonly jobs?: JobRunner;
   /** Runs once before the hub serves: networks and anything else starts need. */
   prepare(): Promise<Prepared>;
   /** Resolves when the container engine answers (the health check), rejects otherwise. */

@@ -31,4 +31,9 @@ export class DatabaseSecretStore {
     if (!admin || !member) throw new Error(`the secrets of group database ${group} vanished while read`);
     return { admin, member };
   }
+
+  /** The hub's password for `group`'s database, when it has ever had one. */
+  async admin(group: string): Promise<string | undefined> {
+    return (await this.redis.hget(keys.groupDatabase(group), 'admin')) ?? undefined;
+  }
 }

@@ -51,6 +51,24 @@ export const keys = {
   userGroups: (name: string) => `berth:user-groups:${name}`,
   /** Set: the groups a user is in because their identity provider or directory said so at sign-in. */
   providerGroups: (name: string) => `berth:provider-groups:${name}`,
+  /** String (JSON, store/jobs.ts JobRecord): a batch job; a finished one expires after HUB_JOB_RETENTION. */
+  job: (id: string) => `berth:job:${id}`,
+  /** String, capped: a finished job's log (a running one's is read from its container); expires with the job. */
+  jobLog: (id: string) => `berth:job-log:${id}`,
+  /** Sorted set of a user's job ids, scored by submission time (ids whose record expired are dropped when read). */
+  userJobs: (user: string) => `berth:user-jobs:${user}`,
+  /** List: a user's queued job ids, oldest first. */
+  jobQueue: (user: string) => `berth:job-queue:${user}`,
+  /** Set: users with queued jobs (the fair queue takes one job from each in turn). */
+  jobQueuedUsers: 'berth:job-queued-users',
+  /** Set: ids of running jobs. */
+  jobsRunning: 'berth:jobs-running',
+  /** String (JSON, store/jobs.ts JobSchedule): a recurring job. */
+  jobSchedule: (id: string) => `berth:job-schedule:${id}`,
+  /** Set: a user's schedule ids. */
+  userJobSchedules: (user: string) => `berth:user-job-schedules:${user}`,
+  /** Sorted set of enabled schedule ids, scored by their next run (ms). */
+  jobSchedules: 'berth:job-schedules',
   /** String (JSON: client, user, redirect URI), expiring in 5 minutes: an OAuth authorization code. */
   oauthCode: (code: string) => `berth:oauth-code:${code}`,
   /** Hash (fails, until), expiring: failed sign-ins for a username, under a digest of it. */

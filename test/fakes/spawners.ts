@@ -46,6 +46,10 @@ export class FakeDatabases implements GroupDatabases {
     return { network: `fake-postgres-${group}`, host: 'postgres', port: 5432, database: group, role: user };
   }
 
+  async revoke(group: string, users: string[]): Promise<void> {
+    for (const user of users) this.roles.get(group)?.delete(user);
+  }
+
   async close(group: string): Promise<void> {
     this.roles.delete(group);
   }

@@ -10,6 +10,7 @@ import { signInFromConfig } from '../../src/auth/sign-in';
 import type { Catalogue } from '../../src/catalogue/catalogue';
 import { loadConfig } from '../../src/config';
 import { createHub, type HubDeps } from '../../src/hub/app';
+import { Jobs } from '../../src/jobs/jobs';
 import { type Logger, silentLogger } from '../../src/log';
 import { Metrics } from '../../src/metrics/metrics';
 import { readHub } from '../../src/servers/readings';
@@ -17,6 +18,7 @@ import { Servers, type ServersDeps } from '../../src/servers/servers';
 import { ActivityStore } from '../../src/store/activity';
 import { DatabaseSecretStore } from '../../src/store/database-secrets';
 import { GroupStore } from '../../src/store/groups';
+import { JobStore } from '../../src/store/jobs';
 import { LoginFailureStore } from '../../src/store/login-failures';
 import { OAuthCodeStore } from '../../src/store/oauth-codes';
 import { RedisRouteStore } from '../../src/store/routes';
@@ -54,6 +56,7 @@ export async function lifecycle(spawner: FakeSpawner, opts: LifecycleOptions = {
   const metrics: Metrics = new Metrics(() => readHub({ users, records, activity, queued: () => servers.queued }));
   const tokens = new TokenStore(client);
   const groups = new GroupStore(client);
+  const databaseSecrets = new DatabaseSecretStore(client);
   const servers: Servers = new Servers({
     spawner,
     tokens,
@@ -62,7 +65,7 @@ export async function lifecycle(spawner: FakeSpawner, opts: LifecycleOptions = {
     records,
     users,
     groups,
-    databaseSecrets: new DatabaseSecretStore(client),
+    databaseSecrets,
     activity,
     metrics,
     log: opts.log ?? silentLogger,
@@ -83,9 +86,19 @@ export async function lifecycle(spawner: FakeSpawner, opts: LifecycleOptions = {
     loginFailures: new LoginFailureStore(client),
     oauthCodes: new OAuthCodeStore(client),
     servers,
+    // The fakes run no jobs (a job runs a real notebook in a container): the API answers 503.
+    jobs: new Jobs({
+      store: new JobStore(client, 3600_000),
+      catalogue,
+      users,
+      groups,
+      log,
+      limits: { global: 2, perUser: 2, defaultTimeout: 3600, maxTimeout: 86400 },
+    }),
     spawner,
     catalogue,
     volumes: new FakeVolumes(),
+    databaseSecrets,
     metrics,
     // Local accounts only, as a hub with no sign-in settings has.
     signIn: signInFromConfig(

@@ -216,6 +216,9 @@ t(
       assert.is((await dan.api('DELETE', '/users/dan/server')).status, 204);
       assert.is((await dan.api('POST', '/users/dan/server')).status, 201);
       assert.is(databases.roles.get('db-a')?.get('dan'), password, 'the same password at the next start');
+      assert.is((await admin.api('DELETE', '/groups/db-a/users', { users: ['dan'] })).status, 200);
+      assert.not.ok(databases.roles.get('db-a')?.has('dan'), 'left the group: off its database at once');
+      assert.is((await admin.api('POST', '/groups/db-a/users', { users: ['dan'] })).status, 200);
       assert.is((await put(admin, 'db-a', {})).status, 200);
       assert.not.ok(databases.roles.has('db-a'), 'turned off: closed');
       assert.is((await admin.api('DELETE', '/groups/db-b')).status, 204);

@@ -2,8 +2,9 @@
  * A group's database, on the real engine with a real PostgreSQL (images/postgres): a member finds
  * it through the variables in their server and makes a table with psycopg2; another member reads
  * it with psql, as their own role; a member of another group, whose group has its own database,
- * cannot reach this one; the passwords are in no page, no API answer and no log line; turning the
- * database off removes its container and keeps its data, which is back when it is turned on again.
+ * cannot reach this one; no member can drop the database or another's table; one who leaves the
+ * group is off it at once; the passwords are in no page, no API answer and no log line; turning
+ * the database off removes its container and keeps its data, back when it is turned on again.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -101,6 +102,24 @@ t("a member of another group cannot reach the group's database, and has their ow
   const cat = (await containersOf(ctx.hub.hubName)).find((c) => c.Labels['berth.user'] === 'cat');
   const networks = Object.keys((await docker.getContainer(cat?.Id ?? '').inspect()).NetworkSettings.Networks);
   assert.not.ok(networks.includes(`${ctx.hub.hubName}--postgres-course`));
+});
+
+t("a member can neither drop the group's database nor another member's table", async (ctx) => {
+  assert.match(await python(ctx.ben, 'ben', PSQL('DROP TABLE marks')), /must be owner of table marks/);
+  assert.match(
+    await python(ctx.ben, 'ben', PSQL('DROP DATABASE course')),
+    /cannot drop the currently open database|must be owner of database course/,
+  );
+  assert.is(await python(ctx.ben, 'ben', PSQL('SELECT count(*) FROM marks')), '1\n', 'the table is still there');
+});
+
+t('a member who leaves the group is off its database at once', async (ctx) => {
+  assert.is((await ctx.admin.api('DELETE', '/groups/course/users', { users: ['ben'] })).status, 200);
+  assert.match(await python(ctx.ben, 'ben', PSQL('SELECT 1')), /could not translate host name|connection|timeout/i);
+  assert.is((await ctx.admin.api('POST', '/groups/course/users', { users: ['ben'] })).status, 200);
+  assert.is((await ctx.ben.api('DELETE', '/users/ben/server')).status, 204);
+  assert.is((await ctx.ben.api('POST', '/users/ben/server')).status, 201);
+  assert.is(await python(ctx.ben, 'ben', PSQL('SELECT mark FROM marks')), '42\n', 'back in, back on it');
 });
 
 t('the passwords are in no page, no API answer and no log line', async (ctx) => {

@@ -5,31 +5,17 @@
  * is duplicated; and routes come back from Docker's labels when Redis lost them.
  */
 
-import type { ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { hashPassword } from '../../src/auth/password';
 import { keys } from '../../src/store/keys';
-import { UserStore } from '../../src/store/users';
-import { exited, serveProcess } from '../helpers/cli';
 import { type Client, signedIn } from '../helpers/client';
-import { containersOf, docker, removeHubObjects } from '../helpers/docker';
-import { SECRET } from '../helpers/hub';
+import { containersOf, docker } from '../helpers/docker';
+import { type HubProcess, hubProcess } from '../helpers/hub-process';
 import { execute, startKernel } from '../helpers/kernel';
-import { freePort, startRedis, type TestRedis } from '../helpers/redis';
 import { eventually } from '../helpers/wait';
 
 interface Ctx {
-  redis: TestRedis;
-  env: Record<string, string>;
-  url: string;
-  hubName: string;
-  hub?: ChildProcess;
-  dataDir: string;
+  hub: HubProcess;
   clients: Record<string, Client>;
   aliceContainer: string;
   kernel: string;
@@ -37,50 +23,18 @@ interface Ctx {
 
 const t = suite<Ctx>('hub restarts');
 
-async function serve(ctx: Ctx): Promise<void> {
-  ctx.hub = (await serveProcess(ctx.env)).child;
-}
-
-async function kill9(ctx: Ctx): Promise<void> {
-  ctx.hub!.kill('SIGKILL');
-  await exited(ctx.hub!);
-  ctx.hub = undefined;
-}
-
 async function userContainers(ctx: Ctx, user: string) {
-  return (await containersOf(ctx.hubName)).filter((c) => c.Labels['berth.user'] === user);
+  return (await containersOf(ctx.hub.hubName)).filter((c) => c.Labels['berth.user'] === user);
 }
 
 t.before(async (ctx) => {
-  ctx.redis = await startRedis();
-  ctx.hubName = `btrestart${randomBytes(3).toString('hex')}`;
-  ctx.dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-restart-'));
-  const port = await freePort();
-  ctx.url = `http://127.0.0.1:${port}`;
-  ctx.env = {
-    REDIS_URL: ctx.redis.url,
-    HUB_SECRET: SECRET,
-    HUB_NAME: ctx.hubName,
-    HUB_NETWORK: ctx.hubName,
-    HUB_PORT: String(port),
-    HUB_SERVER_ACCESS: 'port',
-    HUB_BUILD_IMAGES: 'never',
-    HUB_DATA_DIR: ctx.dataDir,
-  };
-  const users = new UserStore(ctx.redis.client());
-  const hash = await hashPassword('a-password');
-  for (const name of ['alice', 'bob', 'carol']) await users.create(name, { admin: false, passwordHash: hash });
-  await serve(ctx);
+  ctx.hub = await hubProcess('btrestart', ['alice', 'bob', 'carol']);
+  await ctx.hub.serve();
   ctx.clients = {};
-  for (const name of ['alice', 'bob', 'carol']) ctx.clients[name] = await signedIn(ctx.url, name, 'a-password');
+  for (const name of ['alice', 'bob', 'carol']) ctx.clients[name] = await signedIn(ctx.hub.url, name, 'a-password');
 });
 
-t.after(async (ctx) => {
-  if (ctx.hub) await kill9(ctx);
-  await removeHubObjects(ctx.hubName);
-  await ctx.redis.stop();
-  fs.rmSync(ctx.dataDir, { recursive: true, force: true });
-});
+t.after(async (ctx) => ctx.hub?.stop());
 
 t(
   'before: alice runs with a kernel holding state, bob runs, carol is mid-start when the hub is killed; then ' +
@@ -99,18 +53,18 @@ t(
       10_000,
       20,
     );
-    await kill9(ctx);
+    await ctx.hub.kill9();
     // During the downtime, bob's container is removed behind the hub's back.
     const [bobs] = await userContainers(ctx, 'bob');
     assert.is(bobs.State, 'running');
     await docker.getContainer(bobs.Id).remove({ force: true });
     assert.equal(await userContainers(ctx, 'bob'), []);
-    assert.is(await ctx.redis.client().hget(keys.server('bob'), 'state'), 'running', 'Redis still thinks it runs');
+    assert.is(await ctx.hub.redis.client().hget(keys.server('bob'), 'state'), 'running', 'Redis still thinks it runs');
   },
 );
 
 t("after the restart alice's server is adopted: same container, route intact, kernel state alive", async (ctx) => {
-  await serve(ctx);
+  await ctx.hub.serve();
   const { alice } = ctx.clients;
   const [container] = await userContainers(ctx, 'alice');
   assert.is(container.Id, ctx.aliceContainer);
@@ -124,7 +78,7 @@ t("after the restart alice's server is adopted: same container, route intact, ke
 });
 
 t("bob's server, removed meanwhile, is marked stopped with its route deleted and a reason", async (ctx) => {
-  const redis = ctx.redis.client();
+  const redis = ctx.hub.redis.client();
   assert.is(await redis.exists(keys.route('bob')), 0);
   assert.is(await redis.exists(keys.server('bob')), 0);
   const model = await (await ctx.clients.bob.api('GET', '/users/bob')).json();
@@ -134,7 +88,7 @@ t("bob's server, removed meanwhile, is marked stopped with its route deleted and
 });
 
 t("carol's interrupted start is finished or cleaned up, never duplicated", async (ctx) => {
-  const redis = ctx.redis.client();
+  const redis = ctx.hub.redis.client();
   const settled = await eventually(
     async () => {
       const state = await redis.hget(keys.server('carol'), 'state');
@@ -161,12 +115,12 @@ t("carol's interrupted start is finished or cleaned up, never duplicated", async
 });
 
 t("routes and server state come back from Docker's labels when Redis lost them", async (ctx) => {
-  await kill9(ctx);
-  const redis = ctx.redis.client();
+  await ctx.hub.kill9();
+  const redis = ctx.hub.redis.client();
   await redis.del(keys.route('alice'), keys.server('alice'));
   await redis.zrem(keys.routes, 'alice');
   await redis.zrem(keys.servers, 'alice');
-  await serve(ctx);
+  await ctx.hub.serve();
   assert.is(await redis.hget(keys.server('alice'), 'state'), 'running');
   assert.is(await redis.hget(keys.server('alice'), 'container'), ctx.aliceContainer);
   assert.is((await ctx.clients.alice.request('/user/alice/api/status')).status, 200);

@@ -27,6 +27,7 @@ const LAYERS: Record<string, number> = {
   spawner: 2,
   proxy: 3,
   servers: 3,
+  jobs: 3,
   hub: 4,
   cli: 5,
   main: 6,

@@ -9,6 +9,7 @@ import { GROUP_NAME_RULE, isGroupName, normaliseUsername } from '../../auth/user
 import { parseBytes } from '../../config/values';
 import { BerthError, badRequest, forbidden, notFound } from '../../errors';
 import { conflicts, type GroupProperties, parseProperties } from '../../groups/properties';
+import { leaveDatabase } from '../../servers/databases';
 import { jsonBody, objectBody } from '../body';
 import { groupModel } from '../models';
 import type { ApiDeps } from './context';
@@ -116,6 +117,11 @@ export function groupsApi(router: Router, deps: ApiDeps): void {
       throw badRequest('properties.services: group databases work on one Docker engine only, not yet on a swarm.', {
         field: 'properties.services',
       });
+    // PostgreSQL names are 63 bytes at most, and the database is named after the group.
+    if (properties.services?.length && name.length > 63)
+      throw badRequest('properties.services: a group with a database needs a name of 63 characters at most.', {
+        field: 'properties.services',
+      });
     // Checked against every group, members or not: membership changes later without a check.
     for (const [other, theirs] of await groups.allProperties()) {
       const clash = other === name ? undefined : conflicts(properties, theirs as GroupProperties, other);
@@ -141,6 +147,7 @@ export function groupsApi(router: Router, deps: ApiDeps): void {
       const list = await members(objectBody(ctx), true);
       await groups[change](name, list);
       await outdate(name, list);
+      if (change === 'remove') await leaveDatabase(deps, name, list);
       log.info(change === 'add' ? 'group members added' : 'group members removed', {
         group: name,
         users: list,

@@ -5,6 +5,7 @@ import Router from '@koa/router';
 import type { ApiDeps } from './context';
 import { groupsApi } from './groups';
 import { hubApi, JUPYTERHUB_API_VERSION } from './hub';
+import { jobsApi } from './jobs';
 import { oauthApi } from './oauth';
 import { serversApi } from './servers';
 import { tokensApi } from './tokens';
@@ -26,6 +27,7 @@ export function apiRouter(deps: ApiDeps): Router {
   tokensApi(router, deps);
   groupsApi(router, deps);
   volumesApi(router, deps);
+  jobsApi(router, deps);
   oauthApi(router, deps);
   return router;
 }

@@ -2,15 +2,14 @@
  * /hub/api/users/<name>/server: start (201 ready / 202 pending; body = user options such as
  * {"image": id}), stop (204 stopped / 202 stopping) and the start's progress as an event stream.
  */
-import { PassThrough } from 'node:stream';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { badRequest, notFound } from '../../errors';
 import type { ProgressEvent } from '../../servers/progress';
 import { jsonBody, objectBody } from '../body';
 import type { ApiDeps } from './context';
+import { eventStream } from './event-stream';
 
-const KEEPALIVE_MS = 8000;
 /** How far in the future a reported activity may be (clocks drift), as JupyterHub allows. */
 const FUTURE_SLACK_MS = 59 * 60_000;
 
@@ -88,35 +87,18 @@ export function serversApi(router: Router, deps: ApiDeps): void {
     const last = servers.progress.last(name);
     if (view.state === 'stopping' || (view.state === 'stopped' && !last?.failed && !view.lastError))
       throw badRequest(`${name}'s server is not starting.`);
-    const stream = new PassThrough();
-    let ended = false;
-    const cleanups: Array<() => void> = [];
-    const end = () => {
-      if (ended) return;
-      ended = true;
-      for (const cleanup of cleanups) cleanup();
-      stream.end();
-    };
+    const events = eventStream(ctx);
     const send = (event: ProgressEvent) => {
-      if (ended) return;
-      stream.write(`data: ${JSON.stringify(event)}\n\n`);
-      if (event.ready || event.failed) end();
+      events.send(event);
+      if (event.ready || event.failed) events.end();
     };
-    ctx.req.socket.setTimeout(0);
-    ctx.req.socket.setNoDelay(true);
-    ctx.set({ 'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no' });
-    ctx.type = 'text/event-stream';
-    ctx.body = stream;
-    ctx.req.on('close', end);
-    const keepalive = setInterval(() => stream.write(':\n\n'), KEEPALIVE_MS);
-    cleanups.push(() => clearInterval(keepalive));
     const url = `/user/${name}/`;
     if (view.state === 'running') send({ progress: 100, ready: true, message: `Server ready at ${url}`, url });
     else if (view.state === 'stopped')
       send(last?.failed ? last : { progress: 100, failed: true, message: `Spawn failed: ${view.lastError}` });
     else {
       const unfollow = servers.progress.follow(name, send);
-      if (unfollow) cleanups.push(unfollow);
+      if (unfollow) events.onEnd(unfollow);
       else send({ progress: 50, message: `Your server is ${view.state}` });
     }
   });

@@ -5,7 +5,7 @@
 const xsrf = () => document.querySelector('meta[name="xsrf-token"]').content;
 
 /** An element with attributes and text (never HTML). */
-// biome-ignore lint/correctness/noUnusedVariables: admin.js and groups.js use it, loaded after this file
+// biome-ignore lint/correctness/noUnusedVariables: admin.js, groups.js and jobs.js use it, loaded after this file
 function el(tag, attrs = {}, text) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
@@ -17,7 +17,7 @@ function el(tag, attrs = {}, text) {
  * An admin page's actions: `act` runs one, says `done` (or the hub's message) in `notice`, and
  * reloads what the page shows; `say` puts a message there.
  */
-// biome-ignore lint/correctness/noUnusedVariables: admin.js and groups.js use it, loaded after this file
+// biome-ignore lint/correctness/noUnusedVariables: admin.js, groups.js and jobs.js use it, loaded after this file
 function actions(notice, reload) {
   const say = (message, bad = false) => {
     notice.textContent = message;

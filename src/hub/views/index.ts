@@ -1,8 +1,10 @@
 /**
  * The hub's pages, as functions from typed data to Html: the shared frame (layout.ts), the pages
- * for everyone (pages.ts), the spawn page (spawn.ts), and the admin and token pages (admin.ts).
+ * for everyone (pages.ts), the spawn page (spawn.ts), the admin and token pages (admin.ts) and
+ * the jobs page (jobs.ts).
  */
 export { adminPage, groupsPage, tokenPage } from './admin';
+export { jobsPage } from './jobs';
 export { engineNotice, layout, type PageContext } from './layout';
 export { errorPage, homePage, loginPage, logoutPage, pendingPage } from './pages';
 export { describeLimits, spawnPage } from './spawn';

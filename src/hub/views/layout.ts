@@ -20,12 +20,17 @@ export function logoutForm(page: PageContext, id: string): Html {
 function navigation(page: PageContext): Html | '' {
   const { user } = page;
   if (!user) return '';
-  return html`<nav><a href="/hub/home">Home</a> <a href="/hub/token" id="nav-token">Token</a>
+  return html`<nav><a href="/hub/home">Home</a> <a href="/hub/jobs" id="nav-jobs">Jobs</a> <a href="/hub/token" id="nav-token">Token</a>
 ${user.admin ? html`<a href="/hub/admin" id="nav-admin">Admin</a>` : ''}
 <span class="who">${user.name}</span> ${logoutForm(page, 'logout')}</nav>`;
 }
 
-export function layout(title: string, page: PageContext, body: Html, script?: 'admin' | 'groups' | 'token'): Html {
+export function layout(
+  title: string,
+  page: PageContext,
+  body: Html,
+  script?: 'admin' | 'groups' | 'jobs' | 'token',
+): Html {
   return html`<!doctype html>
 <html lang="en">
 <head>
