@@ -5,6 +5,13 @@
 import os from 'node:os';
 import { integer, seconds, setting } from './values';
 
+/** Seconds, at most 24 days: Node's timers take no longer (a longer one would fire at once). */
+function jobSeconds(raw: string): number {
+  const ms = seconds(false)(raw);
+  if (ms > 24 * 86400_000) throw new Error('must be at most 2073600 seconds (24 days)');
+  return ms;
+}
+
 /** auto: half the CPUs (at least one), leaving the rest to interactive servers. */
 function jobsLimit(raw: string): number {
   if (raw === 'auto') return Math.max(1, Math.floor(os.availableParallelism() / 2));
@@ -23,13 +30,13 @@ export const JOB_SETTINGS = {
     'HUB_JOB_TIMEOUT',
     '3600',
     'Seconds a batch job may run unless it asks for another limit.',
-    seconds(false),
+    jobSeconds,
   ),
   jobMaxTimeout: setting(
     'HUB_JOB_MAX_TIMEOUT',
     '86400',
-    'The longest time limit (seconds) a batch job may ask for.',
-    seconds(false),
+    'The longest time limit (seconds) a batch job may ask for (24 days at most).',
+    jobSeconds,
   ),
   jobRetention: setting(
     'HUB_JOB_RETENTION',

@@ -13,11 +13,12 @@ import type { Catalogue } from '../catalogue/catalogue';
 import { BerthError, badRequest, notFound } from '../errors';
 import type { Logger } from '../log';
 import { grantsOf, pickImage } from '../servers/grants';
-import type { JobExit, JobRunner } from '../spawner/spawner';
+import type { JobRunner } from '../spawner/spawner';
 import type { GroupStore } from '../store/groups';
-import { FINISHED, type JobRecord, type JobSchedule, type JobState, type JobStore } from '../store/jobs';
+import { FINISHED, type JobRecord, type JobSchedule, type JobStore } from '../store/jobs';
 import type { UserStore } from '../store/users';
 import { FairQueue } from './fair-queue';
+import { Follower } from './follower';
 import { type JobRequest, parseJobRequest } from './request';
 import { Schedules } from './schedules';
 
@@ -39,16 +40,21 @@ export class Jobs {
   private readonly queue: FairQueue;
   readonly schedules: Schedules;
   private pumping: Promise<void> = Promise.resolve();
-  /** Running jobs this hub follows: settled when their container has ended and the record says how. */
-  private readonly following = new Map<string, Promise<void>>();
-  /** How a job that is being stopped ends (cancelled, timed out), rather than by its own result. */
-  private readonly ending = new Map<string, JobState>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Jobs taken off the queue whose container is being made (an image may be built first). */
+  private readonly launching = new Map<string, Promise<void>>();
+  private readonly follower: Follower;
   /** Only the serving hub starts jobs (startBackground); a `berth job run` process only queues them. */
   private serving = false;
 
   constructor(private readonly deps: JobsDeps) {
     this.queue = new FairQueue(deps.store, deps.limits.perUser);
+    this.follower = new Follower({
+      store: deps.store,
+      runner: () => this.runner(),
+      log: deps.log,
+      memoryOf: async (job) => (await this.image(job.user, job.image)).limits.memory,
+      settled: () => void this.pump(),
+    });
     this.schedules = new Schedules(deps.store, deps.log, (user, job, schedule) => this.enqueue(user, job, schedule));
   }
 
@@ -58,7 +64,13 @@ export class Jobs {
 
   /** The end of a job's log: live from its container while it runs, else as kept. */
   async log(job: JobRecord, bytes: number): Promise<string | undefined> {
-    if (job.state === 'running' && job.container) return this.runner().logs(job.container, bytes);
+    if (job.state === 'running' && job.container) {
+      const live = await this.runner()
+        .logs(job.container, bytes)
+        .catch(() => undefined);
+      if (live !== undefined) return live;
+    }
+    // Ended between the look at its state and the read: its log is kept by now.
     const kept = await this.deps.store.log(job.id);
     return kept?.slice(-bytes);
   }
@@ -131,15 +143,25 @@ export class Jobs {
     if (await this.deps.store.unqueue(job)) {
       await this.deps.store.finish({ ...job, state: 'cancelled', finished: new Date().toISOString() }, '');
     } else {
-      this.ending.set(job.id, 'cancelled');
+      this.follower.ending.set(job.id, 'cancelled');
+      // A job being launched is stopped once its container exists (launch sees the cancel too).
+      await this.launching.get(job.id);
       const running = (await this.deps.store.get(job.id)) ?? job;
-      if (running.container) await this.runner().stop(running.container);
-      await this.following.get(job.id);
+      if (running.container && running.state === 'running') await this.runner().stop(running.container);
+      await this.follower.settled(job.id);
+      this.follower.ending.delete(job.id);
     }
     this.deps.log.info('job cancelled', { user: job.user, job: job.id });
     const settled = await this.deps.store.get(job.id);
     if (!settled) throw notFound(`No such job: ${job.id}`);
     return settled;
+  }
+
+  /** A user is deleted: their queued and running jobs are cancelled, their recurring jobs deleted. */
+  async forget(user: string): Promise<void> {
+    await this.deps.store.deleteSchedules(user);
+    for (const job of await this.deps.store.list(user))
+      if (!FINISHED.includes(job.state)) await this.cancel(job).catch(() => undefined);
   }
 
   /** Starts queued jobs while there is room; one pump at a time. */
@@ -159,7 +181,10 @@ export class Jobs {
       if (running.length >= limits.global || !this.deps.runner) return;
       const next = await this.queue.next(running);
       if (!next) return;
-      if (await store.take(next)) await this.launch(next);
+      if (!(await store.take(next))) continue;
+      const launch = this.launch(next).finally(() => this.launching.delete(next.id));
+      this.launching.set(next.id, launch);
+      await launch;
     }
   }
 
@@ -177,64 +202,13 @@ export class Jobs {
       const started = { ...job, state: 'running' as const, container, started: new Date().toISOString() };
       await store.save(started);
       log.info('job started', { user: job.user, job: job.id, container: container.slice(0, 12) });
-      this.follow(started);
+      this.follower.follow(started, true);
+      if (this.follower.ending.get(job.id) === 'cancelled') await this.runner().stop(container);
     } catch (err) {
       const message = err instanceof BerthError ? err.message : 'its container could not start; the hub log says why';
       log.error('job could not start', { user: job.user, job: job.id, err });
       await store.finish({ ...job, state: 'failed', error: message, finished: new Date().toISOString() }, '');
     }
-  }
-
-  /** Waits for a running job's container, stopping it at its time limit, and records how it ended. */
-  private follow(job: JobRecord): void {
-    const container = job.container;
-    if (!container || this.following.has(job.id)) return;
-    const left = job.timeout * 1000 - (Date.now() - Date.parse(job.started ?? job.created));
-    const timer = setTimeout(
-      () => {
-        this.ending.set(job.id, 'timed_out');
-        this.runner()
-          .stop(container)
-          .catch((err: unknown) => this.deps.log.warn('could not stop a job at its time limit', { job: job.id, err }));
-      },
-      Math.max(0, left),
-    );
-    this.timers.set(job.id, timer);
-    const done = this.runner()
-      .wait(container)
-      .catch((err: unknown): JobExit => {
-        this.deps.log.error('lost a job container', { job: job.id, err });
-        return { ok: false, error: 'its container vanished', oom: false, log: '' };
-      })
-      .then((exit) => this.settle(job, exit))
-      .catch((err: unknown) => this.deps.log.error('could not record how a job ended', { job: job.id, err }))
-      .finally(() => {
-        clearTimeout(this.timers.get(job.id));
-        this.timers.delete(job.id);
-        this.following.delete(job.id);
-        void this.pump();
-      });
-    this.following.set(job.id, done);
-  }
-
-  private async settle(job: JobRecord, exit: JobExit): Promise<void> {
-    const forced = this.ending.get(job.id);
-    this.ending.delete(job.id);
-    const state: JobState = forced ?? (exit.ok ? 'succeeded' : 'failed');
-    const image = await this.deps.catalogue.resolve(job.image).catch(() => undefined);
-    const memory = image ? `${Math.round(image.limits.memory / 1024 ** 2)} MiB` : 'its limit';
-    const error =
-      state === 'timed_out'
-        ? `it ran past its time limit (${job.timeout} s) and was stopped`
-        : state === 'failed'
-          ? exit.oom
-            ? `it was killed by its memory limit (${memory})`
-            : (exit.error ?? 'its container ended without a result; see the log')
-          : undefined;
-    const { container: _gone, ...rest } = job;
-    await this.deps.store.finish({ ...rest, state, error, finished: new Date().toISOString() }, exit.log);
-    if (job.container) await this.runner().remove(job.container);
-    this.deps.log.info('job ended', { user: job.user, job: job.id, state });
   }
 
   /**
@@ -249,7 +223,14 @@ export class Jobs {
       const job = await store.get(id);
       const found = containers.find((c) => c.job === id);
       if (job && found) {
-        this.follow({ ...job, state: 'running', container: found.container, started: job.started ?? job.created });
+        const running: JobRecord = {
+          ...job,
+          state: 'running',
+          container: found.container,
+          started: job.started ?? job.created,
+        };
+        await store.save(running);
+        this.follower.follow(running, found.running);
         continue;
       }
       const gone = { ...(job ?? ({ id } as JobRecord)), state: 'failed' as const, finished: new Date().toISOString() };
@@ -278,7 +259,7 @@ export class Jobs {
     timer.unref();
     return () => {
       clearInterval(timer);
-      for (const t of this.timers.values()) clearTimeout(t);
+      this.follower.stop();
     };
   }
 }

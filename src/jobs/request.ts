@@ -54,8 +54,13 @@ export function nextRun(cron: string, from: Date): Date {
   try {
     const times = CronExpressionParser.parse(cron, { currentDate: from });
     const next = times.next().toDate();
-    if (times.next().toDate().getTime() - next.getTime() < MIN_SCHEDULE_GAP_MS)
-      fail('schedule', 'runs more often than every 10 seconds');
+    // Over a good stretch of runs, not just the next two: "0,5 * * * * *" is twice a minute 5 s apart.
+    let previous = next.getTime();
+    for (let i = 0; i < 120; i++) {
+      const at = times.next().toDate().getTime();
+      if (at - previous < MIN_SCHEDULE_GAP_MS) fail('schedule', 'runs more often than every 10 seconds');
+      previous = at;
+    }
     return next;
   } catch (err) {
     if ((err as { status?: number }).status === 400) throw err;

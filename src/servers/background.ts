@@ -42,9 +42,21 @@ export function startBackground(deps: BackgroundDeps, timing: BackgroundTiming):
   const stops = [servers.watch(), every(timing.pollIntervalMs, 'reconcile', log, () => servers.reconcile())];
   const idleMs = timing.idleTimeoutMs;
   if (idleMs > 0) stops.push(every(cullInterval(idleMs), 'idle culler', log, () => cullIdle(deps, idleMs)));
-  if (deps.jobs) {
-    deps.jobs.resume().catch((err: unknown) => log.error('could not take up the running jobs again', { err }));
-    stops.push(deps.jobs.startBackground());
+  const jobs = deps.jobs;
+  if (jobs) {
+    // The queue runs once the jobs a previous hub left are taken up: nothing new starts beside them unseen.
+    let stopJobs: (() => void) | undefined;
+    let stopped = false;
+    jobs
+      .resume()
+      .catch((err: unknown) => log.error('could not take up the running jobs again', { err }))
+      .finally(() => {
+        if (!stopped) stopJobs = jobs.startBackground();
+      });
+    stops.push(() => {
+      stopped = true;
+      stopJobs?.();
+    });
   }
   return () => {
     for (const stop of stops) stop();

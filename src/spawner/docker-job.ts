@@ -9,14 +9,13 @@ import { BerthError } from '../errors';
 import { NO_GRANTS } from '../groups/properties';
 import { serverContainer } from './docker-container';
 import { ensureImage, type ImageSupply } from './docker-image';
-import { demuxLogs, ignoreStatus, onEngine } from './docker-server';
-import { CHECK_SCRIPT, RESULT_MARKER, RUN_SCRIPT } from './job-script';
+import { demuxLogs, ignoreStatus, onEngine, within } from './docker-server';
+import { CHECK_SCRIPT, jobExit, RUN_SCRIPT, tail } from './job-script';
 import { LABEL, type Naming } from './naming';
 import type { JobExit, JobRunner, JobSpec } from './spawner';
 
 export const JOB_LABEL = 'berth.job';
-/** A finished job's log is kept up to this many bytes (its end, where the error is). */
-export const LOG_LIMIT = 256 * 1024;
+const CHECK_TIMEOUT_MS = 60_000;
 
 export interface DockerJobsOptions {
   hubName: string;
@@ -42,7 +41,9 @@ export class DockerJobRunner implements JobRunner {
       });
       try {
         await container.start();
-        const exit = await this.ended(container);
+        const exit = await within(this.ended(container), CHECK_TIMEOUT_MS, () => {
+          return new BerthError(503, 'Looking at the notebook took too long; try again, or ask an admin.');
+        });
         if (exit.ok) return undefined;
         return exit.error ?? `the notebook could not be read (${exit.log.slice(-200)})`;
       } finally {
@@ -70,7 +71,7 @@ export class DockerJobRunner implements JobRunner {
   }
 
   logs(id: string, bytes = 4096): Promise<string> {
-    return onEngine(async () => tail(await this.output(this.docker.getContainer(id)), bytes));
+    return onEngine(async () => tail(await this.output(this.docker.getContainer(id), 400), bytes));
   }
 
   stop(id: string): Promise<void> {
@@ -90,7 +91,7 @@ export class DockerJobRunner implements JobRunner {
       const filters = JSON.stringify({ label: [`${LABEL.hub}=${this.opts.hubName}`, `${LABEL.kind}=job`] });
       const found = await this.docker.listContainers({ all: true, filters });
       return found
-        .filter((c) => c.Labels[JOB_LABEL] && c.Labels[JOB_LABEL] !== 'check')
+        .filter((c) => c.Labels[JOB_LABEL])
         .map((c) => ({ job: c.Labels[JOB_LABEL], container: c.Id, running: c.State === 'running' }));
     });
   }
@@ -120,37 +121,29 @@ export class DockerJobRunner implements JobRunner {
     return {
       ...server,
       name: `${this.opts.names.container(spec.user)}--job-${spec.id}`,
-      Entrypoint: ['python3', '-c', script],
+      // -I: the home's own json.py or nbformat.py is not what runs.
+      Entrypoint: ['python3', '-I', '-c', script],
       Cmd: [],
       ExposedPorts: {},
       Labels: { ...this.opts.names.labels('job', spec.user), [JOB_LABEL]: spec.id },
+      HostConfig: {
+        ...server.HostConfig,
+        LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '1' } },
+      },
     };
   }
 
   private async ended(container: Docker.Container): Promise<JobExit> {
     await container.wait();
     const [info, log] = await Promise.all([container.inspect(), this.output(container)]);
-    const line = log
-      .split('\n')
-      .reverse()
-      .find((l) => l.startsWith(RESULT_MARKER));
-    const result = line
-      ? (JSON.parse(line.slice(RESULT_MARKER.length)) as { ok: boolean; error?: string | null })
-      : undefined;
-    const oom = info.State.OOMKilled === true;
-    const ok = result?.ok === true && info.State.ExitCode === 0;
-    const error = ok ? undefined : (result?.error ?? undefined);
-    return { ok, error, oom, log: tail(log, LOG_LIMIT) };
+    return jobExit(log, info.State.ExitCode ?? -1, info.State.OOMKilled === true);
   }
 
-  private async output(container: Docker.Container): Promise<string> {
-    const buf = (await container.logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer;
+  /** The last `lines` of its log (read from the end: a job may print gigabytes). */
+  private async output(container: Docker.Container, lines = 5000): Promise<string> {
+    const buf = (await container.logs({ stdout: true, stderr: true, follow: false, tail: lines })) as unknown as Buffer;
     return demuxLogs(buf);
   }
 }
 
 const quiet = () => undefined;
-
-function tail(text: string, bytes: number): string {
-  return text.length > bytes ? text.slice(-bytes) : text;
-}

@@ -8,8 +8,44 @@
  * looks at the notebook, before a job is queued.
  */
 
+import type { JobExit } from './spawner';
+
 /** The marker of the result line a job's container prints last. */
 export const RESULT_MARKER = 'BERTH_JOB_RESULT ';
+/** A finished job's log is kept up to this many bytes (its end, where the error is). */
+export const LOG_LIMIT = 256 * 1024;
+
+export function tail(text: string, bytes: number): string {
+  return text.length > bytes ? text.slice(-bytes) : text;
+}
+
+/** The script's result line; a line a notebook printed to look like one may not parse. */
+function parseResult(text: string): { ok: boolean; error?: string | null; oom?: boolean } | undefined {
+  try {
+    return JSON.parse(text) as { ok: boolean; error?: string | null; oom?: boolean };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * How a job ended, from its log's last result line and its exit code. A memory limit kills the
+ * kernel rather than the job's own process: the script says so (`oom`), as the engine may not.
+ */
+export function jobExit(log: string, exitCode: number, oomKilled: boolean): JobExit {
+  const line = log
+    .split('\n')
+    .reverse()
+    .find((l) => l.startsWith(RESULT_MARKER));
+  const result = line ? parseResult(line.slice(RESULT_MARKER.length)) : undefined;
+  const ok = result?.ok === true && exitCode === 0;
+  return {
+    ok,
+    error: ok ? undefined : (result?.error ?? undefined),
+    oom: oomKilled || result?.oom === true,
+    log: tail(log, LOG_LIMIT),
+  };
+}
 
 const COMMON = `
 import json, os, sys
@@ -64,15 +100,33 @@ def executed(cell, cell_index, **_):
         if o.get('output_type') == 'stream':
             sys.stdout.write(o.get('text', ''))
     sys.stdout.flush()
+def oom_kills():
+    for path, key in (('/sys/fs/cgroup/memory.events', 'oom_kill'), ('/sys/fs/cgroup/memory/memory.oom_control', 'oom_kill')):
+        try:
+            for line in open(path):
+                if line.startswith(key + ' '):
+                    return int(line.split()[1])
+        except OSError:
+            pass
+    return 0
 failed = False
+died = None
 try:
     NotebookClient(nb, timeout=None, on_cell_start=started, on_cell_executed=executed,
                    resources={'metadata': {'path': os.path.dirname(inside(notebook))}}).execute()
 except CellExecutionError:
     failed = True
+except Exception as e:
+    died = e
 finally:
     nbformat.write(nb, target)
     print(f'wrote {output}', flush=True)
+if died is not None:
+    if oom_kills() > 0:
+        result(ok=False, oom=True, error='the kernel was killed by the memory limit')
+    else:
+        result(ok=False, error=f'the kernel stopped: {type(died).__name__}: {str(died)[:200]}')
+    sys.exit(1)
 if failed:
     for i, c in enumerate(nb.cells):
         for o in c.get('outputs', []):

@@ -145,7 +145,7 @@ export interface JobRunner {
   stop(container: string): Promise<void>;
   /** Removes the container; safe when it is gone. */
   remove(container: string): Promise<void>;
-  /** This hub's job containers, running or ended: which job each is. */
+  /** This hub's job containers, running or ended: which job each is ('check' for a look at a notebook). */
   list(): Promise<Array<{ job: string; container: string; running: boolean }>>;
 }
 

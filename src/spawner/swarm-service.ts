@@ -12,6 +12,7 @@ import type { CatalogueImage } from '../catalogue/catalogue';
 import { IMAGE_LABEL } from '../catalogue/labels';
 import type { Grants } from '../groups/properties';
 import { HOME, SERVER_PORT, SERVER_USER } from './docker-container';
+import { ignoreStatus } from './docker-server';
 import { driverOptions, type HomeVolume } from './home-volume';
 import { LABEL, type Naming } from './naming';
 
@@ -96,4 +97,15 @@ export function serverService(names: Naming, spec: ServiceSpec): Docker.CreateSe
       Ports: [{ Protocol: 'tcp', TargetPort: SERVER_PORT, PublishMode: 'host' }],
     },
   } as Docker.CreateServiceOptions;
+}
+
+/** The user's own overlay network (made when missing): their server and jobs, and nobody else's. */
+export async function userNetwork(docker: Docker, names: Naming, user: string): Promise<string> {
+  const name = `${names.container(user)}-net`;
+  const found = await docker.listNetworks({ filters: JSON.stringify({ name: [name] }) });
+  if (!found.some((n) => n.Name === name))
+    await docker
+      .createNetwork({ Name: name, Driver: 'overlay', Attachable: true, Labels: names.labels('network', user) })
+      .catch(ignoreStatus(409));
+  return name;
 }

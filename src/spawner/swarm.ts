@@ -15,11 +15,12 @@ import type { Logger } from '../log';
 import type { DockerSpawnerOptions } from './docker';
 import { serverEnvironment, TOKEN_ENV } from './docker-container';
 import { ensureImage, type ImageSupply } from './docker-image';
-import { answerUrl, ignoreStatus, onEngine, throwIfCancelled, waitUntilAnswers } from './docker-server';
+import { answerUrl, onEngine, throwIfCancelled, waitUntilAnswers } from './docker-server';
 import { ON_THE_NODE } from './home-volume';
 import { LABEL, type Naming, naming } from './naming';
 import { RegistryPush } from './registry-push';
 import type {
+  JobRunner,
   Prepared,
   RunningServer,
   ServerContainer,
@@ -29,8 +30,9 @@ import type {
   StartProgress,
 } from './spawner';
 import { SwarmHomes } from './swarm-homes';
+import { SwarmJobRunner } from './swarm-job';
 import { HomeMover, type Moved } from './swarm-move';
-import { notOnSwarm, serverService, swarmNaming } from './swarm-service';
+import { notOnSwarm, serverService, swarmNaming, userNetwork } from './swarm-service';
 import {
   newest,
   newestTask,
@@ -55,6 +57,7 @@ export class SwarmSpawner implements Spawner {
   private readonly log: Logger;
   private readonly push: RegistryPush;
   private readonly homes: SwarmHomes;
+  readonly jobs: JobRunner;
   private apiUrl = '';
 
   private get supply(): ImageSupply {
@@ -68,7 +71,12 @@ export class SwarmSpawner implements Spawner {
     this.names = swarmNaming(naming(opts.hubName, opts.version));
     this.log = opts.log.child({ component: 'swarm' });
     this.push = new RegistryPush(docker, opts.registry);
-    this.homes = new SwarmHomes(docker, this.names, opts.hubName, opts.homeVolume ?? ON_THE_NODE);
+    const homeVolume = opts.homeVolume ?? ON_THE_NODE;
+    this.homes = new SwarmHomes(docker, this.names, opts.hubName, homeVolume);
+    this.jobs = new SwarmJobRunner(docker, {
+      ...{ hubName: opts.hubName, names: this.names, homes: this.homes, homeVolume },
+      reference: async (image) => this.push.reference(await ensureImage(this.supply, image, quiet), quiet),
+    });
   }
 
   async prepare(): Promise<Prepared> {
@@ -103,7 +111,7 @@ export class SwarmSpawner implements Spawner {
     throwIfCancelled(signal);
     report({ stage: 'clearing', message: 'Clearing away any old service' });
     await this.removeService(user);
-    const network = await this.ensureNetwork(user);
+    const network = await userNetwork(this.docker, this.names, user);
     const token = image.protocol === 'berth' ? randomBytes(32).toString('hex') : '';
     const constraints = [
       ...(await this.homes.constraints(user)),
@@ -161,16 +169,6 @@ export class SwarmSpawner implements Spawner {
   }
 
   /** The user's own overlay network: servers on the swarm cannot reach one another. */
-  private async ensureNetwork(user: string): Promise<string> {
-    const name = `${this.names.container(user)}-net`;
-    const found = await this.docker.listNetworks({ filters: JSON.stringify({ name: [name] }) });
-    if (!found.some((n) => n.Name === name))
-      await this.docker
-        .createNetwork({ Name: name, Driver: 'overlay', Attachable: true, Labels: this.names.labels('network', user) })
-        .catch(ignoreStatus(409));
-    return name;
-  }
-
   private async service(user: string): Promise<{
     ID: string;
     Spec?: { Labels?: Record<string, string>; TaskTemplate?: { ContainerSpec?: { Env?: string[] } } };
@@ -284,7 +282,7 @@ export class SwarmSpawner implements Spawner {
     return onEngine(async () => {
       const needs = {
         reference: async () => this.push.reference(await ensureImage(this.supply, image, quiet), quiet),
-        network: () => this.ensureNetwork(user),
+        network: () => userNetwork(this.docker, this.names, user),
       };
       const moved = await new HomeMover(this.docker, this.names, this.homes).move(user, node, needs, replace);
       this.log.info('home moved', { user, ...moved });

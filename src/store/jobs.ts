@@ -163,6 +163,14 @@ export class JobStore {
     return all.filter((s): s is JobSchedule => s !== undefined);
   }
 
+  /** Deletes a user's recurring jobs (their jobs expire as finished ones do). */
+  async deleteSchedules(user: string): Promise<void> {
+    const ids = await this.redis.smembers(keys.userJobSchedules(user));
+    const multi = this.redis.multi().del(keys.userJobSchedules(user));
+    for (const id of ids) multi.del(keys.jobSchedule(id)).zrem(keys.jobSchedules, id);
+    await multi.exec();
+  }
+
   /** A user's schedules, enabled or not. */
   async schedules(user: string): Promise<JobSchedule[]> {
     const ids = await this.redis.smembers(keys.userJobSchedules(user));

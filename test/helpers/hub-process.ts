@@ -27,11 +27,12 @@ export interface HubProcess {
   stop(): Promise<void>;
 }
 
-/** Settings for a hub named `<prefix><random>`, with `users` (password 'a-password'); not started yet. */
+/** Settings for a hub named `<prefix><random>`, with `users` (password 'a-password'; `admins` among them); not started yet. */
 export async function hubProcess(
   prefix: string,
   users: string[],
   extra: Record<string, string> = {},
+  admins: string[] = [],
 ): Promise<HubProcess> {
   const redis = await startRedis();
   const hubName = `${prefix}${randomBytes(3).toString('hex')}`;
@@ -39,7 +40,7 @@ export async function hubProcess(
   const port = await freePort();
   const store = new UserStore(redis.client());
   const hash = await hashPassword('a-password');
-  for (const name of users) await store.create(name, { admin: false, passwordHash: hash });
+  for (const name of users) await store.create(name, { admin: admins.includes(name), passwordHash: hash });
   const hub: HubProcess = {
     redis,
     hubName,

@@ -8,6 +8,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { JobStore } from '../../src/store/jobs';
 import { type Client, signedIn } from '../helpers/client';
 import { docker } from '../helpers/docker';
 import { notebook, putFile, putLink, readFile } from '../helpers/homes';
@@ -34,6 +35,8 @@ interface Ctx {
 
 const t = suite<Ctx>('batch jobs');
 const USERS = ['ann', 'bob', 'cy'];
+/** An admin, who deletes a user at the end. */
+const ADMIN = 'root';
 
 async function submit(ctx: Ctx, user: string, body: unknown): Promise<Job> {
   const res = await ctx.c[user].api('POST', `/users/${user}/jobs`, body);
@@ -61,11 +64,16 @@ async function until(ctx: Ctx, user: string, id: string, state: string | 'ended'
 }
 
 t.before(async (ctx) => {
-  ctx.hub = await hubProcess('btjobs', USERS, {
-    HUB_JOBS_LIMIT: '2',
-    HUB_JOBS_PER_USER: '2',
-    HUB_JOB_MAX_TIMEOUT: '600',
+  await setUp(ctx).catch((err: unknown) => {
+    // uvu does not print what went wrong in a before hook.
+    console.error('batch jobs: the hub did not come up:', err);
+    throw err;
   });
+});
+
+async function setUp(ctx: Ctx): Promise<void> {
+  const settings = { HUB_JOBS_LIMIT: '2', HUB_JOBS_PER_USER: '2', HUB_JOB_MAX_TIMEOUT: '600' };
+  ctx.hub = await hubProcess('btjobs', [...USERS, ADMIN], settings, [ADMIN]);
   const { hubName } = ctx.hub;
   const calc = notebook({ tags: ['parameters'], source: 'n = 1' }, 'print(6 * n)');
   await putFile(hubName, 'ann', 'work/calc.ipynb', calc);
@@ -73,12 +81,14 @@ t.before(async (ctx) => {
   await putFile(hubName, 'ann', 'sleep.ipynb', notebook('import time\ntime.sleep(60)'));
   await putFile(hubName, 'ann', 'nap.ipynb', notebook('import time\ntime.sleep(8)', 'print("woke")'));
   await putFile(hubName, 'ann', 'notes.ipynb', 'these are not JSON');
+  await putFile(hubName, 'ann', 'hog.ipynb', notebook("hog = b'x' * (1536 * 1024 * 1024)"));
   await putLink(hubName, 'ann', 'out.ipynb', '/etc/hostname');
   for (const name of USERS) await putFile(hubName, name, 'short.ipynb', notebook('import time\ntime.sleep(1)'));
+  await putFile(hubName, 'bob', 'sleep.ipynb', notebook('import time\ntime.sleep(60)'));
   await ctx.hub.serve();
   ctx.c = {};
-  for (const name of USERS) ctx.c[name] = await signedIn(ctx.hub.url, name, 'a-password');
-});
+  for (const name of [...USERS, ADMIN]) ctx.c[name] = await signedIn(ctx.hub.url, name, 'a-password');
+}
 
 t.after(async (ctx) => ctx.hub?.stop());
 
@@ -145,6 +155,24 @@ t('a job past its time limit is stopped, and a cancelled one leaves no container
   assert.is(left.length, 0, 'its container is gone');
   const again = await ctx.c.ann.api('DELETE', `/users/ann/jobs/${running.id}`);
   assert.is(again.status, 400, 'an ended job cannot be cancelled');
+});
+
+t('a job over its memory limit is reported as such; its progress streams until it ends', async (ctx) => {
+  const hog = await submit(ctx, 'ann', { notebook: 'hog.ipynb' });
+  const stream = await ctx.c.ann.request(`/hub/api/users/ann/jobs/${hog.id}/progress`);
+  assert.match(stream.headers.get('content-type') ?? '', /^text\/event-stream/);
+  const events = (await stream.text())
+    .split('\n')
+    .filter((l) => l.startsWith('data: '))
+    .map((l) => JSON.parse(l.slice(6)) as Job);
+  assert.ok(events.length >= 2, 'queued or running first, then how it ended');
+  const last = events[events.length - 1];
+  assert.is(last.state, 'failed');
+  assert.match(last.error ?? '', /killed by its memory limit \(1024 MiB\)/);
+  assert.ok(
+    events.some((e) => e.state === 'running'),
+    'it was seen running',
+  );
 });
 
 t("three users' jobs share two places fairly", async (ctx) => {
@@ -228,6 +256,20 @@ t('a recurring job runs on its schedule, and turned off it keeps its history', a
     [schedule.id],
   );
   assert.ok(await job(ctx, 'bob', run?.id ?? ''), 'its run is kept');
+});
+
+t('deleting a user cancels their jobs and deletes their recurring jobs', async (ctx) => {
+  const running = await submit(ctx, 'bob', { notebook: 'sleep.ipynb' });
+  await until(ctx, 'bob', running.id, 'running');
+  assert.is((await ctx.c[ADMIN].api('DELETE', '/users/bob')).status, 204);
+  const store = new JobStore(ctx.hub.redis.client(), 60_000);
+  assert.is((await store.get(running.id))?.state, 'cancelled');
+  assert.equal(await store.schedules('bob'), [], 'no recurring job fires for a user who is gone');
+  const left = await docker.listContainers({
+    all: true,
+    filters: JSON.stringify({ label: [`berth.job=${running.id}`] }),
+  });
+  assert.is(left.length, 0, 'its container is gone');
 });
 
 t.run();

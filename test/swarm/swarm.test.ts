@@ -4,7 +4,7 @@
  * swarm's registry and run by digest: six users start at once and land on several nodes; each
  * reaches their own server, and nobody else's, through two proxies (the hub's and a `berth proxy`
  * process), and runs print(6*7); a fresh hub adopts all six from the services alone; a home
- * survives a stop and a start on its node, and `berth user move` takes it to another; a server no node can hold, or whose image needs a node
+ * survives a stop and a start on its node, a batch job runs there, and `berth user move` takes it to another; a server no node can hold, or whose image needs a node
  * label nobody has, fails at once, saying why; a node that dies takes its servers down with the reason,
  * and their next start says where their files are; with homes on storage every node reaches
  * (HUB_HOME_VOLUME_OPTIONS), a server starts on another node and finds its files.
@@ -22,6 +22,7 @@ import { silentLogger } from '../../src/log';
 import { keys } from '../../src/store/keys';
 import { berth, berthProcess, exited } from '../helpers/cli';
 import { Client, signedIn } from '../helpers/client';
+import { notebook } from '../helpers/homes';
 import { SECRET, startHub, type TestHub } from '../helpers/hub';
 import { runCode } from '../helpers/kernel';
 import { freePort } from '../helpers/redis';
@@ -269,6 +270,37 @@ t('a home survives a stop and a start, on the node that keeps it', async (ctx) =
   assert.is((await placements(ctx)).get('ada'), node, 'the server went back to its home');
   const file = (await (await ada.request('/user/ada/api/contents/kept.txt')).json()) as { content: string };
   assert.is(file.content, 'still here');
+});
+
+t('a batch job runs where the home is: its executed notebook is there for the server to read', async (ctx) => {
+  const ada = client(ctx, 'ada');
+  const source = notebook({ tags: ['parameters'], source: 'n = 1' }, 'print(6 * n)');
+  const put = await ada.request('/user/ada/api/contents/calc.ipynb', {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ type: 'notebook', format: 'json', content: JSON.parse(source) }),
+  });
+  assert.ok([200, 201].includes(put.status), `saved (${put.status})`);
+  const res = await ada.api('POST', '/users/ada/jobs', { notebook: 'calc.ipynb', parameters: { n: 7 } });
+  assert.is(res.status, 201, await res.clone().text());
+  const { id, output } = (await res.json()) as { id: string; output: string };
+  let job: { state: string; error: string | null } = { state: 'queued', error: null };
+  await eventually(
+    async () => {
+      job = (await (await ada.api('GET', `/users/ada/jobs/${id}`)).json()) as typeof job;
+      return !['queued', 'running'].includes(job.state);
+    },
+    'the job ended',
+    180_000,
+    1000,
+  );
+  assert.is(job.state, 'succeeded', job.error ?? '');
+  const executed = (await (await ada.request(`/user/ada/api/contents/${output}`)).json()) as {
+    content: { cells: Array<{ outputs?: Array<{ text?: string }> }> };
+  };
+  assert.is(executed.content.cells[2].outputs?.[0]?.text, '42\n');
+  const jobs = await ctx.swarm.manager.docker.listServices({ filters: JSON.stringify({ label: ['berth.kind=job'] }) });
+  assert.is(jobs.length, 0, 'its service is gone');
 });
 
 t(

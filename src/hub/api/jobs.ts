@@ -7,13 +7,13 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { badRequest, notFound } from '../../errors';
+import { LOG_LIMIT } from '../../spawner/job-script';
 import { FINISHED, type JobRecord, type JobSchedule } from '../../store/jobs';
 import { jsonBody, objectBody } from '../body';
 import type { ApiDeps } from './context';
 import { eventStream } from './event-stream';
 
 const PROGRESS_POLL_MS = 1000;
-const LOG_TAIL_BYTES = 64 * 1024;
 
 /** The job model of DESIGN.md, with its place in line while queued. */
 export function jobModel(job: JobRecord, place?: number) {
@@ -104,7 +104,7 @@ export function jobsApi(router: Router, deps: ApiDeps): void {
   router.get('/users/:name/jobs/:id/log', async (ctx) => {
     const job = await jobOf(ctx, 'read:jobs');
     ctx.type = 'text/plain';
-    ctx.body = (await jobs.log(job, LOG_TAIL_BYTES)) ?? '';
+    ctx.body = (await jobs.log(job, LOG_LIMIT)) ?? '';
   });
 
   /** The job as it goes: its model whenever it changes, with the last log lines while it runs; ends when it ends. */

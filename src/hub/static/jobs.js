@@ -24,7 +24,7 @@ function jobsPage(section) {
     if (withUser) tr.appendChild(el('td', {}, j.user));
     tr.append(
       el('td', {}, j.id),
-      el('td', {}, j.notebook),
+      el('td', {}, j.schedule ? `${j.notebook} (recurring)` : j.notebook),
       el('td', { class: 'state' }, stateOf(j)),
       el('td', {}, when(j.started)),
     );
