@@ -20,6 +20,7 @@ import { IMAGES_DIR, VERSION } from '../paths';
 import { leaveDatabase } from '../servers/databases';
 import { readHub } from '../servers/readings';
 import { Servers } from '../servers/servers';
+import { UsageSampler } from '../servers/usage';
 import { DockerSpawner } from '../spawner/docker';
 import { connectDocker, type Docker } from '../spawner/engine';
 import { naming } from '../spawner/naming';
@@ -63,6 +64,7 @@ export interface Runtime {
   activity: ActivityStore;
   servers: Servers;
   jobs: Jobs;
+  usage: UsageSampler;
   metrics: Metrics;
   signIn: SignIn;
   /** What /hub/health asks. */
@@ -152,7 +154,10 @@ export async function openRuntime(config: Config, log: Logger, options: RuntimeO
     config.spawner === 'swarm'
       ? new SwarmSpawner(docker, { ...spawnerOptions, registry: config.registry })
       : new DockerSpawner(docker, spawnerOptions);
-  const metrics: Metrics = new Metrics(() => readHub({ users, records, activity, queued: () => servers.queued }));
+  const usage = new UsageSampler({ spawner, records, log });
+  const metrics: Metrics = new Metrics(() =>
+    readHub({ users, records, activity, queued: () => servers.queued, usage: () => usage.all() }),
+  );
   const tokens = new TokenStore(redis);
   const groups = new GroupStore(redis);
   const databaseSecrets = new DatabaseSecretStore(redis);
@@ -215,6 +220,7 @@ export async function openRuntime(config: Config, log: Logger, options: RuntimeO
     activity,
     servers,
     jobs,
+    usage,
     metrics,
     signIn: signInFromConfig(
       config,

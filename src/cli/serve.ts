@@ -110,6 +110,7 @@ export async function serve(config: Config): Promise<void> {
     const stopBackground = startBackground(rt, {
       pollIntervalMs: config.pollInterval,
       idleTimeoutMs: config.idleTimeout,
+      usageIntervalMs: config.usageInterval,
     });
     rt.builder
       .buildOutdated()

@@ -191,6 +191,12 @@ export const SETTINGS = {
     seconds(true),
   ),
   ...JOB_SETTINGS,
+  usageInterval: setting(
+    'HUB_USAGE_INTERVAL',
+    '10',
+    'Seconds between readings of what each running server uses (memory, CPU): the home and admin pages and /hub/metrics show the last. 0: none.',
+    seconds(true),
+  ),
   pollInterval: setting(
     'HUB_POLL_INTERVAL',
     '30',

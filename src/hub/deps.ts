@@ -9,6 +9,7 @@ import type { Jobs } from '../jobs/jobs';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics/metrics';
 import type { Servers } from '../servers/servers';
+import type { UsageSampler } from '../servers/usage';
 import type { Volumes } from '../spawner/shared-volumes';
 import type { Spawner } from '../spawner/spawner';
 import type { ActivityStore } from '../store/activity';
@@ -35,6 +36,8 @@ export interface HubDeps {
   servers: Servers;
   /** Batch jobs. */
   jobs: Jobs;
+  /** What running servers use, as last sampled. */
+  usage?: UsageSampler;
   /**
    * For deleting home volumes when users are deleted (HUB_DELETE_HOME=delete), and groups'
    * databases when their group stops having one.

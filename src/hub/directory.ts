@@ -3,6 +3,8 @@
  * possible: lists are filtered and sorted on names and a few sorted sets, and details are read
  * only for the page shown, so a page of 50 out of 1,000 users costs a handful of Redis calls.
  */
+
+import type { UsageSampler } from '../servers/usage';
 import type { ActivityStore } from '../store/activity';
 import type { GroupStore } from '../store/groups';
 import type { ServerStore } from '../store/servers';
@@ -14,6 +16,8 @@ export interface DirectoryDeps {
   records: ServerStore;
   activity: ActivityStore;
   groups: GroupStore;
+  /** What running servers use, as last sampled. */
+  usage?: Pick<UsageSampler, 'of'>;
 }
 
 export class Directory {
@@ -27,7 +31,7 @@ export class Directory {
       activity.get(name),
       groups.groupsOf(name),
     ]);
-    return user && { user, server, activity: at, groups: groupNames };
+    return user && { user, server, activity: at, groups: groupNames, usage: this.deps.usage?.of(name) };
   }
 
   /** Everything about several users, in order, in a few round trips (users that are gone are left out). */
@@ -41,7 +45,10 @@ export class Directory {
     ]);
     const out: UserFacts[] = [];
     list.forEach((user, i) => {
-      if (user) out.push({ user, server: servers[i], activity: times[i], groups: groupsOf.get(user.name) ?? [] });
+      if (user) {
+        const usage = this.deps.usage?.of(user.name);
+        out.push({ user, server: servers[i], activity: times[i], groups: groupsOf.get(user.name) ?? [], usage });
+      }
     });
     return out;
   }

@@ -4,6 +4,7 @@
  * caller holds for that user.
  */
 import type { ScopeSet, Target } from '../auth/scopes';
+import type { ServerUsage } from '../servers/usage';
 import type { Group } from '../store/groups';
 import type { ServerRecord } from '../store/servers';
 import type { TokenRecord } from '../store/tokens';
@@ -20,6 +21,8 @@ export interface ServerModel {
   last_activity: string | null;
   user_options: { image?: string };
   state?: { node?: string; old_settings?: boolean };
+  /** Berth's: what it uses, as last sampled (HUB_USAGE_INTERVAL). */
+  usage?: { memory_bytes: number; memory_limit_bytes: number; cpu: number; sampled: string };
 }
 
 export interface UserModel {
@@ -42,6 +45,7 @@ export interface UserFacts {
   /** Last activity of their server, ms since the epoch. */
   activity?: number;
   groups: string[];
+  usage?: ServerUsage;
 }
 
 const FIELDS_BY_SCOPE: Array<[string, Array<keyof UserModel>]> = [
@@ -80,6 +84,16 @@ export function fullUserModel(facts: UserFacts): UserModel {
       started: server.started,
       last_activity: iso(facts.activity),
       user_options: server.image ? { image: server.image } : {},
+      ...(facts.usage && server.state === 'running'
+        ? {
+            usage: {
+              memory_bytes: facts.usage.memoryBytes,
+              memory_limit_bytes: facts.usage.memoryLimitBytes,
+              cpu: Math.round(facts.usage.cpu * 100) / 100,
+              sampled: new Date(facts.usage.at).toISOString(),
+            },
+          }
+        : {}),
       // JupyterHub's spawner state: on a swarm, the node the server runs on; whether its groups changed since.
       ...(server.node || server.outdated
         ? {

@@ -81,6 +81,7 @@ export function pagesRouter(deps: HubDeps): Router {
         image: images?.find((i) => i.id === image)?.title ?? image,
         lastError: view.state === 'stopped' ? view.lastError : undefined,
         engineDown: images === undefined,
+        usage: view.state === 'running' ? deps.usage?.of(caller.name) : undefined,
         offer: mine && {
           images: mine.map((i) => i.title),
           memory: grants.memory,

@@ -20,6 +20,8 @@ export interface HubReadings {
   activeUsers: { '24h': number; '7d': number; '30d': number };
   /** Starts waiting in line for a spawn slot (HUB_CONCURRENT_SPAWN_LIMIT). */
   queuedSpawns: number;
+  /** What each running server uses, as last sampled. */
+  servers: Array<{ user: string; memoryBytes: number; cpuSeconds: number }>;
 }
 
 /** JupyterHub's ServerSpawnStatus. */
@@ -97,6 +99,13 @@ export class Metrics {
     [],
   );
 
+  private readonly serverMemory = this.gauge('berth_server_memory_bytes', "a running server's memory in use", ['user']);
+  private readonly serverCpu = this.gauge(
+    'berth_server_cpu_seconds_total',
+    'CPU time a running server has used since it started',
+    ['user'],
+  );
+
   constructor(private readonly read: () => Promise<HubReadings>) {
     collectDefaultMetrics({ register: this.registry });
     for (const status of SPAWN_STATUSES) this.spawnDuration.zero({ status });
@@ -120,6 +129,13 @@ export class Metrics {
     this.pendingServers.set(now.pendingServers);
     this.queuedSpawns.set(now.queuedSpawns);
     for (const [period, count] of Object.entries(now.activeUsers)) this.activeUsers.set({ period }, count);
+    // Only servers that run now: a stopped one's series ends.
+    this.serverMemory.reset();
+    this.serverCpu.reset();
+    for (const s of now.servers) {
+      this.serverMemory.set({ user: s.user }, s.memoryBytes);
+      this.serverCpu.set({ user: s.user }, s.cpuSeconds);
+    }
     return this.registry.metrics();
   }
 

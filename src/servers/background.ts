@@ -8,11 +8,14 @@ import type { Jobs } from '../jobs/jobs';
 import type { Logger } from '../log';
 import { type CullerDeps, cullIdle, cullInterval } from './culler';
 import type { Servers } from './servers';
+import type { UsageSampler } from './usage';
 
 export interface BackgroundDeps extends CullerDeps {
   servers: Servers;
   /** Batch jobs: the ones a previous hub left are followed again, then the queue and schedules run. */
   jobs?: Pick<Jobs, 'resume' | 'startBackground'>;
+  /** What running servers use, read every HUB_USAGE_INTERVAL. */
+  usage?: Pick<UsageSampler, 'start'>;
   log: Logger;
 }
 
@@ -21,6 +24,8 @@ export interface BackgroundTiming {
   pollIntervalMs: number;
   /** HUB_IDLE_TIMEOUT, in ms; 0: no culling. */
   idleTimeoutMs: number;
+  /** HUB_USAGE_INTERVAL, in ms; 0: no sampling. */
+  usageIntervalMs?: number;
 }
 
 /** Runs `task` every `ms`, never two at once; errors are logged, not thrown. */
@@ -42,6 +47,7 @@ export function startBackground(deps: BackgroundDeps, timing: BackgroundTiming):
   const stops = [servers.watch(), every(timing.pollIntervalMs, 'reconcile', log, () => servers.reconcile())];
   const idleMs = timing.idleTimeoutMs;
   if (idleMs > 0) stops.push(every(cullInterval(idleMs), 'idle culler', log, () => cullIdle(deps, idleMs)));
+  if (deps.usage) stops.push(deps.usage.start(timing.usageIntervalMs ?? 0));
   const jobs = deps.jobs;
   if (jobs) {
     // The queue runs once the jobs a previous hub left are taken up: nothing new starts beside them unseen.

@@ -1,9 +1,12 @@
 /**
  * The idle culler: stops servers without traffic for longer than HUB_IDLE_TIMEOUT, as
- * jupyterhub-idle-culler does, but inside the hub and from the activity the proxy records.
+ * jupyterhub-idle-culler does, but inside the hub and from the activity the proxy records. A
+ * server whose kernel is running a cell is not idle, whatever the traffic says: it is asked first
+ * (Berth's own images; one that does not answer is culled, after its idle timeout as before).
  */
 import type { Logger } from '../log';
 import type { ActivityStore } from '../store/activity';
+import type { RouteStore } from '../store/routes';
 import type { ServerStore } from '../store/servers';
 import type { Servers } from './servers';
 
@@ -11,7 +14,28 @@ export interface CullerDeps {
   servers: Pick<Servers, 'stop'>;
   activity: ActivityStore;
   records: ServerStore;
+  /** Where each server is, to ask it whether a kernel is busy. */
+  routes?: Pick<RouteStore, 'get'>;
   log: Logger;
+}
+
+const ASK_TIMEOUT_MS = 3000;
+
+/** Whether `user`'s server says one of its kernels is busy; false when it cannot be asked or does not answer. */
+async function kernelBusy(routes: Pick<RouteStore, 'get'>, user: string): Promise<boolean> {
+  const route = await routes.get(user);
+  // Berth's images let in what carries the route's token; stock images would need an OAuth token.
+  if (!route?.token) return false;
+  try {
+    const res = await fetch(`${route.target}/user/${user}/api/kernels`, {
+      headers: { authorization: `token ${route.token}` },
+      signal: AbortSignal.timeout(ASK_TIMEOUT_MS),
+    });
+    const kernels = res.ok ? ((await res.json()) as Array<{ execution_state?: string }>) : [];
+    return kernels.some((k) => k.execution_state === 'busy');
+  } catch {
+    return false;
+  }
 }
 
 /** How often the culler looks: a quarter of the timeout, between 1 s and a minute. */
@@ -26,6 +50,10 @@ export async function cullIdle(deps: CullerDeps, idleMs: number): Promise<string
   for (const user of idle) {
     const record = await deps.records.get(user);
     if (record?.state !== 'running') continue;
+    if (deps.routes && (await kernelBusy(deps.routes, user))) {
+      deps.log.info('sparing an idle server: a kernel is running a cell', { user });
+      continue;
+    }
     deps.log.info('stopping an idle server', { user, idleSeconds: idleMs / 1000 });
     await deps.servers.stop(user);
     culled.push(user);

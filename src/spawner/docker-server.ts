@@ -8,7 +8,7 @@ import { serverPrefix } from '../auth/single-user';
 import type { Protocol } from '../catalogue/catalogue';
 import { BerthError, engineError, statusOf } from '../errors';
 import { LABEL, type Naming } from './naming';
-import type { ServerContainer, ServerStatus } from './spawner';
+import type { ContainerUsage, ServerContainer, ServerStatus } from './spawner';
 
 /**
  * How often a starting server is asked whether it answers: a refused connection costs little,
@@ -172,4 +172,26 @@ async function whyStopped(docker: Docker, id: string): Promise<string> {
     .inspect()
     .catch(() => undefined);
   return exitReason(info?.State ?? {});
+}
+
+interface StatsReading {
+  memory_stats?: { usage?: number; limit?: number; stats?: Record<string, number> };
+  cpu_stats?: { cpu_usage?: { total_usage?: number } };
+}
+
+/** One reading of the engine's stats (one-shot: no second sample to wait for); undefined when it is gone. */
+export async function containerUsage(docker: Docker, id: string): Promise<ContainerUsage | undefined> {
+  const stats = (await docker
+    .getContainer(id)
+    .stats({ stream: false, 'one-shot': true } as { stream: false })
+    .catch(() => undefined)) as StatsReading | undefined;
+  const memory = stats?.memory_stats;
+  if (!memory?.usage) return undefined;
+  // cgroup v2 names it inactive_file, v1 total_inactive_file: the cache the kernel reclaims first.
+  const cache = memory.stats?.inactive_file ?? memory.stats?.total_inactive_file ?? 0;
+  return {
+    memoryBytes: Math.max(0, memory.usage - cache),
+    memoryLimitBytes: memory.limit ?? 0,
+    cpuSeconds: (stats?.cpu_stats?.cpu_usage?.total_usage ?? 0) / 1e9,
+  };
 }

@@ -5,7 +5,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
-import type { ImageBuilder } from '../catalogue/builder';
 import { IMAGE_LABEL, protocolOf } from '../catalogue/labels';
 import { BerthError, statusOf } from '../errors';
 import { NO_GRANTS } from '../groups/properties';
@@ -22,8 +21,10 @@ import {
   serverAccess,
   serverAddress,
 } from './docker-network';
+import type { DockerSpawnerOptions } from './docker-options';
 import {
   answerUrl,
+  containerUsage,
   exitReason,
   failIfDead,
   ignoreStatus,
@@ -35,10 +36,11 @@ import {
   within,
 } from './docker-server';
 import { DockerDatabases } from './group-database';
-import { ensureHomeVolume, type HomeVolume, ON_THE_NODE } from './home-volume';
+import { ensureHomeVolume, ON_THE_NODE } from './home-volume';
 import { type Naming, naming } from './naming';
 import { sharedVolumesExist } from './shared-volumes';
 import type {
+  ContainerUsage,
   GroupDatabases,
   JobRunner,
   Prepared,
@@ -49,29 +51,6 @@ import type {
   SpawnRequest,
   StartProgress,
 } from './spawner';
-
-export interface DockerSpawnerOptions {
-  hubName: string;
-  version: string;
-  /**
-   * port: publish 8888 on 127.0.0.1 (hub on the host); network: reach servers by name on
-   * `network` (hub in a container); auto: network when this process runs in a container of the
-   * same Docker engine, else port.
-   */
-  access: 'auto' | ServerAccess;
-  network: string;
-  spawnTimeoutMs: number;
-  httpTimeoutMs: number;
-  log: Logger;
-  /** Builds catalogue images a start needs that are not built yet (HUB_BUILD_IMAGES=missing). */
-  builder?: ImageBuilder;
-  /** The port of the hub's API for servers (HUB_SERVER_API_PORT), on the address `prepare` finds. */
-  serverApiPort: number;
-  /** HUB_PUBLIC_URL's origin, when set: servers are told where people reach them. */
-  publicUrl?: string;
-  /** HUB_HOME_VOLUME_*: how home volumes are made; Docker's local driver when unset. */
-  homeVolume?: HomeVolume;
-}
 
 const STOP_GRACE_SECONDS = 5;
 
@@ -123,6 +102,10 @@ export class DockerSpawner implements Spawner {
 
   async ping(): Promise<void> {
     await this.docker.ping();
+  }
+
+  usage(container: string): Promise<ContainerUsage | undefined> {
+    return containerUsage(this.docker, container);
   }
 
   start(request: SpawnRequest, report: Report = () => undefined): Promise<RunningServer> {

@@ -149,7 +149,18 @@ export interface JobRunner {
   list(): Promise<Array<{ job: string; container: string; running: boolean }>>;
 }
 
+/** What a server's container uses now, as its engine counts it. */
+export interface ContainerUsage {
+  /** Memory in use (the page cache the kernel can drop left out, as `docker stats` does). */
+  memoryBytes: number;
+  memoryLimitBytes: number;
+  /** CPU time used since the container started. */
+  cpuSeconds: number;
+}
+
 export interface Spawner {
+  /** What container `container` uses now; undefined when the engine cannot say (a swarm node's). */
+  usage?(container: string): Promise<ContainerUsage | undefined>;
   /** Groups' databases, where this engine runs them (one Docker engine; not a swarm yet). */
   readonly databases?: GroupDatabases;
   /** Batch jobs, where this engine runs them (one Docker engine; not a swarm yet). */

@@ -82,7 +82,11 @@ export async function startHub(
   const stopBackground =
     opts.background === false
       ? () => undefined
-      : startBackground(runtime, { pollIntervalMs: config.pollInterval, idleTimeoutMs: config.idleTimeout });
+      : startBackground(runtime, {
+          pollIntervalMs: config.pollInterval,
+          idleTimeoutMs: config.idleTimeout,
+          usageIntervalMs: config.usageInterval,
+        });
   return {
     url: hub.url,
     hubName,

@@ -1,6 +1,7 @@
 /**
  * Activity and idle culling: the proxy records traffic (HTTP requests and WebSocket frames)
- * as last_activity, and the hub stops servers idle longer than HUB_IDLE_TIMEOUT.
+ * as last_activity, and the hub stops servers idle longer than HUB_IDLE_TIMEOUT, but not while a
+ * kernel runs a cell.
  */
 import { randomUUID } from 'node:crypto';
 import { suite } from 'uvu';
@@ -10,6 +11,7 @@ import { keys } from '../../src/store/keys';
 import { type Client, signedIn } from '../helpers/client';
 import { containersOf } from '../helpers/docker';
 import { startHub, type TestHub } from '../helpers/hub';
+import { execute, startKernel } from '../helpers/kernel';
 import { eventually } from '../helpers/wait';
 
 interface Ctx {
@@ -95,6 +97,15 @@ t('WebSocket frames alone keep it alive', async ({ alice, hub }) => {
   }
   ws.close();
   assert.is((await containersOf(hub.hubName)).length, 1, 'not culled while the kernel socket is busy');
+});
+
+t('a kernel running a cell is not idle: the server outlives the timeout with no traffic', async ({ alice }) => {
+  const kernel = await startKernel(alice, 'alice');
+  // Three idle timeouts without a frame: the cell prints nothing until it ends.
+  const cell = `import time\ntime.sleep(${3 * IDLE_SECONDS})\nprint('done')`;
+  const out = await execute(alice, 'alice', kernel, cell, 60_000);
+  assert.is(out.error, undefined, out.error);
+  assert.is(out.stdout, 'done\n', 'the server was still there when the cell ended');
 });
 
 t('idle longer than HUB_IDLE_TIMEOUT: the hub stops the server', async ({ alice, hub }) => {

@@ -40,6 +40,11 @@ function adminPage(section) {
     tr.appendChild(el('td', { class: 'name' }, user.name));
     tr.appendChild(el('td', { class: 'admin-flag' }, user.admin ? 'admin' : ''));
     tr.appendChild(el('td', { class: 'server' }, serverText(user)));
+    const usage = user.servers?.['']?.usage;
+    const mib = (bytes) => `${Math.round(bytes / 1024 ** 2)} MiB`;
+    tr.appendChild(
+      el('td', { class: 'usage' }, usage ? `${mib(usage.memory_bytes)}, ${usage.cpu.toFixed(2)} CPU` : ''),
+    );
     tr.appendChild(
       el('td', { class: 'activity' }, user.last_activity ? new Date(user.last_activity).toLocaleString() : 'never'),
     );

@@ -28,7 +28,7 @@ ${images === undefined ? engineNotice() : ''}
   </div>
   <p class="notice" id="notice" role="status" hidden></p>
   <table id="users">
-    <thead><tr><th>User</th><th>Admin</th><th>Server</th><th>Last activity</th><th>Actions</th></tr></thead>
+    <thead><tr><th>User</th><th>Admin</th><th>Server</th><th>Uses</th><th>Last activity</th><th>Actions</th></tr></thead>
     <tbody></tbody>
   </table>
   <div class="pager"><button id="prev">Previous</button> <span id="page-info"></span>

@@ -56,6 +56,8 @@ export interface HomeView {
   engineDown?: boolean;
   /** What their groups give their server (unknown while the engine does not answer). */
   offer?: Offer;
+  /** What the running server uses, as last sampled. */
+  usage?: { memoryBytes: number; memoryLimitBytes: number; cpu: number };
 }
 
 export interface Offer {
@@ -70,6 +72,7 @@ export interface Offer {
   database?: string;
 }
 
+const mib = (bytes: number) => `${Math.round(bytes / 1024 ** 2)} MiB`;
 const gib = (bytes: number) => `${Math.round((bytes / 1024 ** 3) * 10) / 10} GiB`;
 
 function offerCard(offer: Offer): Html {
@@ -126,6 +129,11 @@ export function homePage(page: PageContext, view: HomeView): Html {
 <section class="card" id="server" data-user="${view.name}" data-state="${view.state}">
   <p id="server-state">${STATE_TEXT[view.state]}
     ${view.image ? html`<span class="image">Image: ${view.image}</span>` : ''}</p>
+  ${
+    view.usage
+      ? html`<p id="server-usage">It uses ${mib(view.usage.memoryBytes)} of its ${mib(view.usage.memoryLimitBytes)} of memory and ${view.usage.cpu.toFixed(2)} CPU.</p>`
+      : ''
+  }
   ${view.lastError ? html`<pre class="error" id="last-error">${view.lastError}</pre>` : ''}
   ${view.engineDown ? engineNotice() : homeActions(view)}
   <p class="error" id="action-error" role="alert" hidden></p>
