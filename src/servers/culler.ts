@@ -21,7 +21,7 @@ export interface CullerDeps {
 
 const ASK_TIMEOUT_MS = 3000;
 
-/** Whether `user`'s server says one of its kernels is busy; false when it cannot be asked or does not answer. */
+/** Whether `user`'s server says one of its kernels is busy (or starting); false when it cannot be asked or does not answer. */
 async function kernelBusy(routes: Pick<RouteStore, 'get'>, user: string): Promise<boolean> {
   const route = await routes.get(user);
   // Berth's images let in what carries the route's token; stock images would need an OAuth token.
@@ -32,7 +32,8 @@ async function kernelBusy(routes: Pick<RouteStore, 'get'>, user: string): Promis
       signal: AbortSignal.timeout(ASK_TIMEOUT_MS),
     });
     const kernels = res.ok ? ((await res.json()) as Array<{ execution_state?: string }>) : [];
-    return kernels.some((k) => k.execution_state === 'busy');
+    // A kernel still starting is about to run what it was started for.
+    return kernels.some((k) => k.execution_state === 'busy' || k.execution_state === 'starting');
   } catch {
     return false;
   }

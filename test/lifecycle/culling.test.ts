@@ -101,6 +101,8 @@ t('WebSocket frames alone keep it alive', async ({ alice, hub }) => {
 
 t('a kernel running a cell is not idle: the server outlives the timeout with no traffic', async ({ alice }) => {
   const kernel = await startKernel(alice, 'alice');
+  // Traffic now: a slow kernel start on a busy machine must not leave a gap of a timeout before the cell.
+  assert.is((await alice.request('/user/alice/api/status')).status, 200);
   // Three idle timeouts without a frame: the cell prints nothing until it ends.
   const cell = `import time\ntime.sleep(${3 * IDLE_SECONDS})\nprint('done')`;
   const out = await execute(alice, 'alice', kernel, cell, 60_000);
