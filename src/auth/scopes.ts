@@ -37,6 +37,7 @@ const IMPLIES: Record<string, readonly string[]> = {
   'read:metrics': [],
   jobs: ['read:jobs'],
   'read:jobs': [],
+  'read:usage': [],
 };
 
 export const KNOWN_SCOPES = Object.keys(IMPLIES);
@@ -55,6 +56,7 @@ export function adminScopes(adminAccess: boolean): string[] {
     'proxy',
     'read:metrics',
     'jobs',
+    'read:usage',
     ...(adminAccess ? ['access:servers'] : []),
   ];
 }

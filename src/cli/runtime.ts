@@ -17,6 +17,7 @@ import { Jobs } from '../jobs/jobs';
 import type { Logger } from '../log';
 import { Metrics } from '../metrics/metrics';
 import { IMAGES_DIR, VERSION } from '../paths';
+import { Accountant } from '../servers/accounting';
 import { leaveDatabase } from '../servers/databases';
 import { readHub } from '../servers/readings';
 import { Servers } from '../servers/servers';
@@ -39,6 +40,7 @@ import { RedisRouteStore } from '../store/routes';
 import { ServerStore } from '../store/servers';
 import { SessionStore } from '../store/sessions';
 import { TokenStore } from '../store/tokens';
+import { UsageStore } from '../store/usage';
 import { UserStore } from '../store/users';
 
 export interface Runtime {
@@ -65,6 +67,8 @@ export interface Runtime {
   servers: Servers;
   jobs: Jobs;
   usage: UsageSampler;
+  /** The usage ledger. */
+  ledger: UsageStore;
   metrics: Metrics;
   signIn: SignIn;
   /** What /hub/health asks. */
@@ -154,12 +158,14 @@ export async function openRuntime(config: Config, log: Logger, options: RuntimeO
     config.spawner === 'swarm'
       ? new SwarmSpawner(docker, { ...spawnerOptions, registry: config.registry })
       : new DockerSpawner(docker, spawnerOptions);
-  const usage = new UsageSampler({ spawner, records, log });
+  const groups = new GroupStore(redis);
+  const ledger = new UsageStore(redis, config.usageRetention);
+  const accounts = new Accountant({ store: ledger, records, spawner, groups, log });
+  const usage = new UsageSampler({ spawner, records, accounts, log });
   const metrics: Metrics = new Metrics(() =>
     readHub({ users, records, activity, queued: () => servers.queued, usage: () => usage.all() }),
   );
   const tokens = new TokenStore(redis);
-  const groups = new GroupStore(redis);
   const databaseSecrets = new DatabaseSecretStore(redis);
   const servers = new Servers({
     spawner,
@@ -171,6 +177,7 @@ export async function openRuntime(config: Config, log: Logger, options: RuntimeO
     groups,
     databaseSecrets,
     activity,
+    accounts,
     log,
     metrics,
     concurrentSpawnLimit: config.concurrentSpawnLimit,
@@ -221,6 +228,7 @@ export async function openRuntime(config: Config, log: Logger, options: RuntimeO
     servers,
     jobs,
     usage,
+    ledger,
     metrics,
     signIn: signInFromConfig(
       config,

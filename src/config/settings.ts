@@ -8,6 +8,7 @@ import { ENGINE_SETTINGS, engineProblems } from './engines';
 import { JOB_SETTINGS } from './jobs';
 import { SIGN_IN_SETTINGS, signInProblems } from './sign-in';
 import { TLS_SETTINGS, tlsProblems } from './tls';
+import { USAGE_SETTINGS } from './usage';
 import {
   ConfigError,
   dockerHost,
@@ -191,12 +192,7 @@ export const SETTINGS = {
     seconds(true),
   ),
   ...JOB_SETTINGS,
-  usageInterval: setting(
-    'HUB_USAGE_INTERVAL',
-    '10',
-    'Seconds between readings of what each running server uses (memory, CPU): the home and admin pages and /hub/metrics show the last. 0: none.',
-    seconds(true),
-  ),
+  ...USAGE_SETTINGS,
   pollInterval: setting(
     'HUB_POLL_INTERVAL',
     '30',

@@ -21,6 +21,7 @@ import type { RouteStore } from '../store/routes';
 import type { ServerStore } from '../store/servers';
 import type { SessionStore } from '../store/sessions';
 import type { TokenStore } from '../store/tokens';
+import type { UsageStore } from '../store/usage';
 import type { UserStore } from '../store/users';
 
 export interface HubDeps {
@@ -38,6 +39,8 @@ export interface HubDeps {
   jobs: Jobs;
   /** What running servers use, as last sampled. */
   usage?: UsageSampler;
+  /** The usage ledger (none: the hub keeps none). */
+  ledger?: UsageStore;
   /**
    * For deleting home volumes when users are deleted (HUB_DELETE_HOME=delete), and groups'
    * databases when their group stops having one.

@@ -17,7 +17,8 @@ import { mayActOn, pageCaller, pageContext } from './access';
 import { formBody, formFields } from './body';
 import type { HubDeps } from './deps';
 import { pathOnServer } from './links';
-import { adminPage, groupsPage, homePage, jobsPage, pendingPage, spawnPage, tokenPage } from './views';
+import { parseUsageQuery, usageCsv, usageItems, usageRow } from './usage-report';
+import { adminPage, groupsPage, homePage, jobsPage, pendingPage, spawnPage, tokenPage, usagePage } from './views';
 
 export const HOME = '/hub/home';
 const STATIC_TYPES: Record<string, string> = {
@@ -180,6 +181,29 @@ export function pagesRouter(deps: HubDeps): Router {
     const { name } = pageCaller(ctx);
     const images = offeredTo((await offered()) ?? [], await grantsOf(groups, name));
     render(ctx, jobsPage(pageContext(ctx), images, choose(catalogue, images, await users.lastImage(name)) ?? ''));
+  });
+
+  /** The usage page's span and filters (empty fields of its form: none), and the ledger's rows for them. */
+  async function usageOf(ctx: Context) {
+    if (!pageCaller(ctx).admin) throw forbidden('Only admins can see the usage ledger.');
+    if (!deps.ledger) throw new BerthError(404, 'This hub keeps no usage ledger.');
+    const asked = Object.fromEntries(Object.entries(ctx.query).filter(([, v]) => v !== ''));
+    const query = parseUsageQuery(asked, Date.now(), deps.ledger.retentionDays);
+    return { ledger: deps.ledger, query, items: await usageItems(deps.ledger, query) };
+  }
+
+  router.get('/hub/usage', async (ctx) => {
+    const { ledger, query, items } = await usageOf(ctx);
+    const [spawns, running, groupList] = await Promise.all([ledger.spawns(), ledger.running(), groups.list()]);
+    const data = { query, items, spawns, running, groups: groupList.map((g) => g.name) };
+    render(ctx, usagePage(pageContext(ctx), data));
+  });
+
+  router.get('/hub/usage.csv', async (ctx) => {
+    const { query, items } = await usageOf(ctx);
+    ctx.type = 'text/csv; charset=utf-8';
+    ctx.attachment(`usage-${query.from}-${query.to}.csv`);
+    ctx.body = usageCsv(items.map(usageRow));
   });
 
   router.get('/hub/token', (ctx) => {

@@ -12,6 +12,7 @@ import type { RouteStore } from '../store/routes';
 import type { ServerRecord, ServerStore } from '../store/servers';
 import type { TokenStore } from '../store/tokens';
 import type { UserStore } from '../store/users';
+import type { Accountant } from './accounting';
 import type { ServerMetrics } from './ledger';
 
 export interface ServersDeps {
@@ -27,6 +28,8 @@ export interface ServersDeps {
   /** The passwords of groups' databases (none: no group has one). */
   databaseSecrets?: DatabaseSecretStore;
   activity: ActivityStore;
+  /** The usage ledger: counts each server from when it runs until it ends. */
+  accounts?: Accountant;
   log: Logger;
   /** Starts that run at once; the rest wait in line. */
   concurrentSpawnLimit: number;

@@ -12,6 +12,7 @@ import type { RouteStore } from '../store/routes';
 import type { ServerStore } from '../store/servers';
 import type { TokenStore } from '../store/tokens';
 import type { UserStore } from '../store/users';
+import type { Accountant } from './accounting';
 
 /** A duration histogram by outcome (prom-client's Histogram fits). */
 interface OutcomeTimer {
@@ -43,6 +44,8 @@ export interface LedgerDeps {
   tokens: TokenStore;
   users: UserStore;
   activity: ActivityStore;
+  /** The usage ledger: a server's end counts its last part. */
+  accounts?: Pick<Accountant, 'close'>;
   metrics?: ServerMetrics;
 }
 
@@ -55,6 +58,7 @@ export class Ledger {
    */
   async end(user: string, how: Ending): Promise<void> {
     await this.unroute(user);
+    await this.deps.accounts?.close(user, how.container !== 'gone');
     if (how.container !== 'gone') {
       await this.deps.spawner.stop(user).catch((err: unknown) => {
         if (how.container === 'stop') throw err;

@@ -11,10 +11,12 @@ import { serverClient, serverPrefix, serverTokenScopes } from '../auth/single-us
 import { BerthError, badRequest } from '../errors';
 import { secondsSince } from '../metrics/metrics';
 import type { ServerContainer, StartProgress } from '../spawner/spawner';
+import { accountFrom } from './accounting';
 import { withDatabase } from './databases';
 import type { ServersDeps, ServerView } from './deps';
 import { grantsOf, pickImage } from './grants';
 import { Ledger } from './ledger';
+import { StartLimits } from './limits';
 import { ProgressTracker } from './progress';
 import { SpawnQueue } from './queue';
 import { type Fix, planReconcile } from './reconcile';
@@ -23,7 +25,6 @@ import { milestone, settlesWithin } from './waiting';
 export type { ServersDeps, ServerView };
 
 const SLOW_MS = 10_000;
-const RETRY_AFTER_SECONDS = 30;
 
 export class Servers {
   readonly progress = new ProgressTracker();
@@ -32,11 +33,13 @@ export class Servers {
   private readonly stopping = new Map<string, { done: Promise<void>; accepted: Promise<void> }>();
   private readonly slowMs: number;
   private readonly ledger: Ledger;
+  private readonly limits: StartLimits;
 
   constructor(private readonly deps: ServersDeps) {
     this.slowMs = deps.slowMs ?? SLOW_MS;
     this.queue = new SpawnQueue(deps.concurrentSpawnLimit);
     this.ledger = new Ledger(deps);
+    this.limits = new StartLimits(deps);
   }
 
   /** Starts waiting in line for a spawn slot. */
@@ -75,13 +78,6 @@ export class Servers {
     };
     if (this.starting.has(user)) return alreadyPending();
     if (this.stopping.has(user)) throw badRequest(`${user}'s server is stopping; try again in a moment.`);
-    const limit = this.deps.activeServerLimit;
-    if (limit > 0 && (await this.deps.records.count()) >= limit && !(await this.deps.records.get(user))) {
-      this.deps.metrics?.spawnDuration.observe({ status: 'too-many-users' }, secondsSince(begun));
-      const message = `The hub is at its limit of ${limit} active servers (HUB_ACTIVE_SERVER_LIMIT); try again later.`;
-      throw new BerthError(429, message, {}, { 'Retry-After': String(RETRY_AFTER_SECONDS) });
-    }
-    if (this.starting.has(user)) return alreadyPending(); // another request got in during the count
     const accepted = milestone();
     const done = this.track(user, (signal) => this.spawn(user, imageId, signal, accepted.reach, begun));
     // Answer once the start is in Redis, so that the user's model shows it pending, or once it
@@ -106,7 +102,8 @@ export class Servers {
       const image = await pickImage(catalogue, grants, imageId, await users.lastImage(user));
       await users.setLastImage(user, image.id);
       await users.setLastError(user, undefined);
-      await records.put({ user, state: 'starting', image: image.id, started: new Date().toISOString() });
+      const started = new Date().toISOString();
+      await this.limits.admit(user, () => records.put({ user, state: 'starting', image: image.id, started }));
       accepted = true;
       onAccepted();
       this.progress.report(user, { stage: 'requested', message: 'Server requested' });
@@ -123,17 +120,22 @@ export class Servers {
         const server = await spawner.start(request, report);
         this.progress.report(user, { stage: 'routing', message: 'Your server answers; routing it' });
         await this.ledger.route(user, server);
-        await records.update(user, { state: 'running', container: server.container, node: server.node });
+        const { container, node } = server;
+        await records.update(user, { state: 'running', container, node, accounted: Date.now() });
       } finally {
         release();
       }
       await activity.reset(user);
       this.progress.ready(user, `/user/${user}/`);
       metrics?.spawnDuration.observe({ status: 'success' }, secondsSince(begun));
+      this.deps.accounts?.spawned(secondsSince(begun));
     } catch (err) {
       const known = err instanceof BerthError;
       const message = known ? err.message : 'Your server could not be started; an admin can find why in the hub log.';
-      log.error('start failed', { user, err });
+      if (known && err.status === 429) {
+        metrics?.spawnDuration.observe({ status: 'too-many-users' }, secondsSince(begun));
+        log.info('start refused by a limit', { user, message });
+      } else log.error('start failed', { user, err });
       // A request refused before the start began (a bad image, the engine down) failed no server.
       if (accepted) {
         metrics?.spawnDuration.observe({ status: 'failure' }, secondsSince(begun));
@@ -229,6 +231,7 @@ export class Servers {
           started,
           container: server.container,
           node: server.node,
+          ...accountFrom(record, server.container),
         });
         await activity.touch(user);
         this.progress.ready(user, `/user/${user}/`);

@@ -7,6 +7,7 @@
 import type { Logger } from '../log';
 import type { Spawner } from '../spawner/spawner';
 import type { ServerStore } from '../store/servers';
+import type { Accountant } from './accounting';
 
 /** What a server uses, as last sampled. */
 export interface ServerUsage {
@@ -22,6 +23,8 @@ export interface ServerUsage {
 export interface UsageDeps {
   spawner: Pick<Spawner, 'usage'>;
   records: ServerStore;
+  /** The usage ledger, moved on by each reading. */
+  accounts?: Pick<Accountant, 'account' | 'running'>;
   log: Logger;
 }
 
@@ -62,9 +65,11 @@ export class UsageSampler {
               ? Math.max(0, (now.cpuSeconds - before.cpuSeconds) / ((at - before.at) / 1000))
               : 0;
           this.last.set(user, { ...now, cpu, at, container: container as string });
+          await this.deps.accounts?.account(user, now);
         }),
       );
     }
+    await this.deps.accounts?.running(running.length);
   }
 
   /** Samples every `ms` until the returned function is called (0: never). */

@@ -69,6 +69,15 @@ export const keys = {
   userJobSchedules: (user: string) => `berth:user-job-schedules:${user}`,
   /** Sorted set of enabled schedule ids, scored by their next run (ms). */
   jobSchedules: 'berth:job-schedules',
+  /**
+   * Hash: the usage ledger's day (UTC, YYYY-MM-DD): `s:<user>` server-seconds, `c:<user>` CPU-seconds,
+   * `m:<user>` GiB-hours of memory, `g:<user>` (JSON) the groups they were in; expires after HUB_USAGE_RETENTION.
+   */
+  usageDay: (day: string) => `berth:usage:${day}`,
+  /** List, newest first, capped: "<ms> <seconds>" for each successful start (the usage page's chart). */
+  spawnDurations: 'berth:spawn-durations',
+  /** List, newest first, capped: "<ms> <count>" of servers running, about once a minute. */
+  runningServers: 'berth:running-servers',
   /** String (JSON: client, user, redirect URI), expiring in 5 minutes: an OAuth authorization code. */
   oauthCode: (code: string) => `berth:oauth-code:${code}`,
   /** Hash (fails, until), expiring: failed sign-ins for a username, under a digest of it. */

@@ -20,6 +20,14 @@ export interface ServerRecord {
   node?: string;
   /** Its groups' properties or memberships changed since it started: a restart applies them. */
   outdated?: boolean;
+  /** The usage ledger counted this server up to here (ms since the epoch), from when it ran. */
+  accounted?: number;
+  /** Its container's CPU-seconds the ledger counted so far. */
+  accountedCpu?: number;
+}
+
+function optionalNumber(raw: string | undefined): number | undefined {
+  return raw ? Number(raw) : undefined;
 }
 
 function toRecord(h: Record<string, string>): ServerRecord | undefined {
@@ -32,6 +40,8 @@ function toRecord(h: Record<string, string>): ServerRecord | undefined {
     container: h.container || undefined,
     node: h.node || undefined,
     outdated: h.outdated === '1' || undefined,
+    accounted: optionalNumber(h.accounted),
+    accountedCpu: optionalNumber(h.accountedCpu),
   };
 }
 
@@ -56,14 +66,21 @@ export class ServerStore {
         container: record.container ?? '',
         node: record.node ?? '',
         outdated: record.outdated ? '1' : '',
+        accounted: record.accounted === undefined ? '' : String(record.accounted),
+        accountedCpu: record.accountedCpu === undefined ? '' : String(record.accountedCpu),
       })
       .zadd(keys.servers, Date.now(), record.user)
       .exec();
   }
 
-  async update(user: string, fields: Partial<Pick<ServerRecord, 'state' | 'container' | 'node'>>): Promise<void> {
-    const known = Object.entries(fields).filter(([, v]) => v !== undefined);
-    await this.redis.hset(keys.server(user), Object.fromEntries(known) as Record<string, string>);
+  async update(
+    user: string,
+    fields: Partial<Pick<ServerRecord, 'state' | 'container' | 'node' | 'accounted'>>,
+  ): Promise<void> {
+    const known = Object.entries(fields)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [k, String(v)]);
+    await this.redis.hset(keys.server(user), Object.fromEntries(known));
   }
 
   /** Marks the servers of `users` that exist as started with older group settings. */

@@ -84,8 +84,8 @@ export class Client {
   }
 
   /** A hub API call authenticated by the session cookie and the XSRF header. */
-  async api(method: string, path: string, body?: unknown): Promise<Response> {
-    const headers: Record<string, string> = { 'x-xsrftoken': this.cookie('_xsrf') ?? '' };
+  async api(method: string, path: string, body?: unknown, extra: Record<string, string> = {}): Promise<Response> {
+    const headers: Record<string, string> = { ...extra, 'x-xsrftoken': this.cookie('_xsrf') ?? '' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     return this.request(`/hub/api${path}`, {
       method,

@@ -9,6 +9,7 @@ import { jobsApi } from './jobs';
 import { oauthApi } from './oauth';
 import { serversApi } from './servers';
 import { tokensApi } from './tokens';
+import { usageApi } from './usage';
 import { usersApi } from './users';
 import { volumesApi } from './volumes';
 
@@ -28,6 +29,7 @@ export function apiRouter(deps: ApiDeps): Router {
   groupsApi(router, deps);
   volumesApi(router, deps);
   jobsApi(router, deps);
+  usageApi(router, deps);
   oauthApi(router, deps);
   return router;
 }

@@ -21,7 +21,7 @@ function navigation(page: PageContext): Html | '' {
   const { user } = page;
   if (!user) return '';
   return html`<nav><a href="/hub/home">Home</a> <a href="/hub/jobs" id="nav-jobs">Jobs</a> <a href="/hub/token" id="nav-token">Token</a>
-${user.admin ? html`<a href="/hub/admin" id="nav-admin">Admin</a>` : ''}
+${user.admin ? html`<a href="/hub/admin" id="nav-admin">Admin</a> <a href="/hub/usage" id="nav-usage">Usage</a>` : ''}
 <span class="who">${user.name}</span> ${logoutForm(page, 'logout')}</nav>`;
 }
 
