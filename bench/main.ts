@@ -2,11 +2,12 @@
  * `npm run bench` (or `npm run bench -- --quick`): Berth's whole benchmark in one go. Proxy
  * and WebSocket throughput beside configurable-http-proxy and the backend directly; the hub's
  * API, sign-ins and memory; spawning and stopping beside the Docker-API floor, on one engine and
- * (not in --quick) on a three-node swarm. Prints a table
+ * (not in --quick) on a three-node swarm; what sampling 100 running servers' usage costs. Prints a table
  * of absolute numbers, ratios and targets with a note on the machine, and writes the same as
  * JSON to bench/results/. Targets are reported, not enforced: the exit code says only whether
  * the benchmark ran.
  */
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,11 +16,13 @@ import { ROOT } from '../src/paths';
 import { removeHubObjects } from '../test/helpers/docker';
 import { freePort, startRedis, type TestRedis } from '../test/helpers/redis';
 import { hubBench } from './hub';
-import { startProcess, stopAll } from './lib/procs';
+import { startProcess, stop, stopAll } from './lib/procs';
 import { machineNote, type Row, table, write } from './lib/report';
 import { proxyBench } from './proxy';
 import { spawnBench } from './spawn';
 import { swarmBench } from './swarm';
+import { usageBench } from './usage';
+import { usersBench } from './users';
 
 const quick = process.argv.includes('--quick');
 /** `--only=proxy,hub,spawn` runs some sections, for reruns while working on one. */
@@ -27,14 +30,57 @@ const only = process.argv
   .find((a) => a.startsWith('--only='))
   ?.slice('--only='.length)
   .split(',');
-const runs = (section: string): boolean => !only || only.includes(section);
+/** The sections of issue 18's classroom shape, run together by `--only=classroom`. */
+const CLASSROOM = ['users'];
+const runs = (section: string): boolean =>
+  !only || only.includes(section) || (only.includes('classroom') && CLASSROOM.includes(section));
 const SECRET = 'bench-secret-0123456789abcdefghijklmnopqrstuvwxyz';
 const HUB_NAME = 'berthbench';
 const plan = quick
-  ? { seconds: 2, concurrencies: [10], counts: [1, 3], rounds: 1, stopCount: 3, users: 1000 }
-  : { seconds: 8, concurrencies: [1, 10, 50], counts: [1, 10, 20], rounds: 3, stopCount: 10, users: 1000 };
+  ? {
+      seconds: 2,
+      concurrencies: [10],
+      counts: [1, 3],
+      rounds: 1,
+      stopCount: 3,
+      users: 1000,
+      usageServers: 20,
+      usageSeconds: 20,
+      manyUsers: 2000,
+    }
+  : {
+      seconds: 8,
+      concurrencies: [1, 10, 50],
+      counts: [1, 10, 20],
+      rounds: 3,
+      stopCount: 10,
+      users: 1000,
+      usageServers: 100,
+      usageSeconds: 60,
+      manyUsers: 10_000,
+    };
 
 const redises: TestRedis[] = [];
+
+/** `berth serve` as people run it (the bin, with the Node flags its first line sets), on a Redis of its own. */
+async function serveHub(dataDir: string): Promise<{ hub: ChildProcess; url: string; redis: TestRedis }> {
+  const redis = await startRedis();
+  redises.push(redis);
+  const port = await freePort();
+  const hub = await startProcess(path.join(ROOT, 'dist', 'src', 'main.js'), ['serve'], 'Berth is running at', {
+    REDIS_URL: redis.url,
+    HUB_SECRET: SECRET,
+    HUB_PORT: String(port),
+    HUB_NAME,
+    HUB_NETWORK: HUB_NAME,
+    HUB_SERVER_ACCESS: 'port',
+    HUB_BUILD_IMAGES: 'never',
+    HUB_IMAGES: 'python',
+    HUB_LOG_LEVEL: 'warn',
+    HUB_DATA_DIR: dataDir,
+  });
+  return { hub, url: `http://127.0.0.1:${port}`, redis };
+}
 
 async function main(): Promise<void> {
   const docker = new Docker({ socketPath: '/var/run/docker.sock' });
@@ -63,23 +109,7 @@ async function main(): Promise<void> {
       );
     }
 
-    const hubRedis = await startRedis();
-    redises.push(hubRedis);
-    const port = await freePort();
-    // Run as people run it: the bin, with the Node flags its first line sets.
-    const hub = await startProcess(path.join(ROOT, 'dist', 'src', 'main.js'), ['serve'], 'Berth is running at', {
-      REDIS_URL: hubRedis.url,
-      HUB_SECRET: SECRET,
-      HUB_PORT: String(port),
-      HUB_NAME,
-      HUB_NETWORK: HUB_NAME,
-      HUB_SERVER_ACCESS: 'port',
-      HUB_BUILD_IMAGES: 'never',
-      HUB_IMAGES: 'python',
-      HUB_LOG_LEVEL: 'warn',
-      HUB_DATA_DIR: dataDir,
-    });
-    const url = `http://127.0.0.1:${port}`;
+    const { hub, url, redis: hubRedis } = await serveHub(dataDir);
     if (runs('hub')) {
       process.stderr.write('hub ...\n');
       rows.push(...(await hubBench({ hub, url, redis: hubRedis.client(), seconds: plan.seconds, users: plan.users })));
@@ -97,6 +127,20 @@ async function main(): Promise<void> {
           stopCount: plan.stopCount,
         })),
       );
+    }
+    if (runs('users')) {
+      process.stderr.write(`many users (${plan.manyUsers}) ...\n`);
+      // A hub of its own: its memory is that of many users, not of the sections before.
+      const many = await serveHub(fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bench-users-')));
+      rows.push(
+        ...(await usersBench({ ...many, redis: many.redis.client(), users: plan.manyUsers, seconds: plan.seconds })),
+      );
+      await stop(many.hub);
+    }
+    if (runs('usage')) {
+      process.stderr.write(`usage sampling (${plan.usageServers} servers) ...\n`);
+      const usage = { docker, secret: SECRET, servers: plan.usageServers, seconds: plan.usageSeconds };
+      rows.push(...(await usageBench(usage)));
     }
     if (runs('swarm') && !quick) {
       process.stderr.write('swarm (three Docker-in-Docker nodes) ...\n');

@@ -52,7 +52,8 @@ export async function listen(runtime: Runtime, keys: readonly string[], on: List
     publicUrl: config.publicUrl,
   };
   const hub = createHub(hubConfig, runtime).callback();
-  const proxy = proxyFromConfig(config, runtime.proxyRedis, keys, runtime.log.child({ component: 'proxy' }));
+  const resume = (user: string) => runtime.pauser.resume(user);
+  const proxy = proxyFromConfig(config, runtime.proxyRedis, keys, runtime.log.child({ component: 'proxy' }), resume);
   const host = on.bind === '0.0.0.0' || on.bind === '::' ? '127.0.0.1' : on.bind;
   const hostInUrl = host.includes(':') ? `[${host}]` : host;
   const certificates = certificatesFromConfig(config, runtime.log.child({ component: 'tls' }));

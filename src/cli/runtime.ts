@@ -17,11 +17,10 @@ import { Jobs } from '../jobs/jobs';
 import type { Logger } from '../log';
 import { Metrics } from '../metrics/metrics';
 import { IMAGES_DIR, VERSION } from '../paths';
-import { Accountant } from '../servers/accounting';
+import { ClassStarts } from '../servers/class-starts';
 import { leaveDatabase } from '../servers/databases';
 import { readHub } from '../servers/readings';
 import { Servers } from '../servers/servers';
-import { UsageSampler } from '../servers/usage';
 import { DockerSpawner } from '../spawner/docker';
 import { connectDocker, type Docker } from '../spawner/engine';
 import { naming } from '../spawner/naming';
@@ -29,6 +28,7 @@ import { DockerVolumes, type Volumes } from '../spawner/shared-volumes';
 import type { Spawner } from '../spawner/spawner';
 import { SwarmSpawner } from '../spawner/swarm';
 import { ActivityStore } from '../store/activity';
+import { ClassStartStore } from '../store/class-starts';
 import { DatabaseSecretStore } from '../store/database-secrets';
 import { answers, EmbeddedRedis, embeddedRedisFiles, proxyAddress } from '../store/embedded-redis';
 import { GroupStore } from '../store/groups';
@@ -40,10 +40,10 @@ import { RedisRouteStore } from '../store/routes';
 import { ServerStore } from '../store/servers';
 import { SessionStore } from '../store/sessions';
 import { TokenStore } from '../store/tokens';
-import { UsageStore } from '../store/usage';
 import { UserStore } from '../store/users';
+import { type FairUse, openFairUse } from './fair-use';
 
-export interface Runtime {
+export interface Runtime extends FairUse {
   config: Config;
   log: Logger;
   redis: RedisClient;
@@ -66,9 +66,7 @@ export interface Runtime {
   activity: ActivityStore;
   servers: Servers;
   jobs: Jobs;
-  usage: UsageSampler;
-  /** The usage ledger. */
-  ledger: UsageStore;
+  classStarts: ClassStarts;
   metrics: Metrics;
   signIn: SignIn;
   /** What /hub/health asks. */
@@ -159,9 +157,8 @@ export async function openRuntime(config: Config, log: Logger, options: RuntimeO
       ? new SwarmSpawner(docker, { ...spawnerOptions, registry: config.registry })
       : new DockerSpawner(docker, spawnerOptions);
   const groups = new GroupStore(redis);
-  const ledger = new UsageStore(redis, config.usageRetention);
-  const accounts = new Accountant({ store: ledger, records, spawner, groups, log });
-  const usage = new UsageSampler({ spawner, records, accounts, log });
+  const fairUse = openFairUse(config, { redis, spawner, records, routes, groups, activity, log });
+  const { usage, ledger, accounts, homes } = fairUse;
   const metrics: Metrics = new Metrics(() =>
     readHub({ users, records, activity, queued: () => servers.queued, usage: () => usage.all() }),
   );
@@ -182,6 +179,12 @@ export async function openRuntime(config: Config, log: Logger, options: RuntimeO
     metrics,
     concurrentSpawnLimit: config.concurrentSpawnLimit,
     activeServerLimit: config.activeServerLimit,
+    ledger,
+    homes,
+    hoursPerWeek: config.quotaHoursPerWeek,
+    homeWarn: config.homeSizeWarn,
+    homeLimit: config.homeSizeLimit,
+    maxAgeMs: config.maxAge,
     slowMs: config.slowSpawnTimeout,
   });
   const jobs = new Jobs({
@@ -199,6 +202,10 @@ export async function openRuntime(config: Config, log: Logger, options: RuntimeO
     },
   });
   const sessions = new SessionStore(redis);
+  const classStarts = new ClassStarts({
+    store: new ClassStartStore(redis),
+    ...{ groups, catalogue, servers, log, activeServerLimit: config.activeServerLimit },
+  });
   return {
     config,
     log,
@@ -227,8 +234,8 @@ export async function openRuntime(config: Config, log: Logger, options: RuntimeO
     activity,
     servers,
     jobs,
-    usage,
-    ledger,
+    ...fairUse,
+    classStarts,
     metrics,
     signIn: signInFromConfig(
       config,

@@ -110,7 +110,10 @@ export async function serve(config: Config): Promise<void> {
     const stopBackground = startBackground(rt, {
       pollIntervalMs: config.pollInterval,
       idleTimeoutMs: config.idleTimeout,
+      pauseAfterMs: config.pauseAfter,
+      maxAgeMs: config.maxAge,
       usageIntervalMs: config.usageInterval,
+      homeSizeIntervalMs: config.homeSizeInterval,
     });
     rt.builder
       .buildOutdated()

@@ -2,7 +2,7 @@
  * Group properties (JupyterHub's group `properties`), which shape the servers of a group's members:
  * the catalogue images they may pick, limits over the image's, extra environment variables, shared
  * volumes mounted under /home/jovyan/shared/, the network rule and the group's services (a
- * PostgreSQL database of the group's own). `parse` checks every field and names the one that is wrong; `conflicts` finds what two groups cannot
+ * PostgreSQL database of the group's own), and its quota. `parse` checks every field and names the one that is wrong; `conflicts` finds what two groups cannot
  * both say; `combine` makes one member's grants from all their groups.
  */
 import { badRequest } from '../errors';
@@ -23,6 +23,13 @@ export interface GroupProperties {
   volumes?: VolumeMount[];
   network?: 'internet' | 'none';
   services?: Service[];
+  quota?: Quota;
+}
+
+/** What a group's members may use: server-hours each per week, and servers of the group at once. */
+export interface Quota {
+  server_hours_per_week?: number;
+  servers?: number;
 }
 
 /** What a group can have the hub run for it. */
@@ -43,9 +50,13 @@ export interface Grants {
   network: 'internet' | 'none';
   /** The group whose database the server reaches: the first by name of those that have one. */
   database?: string;
+  /** Server-hours a week: the most generous of their groups' quotas (none: the hub's). */
+  hoursPerWeek?: { hours: number; group: string };
+  /** Each of their groups that caps its members' servers at once. */
+  serverCaps: Array<{ group: string; servers: number }>;
 }
 
-export const NO_GRANTS: Grants = { env: {}, volumes: [], network: 'internet' };
+export const NO_GRANTS: Grants = { env: {}, volumes: [], network: 'internet', serverCaps: [] };
 
 export interface ParseContext {
   /** Every catalogue id. */
@@ -56,7 +67,7 @@ export interface ParseContext {
   bytes(raw: string): number;
 }
 
-const KEYS = ['images', 'limits', 'env', 'volumes', 'network', 'services'];
+const KEYS = ['images', 'limits', 'env', 'volumes', 'network', 'services', 'quota'];
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 /**
  * Variables the hub sets itself, and those that change what code a server runs (a PYTHONPATH into
@@ -118,6 +129,27 @@ export function parseProperties(raw: unknown, ctx: ParseContext): GroupPropertie
     if (unknown !== undefined)
       fail('services', `'${unknown.slice(0, 64)}' is not a service; known: ${SERVICES.join(', ')}`);
     out.services = services as Service[];
+  }
+  if (raw.quota !== undefined) out.quota = parseQuota(raw.quota);
+  return out;
+}
+
+/** A week has 168 hours; a group of a thousand servers at once is more than one hub carries. */
+function parseQuota(raw: unknown): Quota {
+  if (!isObject(raw)) fail('quota', 'must be an object with server_hours_per_week and/or servers');
+  const out: Quota = {};
+  for (const key of Object.keys(raw))
+    if (key !== 'server_hours_per_week' && key !== 'servers') fail(`quota.${key}`, 'unknown quota');
+  const hours = raw.server_hours_per_week;
+  if (hours !== undefined) {
+    if (typeof hours !== 'number' || !(hours > 0 && hours <= 168))
+      fail('quota.server_hours_per_week', 'must be a number of hours above 0, at most 168');
+    out.server_hours_per_week = hours;
+  }
+  if (raw.servers !== undefined) {
+    if (!Number.isInteger(raw.servers) || (raw.servers as number) < 1 || (raw.servers as number) > 100_000)
+      fail('quota.servers', 'must be a whole number of servers, 1 or more');
+    out.servers = raw.servers as number;
   }
   return out;
 }
@@ -192,7 +224,7 @@ export function conflicts(mine: GroupProperties, other: GroupProperties, otherNa
 
 /** One member's grants from the properties of all their groups, by group name. */
 export function combine(all: { group: string; properties: GroupProperties }[], bytes: (raw: string) => number): Grants {
-  const grants: Grants = { env: {}, volumes: [], network: 'internet' };
+  const grants: Grants = { env: {}, volumes: [], network: 'internet', serverCaps: [] };
   const images = new Set<string>();
   let restricted = false;
   for (const { group, properties: p } of [...all].sort((a, b) => a.group.localeCompare(b.group))) {
@@ -216,6 +248,9 @@ export function combine(all: { group: string; properties: GroupProperties }[], b
     }
     if (p.network === 'none') grants.network = 'none';
     if (p.services?.includes('postgres')) grants.database ??= group;
+    const hours = p.quota?.server_hours_per_week;
+    if (hours !== undefined && hours > (grants.hoursPerWeek?.hours ?? 0)) grants.hoursPerWeek = { hours, group };
+    if (p.quota?.servers !== undefined) grants.serverCaps.push({ group, servers: p.quota.servers });
   }
   if (restricted) grants.images = [...images].sort();
   grants.volumes.sort((a, b) => a.path.localeCompare(b.path));

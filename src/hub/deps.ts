@@ -8,6 +8,7 @@ import type { Catalogue } from '../catalogue/catalogue';
 import type { Jobs } from '../jobs/jobs';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics/metrics';
+import type { ClassStarts } from '../servers/class-starts';
 import type { Servers } from '../servers/servers';
 import type { UsageSampler } from '../servers/usage';
 import type { Volumes } from '../spawner/shared-volumes';
@@ -39,6 +40,8 @@ export interface HubDeps {
   jobs: Jobs;
   /** What running servers use, as last sampled. */
   usage?: UsageSampler;
+  /** Groups' scheduled class starts. */
+  classStarts?: ClassStarts;
   /** The usage ledger (none: the hub keeps none). */
   ledger?: UsageStore;
   /**

@@ -20,7 +20,7 @@ export interface ServerModel {
   started: string | null;
   last_activity: string | null;
   user_options: { image?: string };
-  state?: { node?: string; old_settings?: boolean };
+  state?: { node?: string; old_settings?: boolean; paused?: boolean };
   /** Berth's: what it uses, as last sampled (HUB_USAGE_INTERVAL). */
   usage?: { memory_bytes: number; memory_limit_bytes: number; cpu: number; sampled: string };
 }
@@ -94,12 +94,14 @@ export function fullUserModel(facts: UserFacts): UserModel {
             },
           }
         : {}),
-      // JupyterHub's spawner state: on a swarm, the node the server runs on; whether its groups changed since.
-      ...(server.node || server.outdated
+      // JupyterHub's spawner state: on a swarm, the node the server runs on; whether its groups changed
+      // since; whether it is paused while idle.
+      ...(server.node || server.outdated || server.paused !== undefined
         ? {
             state: {
               ...(server.node ? { node: server.node } : {}),
               ...(server.outdated ? { old_settings: true } : {}),
+              ...(server.paused !== undefined ? { paused: true } : {}),
             },
           }
         : {}),

@@ -83,6 +83,8 @@ export function pagesRouter(deps: HubDeps): Router {
         lastError: view.state === 'stopped' ? view.lastError : undefined,
         engineDown: images === undefined,
         usage: view.state === 'running' ? deps.usage?.of(caller.name) : undefined,
+        allowance: await servers.limits.allowance(caller.name, grants),
+        paused: view.state === 'running' && view.record.paused !== undefined,
         offer: mine && {
           images: mine.map((i) => i.title),
           memory: grants.memory,

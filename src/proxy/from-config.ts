@@ -41,7 +41,15 @@ export function certificatesFromConfig(config: Config, log: Logger): Certificate
   return undefined;
 }
 
-export function proxyFromConfig(config: Config, redis: RedisClient, keys: readonly string[], log: Logger): UserProxy {
+export function proxyFromConfig(
+  config: Config,
+  redis: RedisClient,
+  keys: readonly string[],
+  log: Logger,
+  resume?: (user: string) => Promise<void>,
+): UserProxy {
+  // Activity is written often enough for the shorter of the idle timeout and the pause.
+  const quiet = Math.min(...[config.idleTimeout, config.pauseAfter].filter((ms) => ms > 0));
   const users = new UserStore(redis);
   const stores = { users, tokens: new TokenStore(redis), groups: new GroupStore(redis) };
   return createProxy({
@@ -49,7 +57,8 @@ export function proxyFromConfig(config: Config, redis: RedisClient, keys: readon
     cookies: sessionCookieReader(keys, secureCookies(config)),
     tokens: { mayUse: (token, owner) => tokenMayUse(stores, token, owner, config) },
     admins: config.adminAccess ? { isAdmin: async (name) => (await users.get(name))?.admin === true } : undefined,
-    activity: activityRecorder(new ActivityStore(redis), activityDebounce(config.idleTimeout), log),
+    activity: activityRecorder(new ActivityStore(redis), activityDebounce(quiet), log),
+    resume,
     log,
   });
 }

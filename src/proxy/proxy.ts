@@ -42,6 +42,8 @@ export interface ProxyDeps {
   admins?: { isAdmin(name: string): Promise<boolean> };
   /** Told of real traffic to each server (requests and WebSocket frames), for the idle culler. */
   activity?: ActivityRecorder;
+  /** The hub's own proxy wakes a paused server first; another's requests wait until the hub sees their activity. */
+  resume?: (user: string) => Promise<void>;
   log: Logger;
 }
 
@@ -148,13 +150,8 @@ export function createProxy(deps: ProxyDeps): UserProxy {
     if (caller === 'none') {
       if (byToken) return { refusal: { status: 403, message: 'Invalid or expired API token.' } };
       if (!websocket && isPageLoad(req, path.user)) {
-        return {
-          refusal: {
-            status: 302,
-            message: 'Sign in first',
-            location: `/hub/login?next=${encodeURIComponent(req.url!)}`,
-          },
-        };
+        const location = `/hub/login?next=${encodeURIComponent(req.url!)}`;
+        return { refusal: { status: 302, message: 'Sign in first', location } };
       }
       return { refusal: { status: 403, message: 'Sign in to use this server.' } };
     }
@@ -177,6 +174,7 @@ export function createProxy(deps: ProxyDeps): UserProxy {
         `limited to access:servers!server=${path.user}/ for it.`;
       return { refusal: { status: 403, message } };
     }
+    if (route.paused) await deps.resume?.(path.user);
     return { route };
   }
 

@@ -43,6 +43,15 @@ export function splitByDay(from: number, to: number): Array<{ day: string; fract
   return parts;
 }
 
+/** The week of `ms` (from Monday 00:00 UTC): its days up to and including `ms`'s, and when it ends. */
+export function weekOf(ms: number): { days: string[]; ends: number } {
+  const today = Math.floor(ms / DAY_MS) * DAY_MS;
+  const monday = today - ((new Date(ms).getUTCDay() + 6) % 7) * DAY_MS;
+  const days: string[] = [];
+  for (let at = monday; at <= today; at += DAY_MS) days.push(dayOf(at));
+  return { days, ends: monday + 7 * DAY_MS };
+}
+
 /**
  * Where an adopted server's account starts: where it stood, for the container it was counting;
  * from now, for one the ledger never saw.

@@ -1,34 +1,65 @@
 /**
- * The idle culler: stops servers without traffic for longer than HUB_IDLE_TIMEOUT, as
- * jupyterhub-idle-culler does, but inside the hub and from the activity the proxy records. A
- * server whose kernel is running a cell is not idle, whatever the traffic says: it is asked first
- * (Berth's own images; one that does not answer is culled, after its idle timeout as before).
+ * The idle culler, as jupyterhub-idle-culler does it but inside the hub and from the activity the
+ * proxy records: a server without traffic for HUB_PAUSE_AFTER is paused (its next request resumes
+ * it), one without traffic for HUB_IDLE_TIMEOUT is stopped, and one older than HUB_MAX_AGE is
+ * stopped whatever it does, its owner told why. A server whose kernel is running a cell is not
+ * idle, whatever the traffic says: it is asked first (Berth's images with the route's token, stock
+ * JupyterHub images with a short-lived token of the owner's; one that does not answer counts as
+ * idle, after the same time as before).
  */
+import { serverClient } from '../auth/single-user';
 import type { Logger } from '../log';
 import type { ActivityStore } from '../store/activity';
 import type { RouteStore } from '../store/routes';
 import type { ServerStore } from '../store/servers';
+import type { TokenStore } from '../store/tokens';
+import type { UserStore } from '../store/users';
+import { stopsAt } from './limits';
+import type { Pauser } from './pausing';
 import type { Servers } from './servers';
 
 export interface CullerDeps {
   servers: Pick<Servers, 'stop'>;
   activity: ActivityStore;
   records: ServerStore;
-  /** Where each server is, to ask it whether a kernel is busy. */
+  /** Where each server is, to ask it whether a kernel is busy, and tokens to ask a stock image with. */
   routes?: Pick<RouteStore, 'get'>;
+  tokens?: Pick<TokenStore, 'create' | 'delete'>;
+  /** Pauses idle servers, where the engine can. */
+  pauser?: Pick<Pauser, 'pause' | 'possible'>;
+  /** Tells the owner of a server stopped at its maximum age why it stopped. */
+  users?: Pick<UserStore, 'setLastError'>;
   log: Logger;
+}
+
+/** HUB_IDLE_TIMEOUT, HUB_PAUSE_AFTER and HUB_MAX_AGE in ms; 0: off. */
+export interface CullTimes {
+  idleMs: number;
+  pauseMs?: number;
+  maxAgeMs?: number;
 }
 
 const ASK_TIMEOUT_MS = 3000;
 
 /** Whether `user`'s server says one of its kernels is busy (or starting); false when it cannot be asked or does not answer. */
-async function kernelBusy(routes: Pick<RouteStore, 'get'>, user: string): Promise<boolean> {
-  const route = await routes.get(user);
-  // Berth's images let in what carries the route's token; stock images would need an OAuth token.
-  if (!route?.token) return false;
+async function kernelBusy(deps: CullerDeps, user: string): Promise<boolean> {
+  const route = await deps.routes?.get(user);
+  if (!route) return false;
+  // Berth's images let in the route's token; a stock image, a token of its owner's for their server
+  // alone, which it checks with the hub, living a minute and deleted after the question.
+  const minted = route.token
+    ? undefined
+    : await deps.tokens?.create(user, {
+        note: 'The idle culler asks whether a kernel is busy',
+        scopes: [`access:servers!server=${user}/`],
+        expiresInSeconds: 60,
+        client: serverClient(user),
+      });
+  const token = route.token || minted?.token;
+  if (!token) return false;
   try {
     const res = await fetch(`${route.target}/user/${user}/api/kernels`, {
-      headers: { authorization: `token ${route.token}` },
+      headers: { authorization: `token ${token}` },
       signal: AbortSignal.timeout(ASK_TIMEOUT_MS),
     });
     const kernels = res.ok ? ((await res.json()) as Array<{ execution_state?: string }>) : [];
@@ -36,28 +67,61 @@ async function kernelBusy(routes: Pick<RouteStore, 'get'>, user: string): Promis
     return kernels.some((k) => k.execution_state === 'busy' || k.execution_state === 'starting');
   } catch {
     return false;
+  } finally {
+    if (minted) await deps.tokens?.delete(user, minted.record.id);
   }
 }
 
-/** How often the culler looks: a quarter of the timeout, between 1 s and a minute. */
-export function cullInterval(idleMs: number): number {
-  return Math.min(60_000, Math.max(1000, Math.floor(idleMs / 4)));
+function duration(ms: number): string {
+  if (ms >= 3_600_000) return `${Number((ms / 3_600_000).toFixed(1))} hours`;
+  return ms >= 60_000 ? `${Math.round(ms / 60_000)} minutes` : `${Math.round(ms / 1000)} seconds`;
 }
 
-/** Stops every running server idle for longer than `idleMs`; resolves who was stopped. */
-export async function cullIdle(deps: CullerDeps, idleMs: number): Promise<string[]> {
-  const idle = await deps.activity.idleSince(Date.now() - idleMs);
-  const culled: string[] = [];
-  for (const user of idle) {
+const positive = (times: CullTimes) => [times.idleMs, times.pauseMs ?? 0, times.maxAgeMs ?? 0].filter((ms) => ms > 0);
+
+/** Whether anything is to be culled at all. */
+export function culling(times: CullTimes): boolean {
+  return positive(times).length > 0;
+}
+
+/** How often the culler looks: a quarter of its shortest time, between 1 s and a minute. */
+export function cullInterval(times: CullTimes): number {
+  return Math.min(60_000, Math.max(1000, Math.floor(Math.min(...positive(times)) / 4)));
+}
+
+/** One round: stops servers past their maximum age or idle timeout, pauses those idle past the pause; resolves who was stopped. */
+export async function cull(deps: CullerDeps, times: CullTimes): Promise<string[]> {
+  const now = Date.now();
+  const stopped: string[] = [];
+  for (const record of await deps.records.list()) {
+    const end = stopsAt(record, times.maxAgeMs);
+    if (record.state !== 'running' || end === undefined || end > now) continue;
+    deps.log.info('stopping a server at its maximum age', { user: record.user, maxAgeMs: times.maxAgeMs });
+    await deps.servers.stop(record.user);
+    const age = duration(times.maxAgeMs ?? 0);
+    await deps.users?.setLastError(
+      record.user,
+      `Your server was stopped after ${age}, the longest this hub runs one (HUB_MAX_AGE).`,
+    );
+    stopped.push(record.user);
+  }
+  const quietest = Math.min(...[times.idleMs, times.pauseMs ?? 0].filter((ms) => ms > 0));
+  if (!Number.isFinite(quietest)) return stopped;
+  for (const user of await deps.activity.idleSince(now - quietest)) {
     const record = await deps.records.get(user);
-    if (record?.state !== 'running') continue;
-    if (deps.routes && (await kernelBusy(deps.routes, user))) {
+    if (record?.state !== 'running' || stopped.includes(user)) continue;
+    const idleFor = now - ((await deps.activity.get(user)) ?? now);
+    // A paused server is frozen: no cell runs there, and it could not answer.
+    if (record.paused === undefined && (await kernelBusy(deps, user))) {
       deps.log.info('sparing an idle server: a kernel is running a cell', { user });
       continue;
     }
-    deps.log.info('stopping an idle server', { user, idleSeconds: idleMs / 1000 });
-    await deps.servers.stop(user);
-    culled.push(user);
+    if (times.idleMs > 0 && idleFor > times.idleMs) {
+      deps.log.info('stopping an idle server', { user, idleSeconds: times.idleMs / 1000 });
+      await deps.servers.stop(user);
+      stopped.push(user);
+    } else if (times.pauseMs && idleFor > times.pauseMs && record.paused === undefined && deps.pauser?.possible)
+      await deps.pauser.pause(user);
   }
-  return culled;
+  return stopped;
 }

@@ -11,8 +11,10 @@ import type { GroupStore } from '../store/groups';
 import type { RouteStore } from '../store/routes';
 import type { ServerRecord, ServerStore } from '../store/servers';
 import type { TokenStore } from '../store/tokens';
+import type { UsageStore } from '../store/usage';
 import type { UserStore } from '../store/users';
 import type { Accountant } from './accounting';
+import type { HomeSizes } from './homes';
 import type { ServerMetrics } from './ledger';
 
 export interface ServersDeps {
@@ -35,6 +37,13 @@ export interface ServersDeps {
   concurrentSpawnLimit: number;
   /** Servers that may run or start at once (0: no limit); beyond it a start is a 429. */
   activeServerLimit: number;
+  /** The usage ledger and the homes' sizes, and the hub's quotas on them (limits.ts). */
+  ledger?: UsageStore;
+  homes?: HomeSizes;
+  hoursPerWeek?: number;
+  homeWarn?: number;
+  homeLimit?: number;
+  maxAgeMs?: number;
   /** How long a start or stop request waits before answering "pending" (JupyterHub: 10 s). */
   slowMs?: number;
   /** Where durations of starts, stops, polls and route changes are counted (metrics/Metrics fits). */

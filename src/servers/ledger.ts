@@ -60,6 +60,9 @@ export class Ledger {
     await this.unroute(user);
     await this.deps.accounts?.close(user, how.container !== 'gone');
     if (how.container !== 'gone') {
+      // A frozen server would not hear the stop: it would be killed at the end of the grace time.
+      const { paused, container } = (await this.deps.records.get(user)) ?? {};
+      if (paused !== undefined && container) await this.deps.spawner.unpause?.(container).catch(() => undefined);
       await this.deps.spawner.stop(user).catch((err: unknown) => {
         if (how.container === 'stop') throw err;
         this.deps.log.warn('could not stop a container; reconciling will', { user, err });

@@ -33,7 +33,7 @@ export class Servers {
   private readonly stopping = new Map<string, { done: Promise<void>; accepted: Promise<void> }>();
   private readonly slowMs: number;
   private readonly ledger: Ledger;
-  private readonly limits: StartLimits;
+  readonly limits: StartLimits;
 
   constructor(private readonly deps: ServersDeps) {
     this.slowMs = deps.slowMs ?? SLOW_MS;
@@ -103,7 +103,7 @@ export class Servers {
       await users.setLastImage(user, image.id);
       await users.setLastError(user, undefined);
       const started = new Date().toISOString();
-      await this.limits.admit(user, () => records.put({ user, state: 'starting', image: image.id, started }));
+      await this.limits.admit(user, grants, () => records.put({ user, state: 'starting', image: image.id, started }));
       accepted = true;
       onAccepted();
       this.progress.report(user, { stage: 'requested', message: 'Server requested' });

@@ -159,7 +159,10 @@ export async function serverContainers(docker: Docker, hubName: string, names: N
     // Only containers under this hub's own name for that user: a stray one is not ours to adopt.
     if (!user || !c.Names.includes(`/${names.container(user)}`)) continue;
     const status: ServerStatus =
-      c.State === 'running' ? { running: true } : { running: false, reason: await whyStopped(docker, c.Id) };
+      // A paused server (HUB_PAUSE_AFTER) runs still: frozen, with its memory and kernels.
+      c.State === 'running' || c.State === 'paused'
+        ? { running: true }
+        : { running: false, reason: await whyStopped(docker, c.Id) };
     const created = new Date(c.Created * 1000).toISOString();
     out.push({ user, container: c.Id, image: c.Labels[LABEL.image] ?? '', created, status });
   }

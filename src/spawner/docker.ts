@@ -36,6 +36,7 @@ import {
   within,
 } from './docker-server';
 import { DockerDatabases } from './group-database';
+import { homeSizes } from './home-sizes';
 import { ensureHomeVolume, ON_THE_NODE } from './home-volume';
 import { type Naming, naming } from './naming';
 import { sharedVolumesExist } from './shared-volumes';
@@ -106,6 +107,18 @@ export class DockerSpawner implements Spawner {
 
   usage(container: string): Promise<ContainerUsage | undefined> {
     return containerUsage(this.docker, container);
+  }
+
+  homeSizes(): Promise<Map<string, number>> {
+    return homeSizes(this.docker, this.opts.hubName);
+  }
+
+  async pause(container: string): Promise<void> {
+    await this.docker.getContainer(container).pause();
+  }
+
+  async unpause(container: string): Promise<void> {
+    await this.docker.getContainer(container).unpause();
   }
 
   start(request: SpawnRequest, report: Report = () => undefined): Promise<RunningServer> {
@@ -239,6 +252,7 @@ export class DockerSpawner implements Spawner {
         throw err;
       });
       if (!info.State.Running) throw new BerthError(500, `Your server stopped: ${exitReason(info.State)}.`, { user });
+      if (info.State.Paused) await container.unpause(); // a paused server adopted runs again, unmarked
       const protocol = protocolOf(info.Config.Labels?.[IMAGE_LABEL.protocol]);
       const token = info.Config.Env.find((e) => e.startsWith(TOKEN_ENV))?.slice(TOKEN_ENV.length) ?? '';
       if (protocol === 'berth' && !token) {

@@ -161,6 +161,11 @@ export interface ContainerUsage {
 export interface Spawner {
   /** What container `container` uses now; undefined when the engine cannot say (a swarm node's). */
   usage?(container: string): Promise<ContainerUsage | undefined>;
+  /** The size of each user's home volume, by user; none where the engine cannot say (a swarm's nodes). */
+  homeSizes?(): Promise<Map<string, number>>;
+  /** Freezes a server's container (no CPU; memory and kernels kept) and thaws it; none where the engine cannot (a swarm's nodes). */
+  pause?(container: string): Promise<void>;
+  unpause?(container: string): Promise<void>;
   /** Groups' databases, where this engine runs them (one Docker engine; not a swarm yet). */
   readonly databases?: GroupDatabases;
   /** Batch jobs, where this engine runs them (one Docker engine; not a swarm yet). */

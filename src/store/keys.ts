@@ -78,6 +78,12 @@ export const keys = {
   spawnDurations: 'berth:spawn-durations',
   /** List, newest first, capped: "<ms> <count>" of servers running, about once a minute. */
   runningServers: 'berth:running-servers',
+  /** String (JSON, store/class-starts.ts ClassStart): a group's scheduled start; a finished one expires a week after. */
+  classStart: (id: string) => `berth:class-start:${id}`,
+  /** Sorted set of class-start ids still to run, scored by when their servers begin to start (ms). */
+  classStartsDue: 'berth:class-starts-due',
+  /** Set: a group's class-start ids (ids whose record expired are dropped when read). */
+  groupClassStarts: (group: string) => `berth:group-class-starts:${group}`,
   /** String (JSON: client, user, redirect URI), expiring in 5 minutes: an OAuth authorization code. */
   oauthCode: (code: string) => `berth:oauth-code:${code}`,
   /** Hash (fails, until), expiring: failed sign-ins for a username, under a digest of it. */

@@ -12,6 +12,8 @@ export interface Route {
   target: string;
   /** The server's own token, injected by the proxy; never sent to a browser. */
   token: string;
+  /** The server is paused (HUB_PAUSE_AFTER): the proxy has the hub resume it first. */
+  paused?: boolean;
 }
 
 export interface RouteStore {
@@ -20,6 +22,13 @@ export interface RouteStore {
   /** Safe when there is no route. */
   delete(user: string): Promise<void>;
   all(): Promise<Route[]>;
+  /** Marks `user`'s route paused or not; nothing when there is no route (it is never made again by this). */
+  setPaused(user: string, paused: boolean): Promise<void>;
+}
+
+function stored(route: Route): string {
+  const { user, target, token, paused } = route;
+  return JSON.stringify(paused ? { user, target, token, paused } : { user, target, token });
 }
 
 /** A route as stored (one JSON string, so the proxy can fetch it with the session in one MGET). */
@@ -28,7 +37,7 @@ export function parseRoute(raw: string | null | undefined): Route | undefined {
   try {
     const r = JSON.parse(raw) as Partial<Route>;
     return typeof r.user === 'string' && typeof r.target === 'string' && typeof r.token === 'string'
-      ? { user: r.user, target: r.target, token: r.token }
+      ? { user: r.user, target: r.target, token: r.token, ...(r.paused === true ? { paused: true } : {}) }
       : undefined;
   } catch {
     return undefined;
@@ -51,13 +60,19 @@ export class RedisRouteStore implements RouteStore {
   async set(route: Route): Promise<void> {
     await this.redis
       .multi()
-      .set(keys.route(route.user), JSON.stringify({ user: route.user, target: route.target, token: route.token }))
+      .set(keys.route(route.user), stored(route))
       .zadd(keys.routes, Date.now(), route.user)
       .exec();
   }
 
   async delete(user: string): Promise<void> {
     await this.redis.multi().del(keys.route(user)).zrem(keys.routes, user).exec();
+  }
+
+  async setPaused(user: string, paused: boolean): Promise<void> {
+    const route = await this.get(user);
+    // XX: only over the route read; a route deleted meanwhile stays deleted.
+    if (route) await this.redis.set(keys.route(user), stored({ ...route, paused }), 'XX');
   }
 
   async all(): Promise<Route[]> {
@@ -83,6 +98,11 @@ export class MemoryRouteStore implements RouteStore {
 
   async delete(user: string): Promise<void> {
     this.routes.delete(user);
+  }
+
+  async setPaused(user: string, paused: boolean): Promise<void> {
+    const route = this.routes.get(user);
+    if (route) this.routes.set(user, { ...route, paused: paused || undefined });
   }
 
   async all(): Promise<Route[]> {

@@ -24,6 +24,8 @@ export interface ServerRecord {
   accounted?: number;
   /** Its container's CPU-seconds the ledger counted so far. */
   accountedCpu?: number;
+  /** When it was paused (ms since the epoch), while it is. */
+  paused?: number;
 }
 
 function optionalNumber(raw: string | undefined): number | undefined {
@@ -42,6 +44,7 @@ function toRecord(h: Record<string, string>): ServerRecord | undefined {
     outdated: h.outdated === '1' || undefined,
     accounted: optionalNumber(h.accounted),
     accountedCpu: optionalNumber(h.accountedCpu),
+    paused: optionalNumber(h.paused),
   };
 }
 
@@ -68,6 +71,7 @@ export class ServerStore {
         outdated: record.outdated ? '1' : '',
         accounted: record.accounted === undefined ? '' : String(record.accounted),
         accountedCpu: record.accountedCpu === undefined ? '' : String(record.accountedCpu),
+        paused: record.paused === undefined ? '' : String(record.paused),
       })
       .zadd(keys.servers, Date.now(), record.user)
       .exec();
@@ -91,6 +95,12 @@ export class ServerStore {
     const body = "if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'outdated', '1') end";
     for (const user of users) tx.eval(body, 1, keys.server(user));
     await tx.exec();
+  }
+
+  /** Marks a record that exists paused since `at`, or not paused (undefined). */
+  async setPaused(user: string, at: number | undefined): Promise<void> {
+    const body = "if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'paused', ARGV[1]) end";
+    await this.redis.eval(body, 1, keys.server(user), at === undefined ? '' : String(at));
   }
 
   async delete(user: string): Promise<void> {

@@ -104,6 +104,14 @@ export class UsageStore {
     });
   }
 
+  /** The server-seconds `user` used on `days`, read from their own fields only. */
+  async serverSeconds(user: string, days: string[]): Promise<number> {
+    const tx = this.redis.pipeline();
+    for (const day of days) tx.hget(keys.usageDay(day), `s:${user}`);
+    const answers = (await tx.exec()) ?? [];
+    return answers.reduce((sum, [err, value]) => sum + (err || value === null ? 0 : Number(value)), 0);
+  }
+
   /** Notes a successful start and how long it took. */
   async noteSpawn(at: number, seconds: number): Promise<void> {
     await this.pushCapped(keys.spawnDurations, `${at} ${seconds}`, SPAWN_POINTS);

@@ -36,7 +36,8 @@ t(`stops all ${RUNNING} running servers, across pages of the API`, async ({ hub,
   await page.goto(`${hub.url}/hub/admin`);
   await page.waitForSelector('#users tbody tr');
   await page.click('#stop-all');
-  await page.waitForSelector(`#notice:has-text("Stopping ${RUNNING} servers.")`, { timeout: 60_000 });
+  await page.waitForSelector('#notice:has-text("Stopping")', { timeout: 60_000 });
+  assert.is(await page.textContent('#notice'), `Stopping ${RUNNING} servers.`);
   await eventually(async () => (await hub.life.records.count()) === 0, 'every server record is gone', 60_000);
   assert.is(hub.life.spawner.containers.size, 0);
   const stops = hub.life.spawner.calls.filter((c) => c.startsWith('stop '));

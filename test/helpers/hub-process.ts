@@ -53,6 +53,7 @@ export async function hubProcess(
       HUB_PORT: String(port),
       HUB_SERVER_ACCESS: 'port',
       HUB_BUILD_IMAGES: 'never',
+      HUB_HOME_SIZE_INTERVAL: '0',
       HUB_DATA_DIR: dataDir,
       ...extra,
     },

@@ -53,6 +53,8 @@ export async function startHub(
     HUB_PORT: '0',
     HUB_MEM_LIMIT: '512m',
     HUB_BUILD_IMAGES: 'never',
+    // Sizing every volume takes the engine seconds: only the suites about homes' sizes ask for it.
+    HUB_HOME_SIZE_INTERVAL: '0',
     ...SLOW_MACHINE,
     ...env,
   });
@@ -85,7 +87,10 @@ export async function startHub(
       : startBackground(runtime, {
           pollIntervalMs: config.pollInterval,
           idleTimeoutMs: config.idleTimeout,
+          pauseAfterMs: config.pauseAfter,
+          maxAgeMs: config.maxAge,
           usageIntervalMs: config.usageInterval,
+          homeSizeIntervalMs: config.homeSizeInterval,
         });
   return {
     url: hub.url,

@@ -13,9 +13,11 @@ import { createHub, type HubDeps } from '../../src/hub/app';
 import { Jobs } from '../../src/jobs/jobs';
 import { type Logger, silentLogger } from '../../src/log';
 import { Metrics } from '../../src/metrics/metrics';
+import { ClassStarts } from '../../src/servers/class-starts';
 import { readHub } from '../../src/servers/readings';
 import { Servers, type ServersDeps } from '../../src/servers/servers';
 import { ActivityStore } from '../../src/store/activity';
+import { ClassStartStore } from '../../src/store/class-starts';
 import { DatabaseSecretStore } from '../../src/store/database-secrets';
 import { GroupStore } from '../../src/store/groups';
 import { JobStore } from '../../src/store/jobs';
@@ -25,6 +27,7 @@ import { RedisRouteStore } from '../../src/store/routes';
 import { ServerStore } from '../../src/store/servers';
 import { SessionStore } from '../../src/store/sessions';
 import { TokenStore } from '../../src/store/tokens';
+import { UsageStore } from '../../src/store/usage';
 import { UserStore } from '../../src/store/users';
 import { FakeCatalogue } from '../fakes/catalogue';
 import type { FakeSpawner } from '../fakes/spawners';
@@ -34,12 +37,15 @@ import { startRedis, type TestRedis } from './redis';
 
 export interface Lifecycle extends HubDeps {
   servers: Servers;
+  classStarts: ClassStarts;
   spawner: FakeSpawner;
   redis: TestRedis;
   close(): Promise<void>;
 }
 
-export type LifecycleOptions = Partial<Pick<ServersDeps, 'concurrentSpawnLimit' | 'activeServerLimit' | 'slowMs'>> & {
+export type LifecycleOptions = Partial<
+  Pick<ServersDeps, 'concurrentSpawnLimit' | 'activeServerLimit' | 'slowMs' | 'hoursPerWeek'>
+> & {
   catalogue?: Catalogue;
   /** Where the hub and the lifecycle log; silent by default. */
   log?: Logger;
@@ -57,6 +63,7 @@ export async function lifecycle(spawner: FakeSpawner, opts: LifecycleOptions = {
   const tokens = new TokenStore(client);
   const groups = new GroupStore(client);
   const databaseSecrets = new DatabaseSecretStore(client);
+  const ledger = new UsageStore(client, 30);
   const servers: Servers = new Servers({
     spawner,
     tokens,
@@ -72,9 +79,15 @@ export async function lifecycle(spawner: FakeSpawner, opts: LifecycleOptions = {
     concurrentSpawnLimit: opts.concurrentSpawnLimit ?? 8,
     activeServerLimit: opts.activeServerLimit ?? 0,
     slowMs: opts.slowMs ?? 5000,
+    ledger,
+    hoursPerWeek: opts.hoursPerWeek,
   });
   const sessions = new SessionStore(client);
   const log = opts.log ?? silentLogger;
+  const classStarts = new ClassStarts({
+    store: new ClassStartStore(client),
+    ...{ groups, catalogue, servers, log, activeServerLimit: opts.activeServerLimit ?? 0 },
+  });
   return {
     users,
     records,
@@ -86,6 +99,8 @@ export async function lifecycle(spawner: FakeSpawner, opts: LifecycleOptions = {
     loginFailures: new LoginFailureStore(client),
     oauthCodes: new OAuthCodeStore(client),
     servers,
+    ledger,
+    classStarts,
     // The fakes run no jobs (a job runs a real notebook in a container): the API answers 503.
     jobs: new Jobs({
       store: new JobStore(client, 3600_000),

@@ -98,6 +98,12 @@ t('each wrong property is a 400 that names its field', async ({ admin }) => {
     [{ services: 'postgres' }, /^properties\.services: must be a list of strings/],
     // These fakes run no databases, as a swarm does not yet.
     [{ services: ['postgres'] }, /^properties\.services: group databases work on one Docker engine only/],
+    [{ quota: 5 }, /^properties\.quota: must be an object/],
+    [{ quota: { servers: 0 } }, /^properties\.quota\.servers: must be a whole number of servers, 1 or more/],
+    [{ quota: { servers: 2.5 } }, /^properties\.quota\.servers/],
+    [{ quota: { server_hours_per_week: -2 } }, /^properties\.quota\.server_hours_per_week: must be a number/],
+    [{ quota: { server_hours_per_week: 200 } }, /^properties\.quota\.server_hours_per_week: .*at most 168/],
+    [{ quota: { gpus: 1 } }, /^properties\.quota\.gpus: unknown quota/],
     [['images'], /^properties must be a JSON object/],
   ];
   for (const [body, expected] of cases) {

@@ -1,14 +1,14 @@
 /**
  * Activity and idle culling: the proxy records traffic (HTTP requests and WebSocket frames)
  * as last_activity, and the hub stops servers idle longer than HUB_IDLE_TIMEOUT, but not while a
- * kernel runs a cell.
+ * kernel runs a cell (Berth's images, and stock JupyterHub images).
  */
 import { randomUUID } from 'node:crypto';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import WebSocket from 'ws';
 import { keys } from '../../src/store/keys';
-import { type Client, signedIn } from '../helpers/client';
+import { type Client, follow, signedIn } from '../helpers/client';
 import { containersOf } from '../helpers/docker';
 import { startHub, type TestHub } from '../helpers/hub';
 import { execute, startKernel } from '../helpers/kernel';
@@ -108,6 +108,22 @@ t('a kernel running a cell is not idle: the server outlives the timeout with no 
   const out = await execute(alice, 'alice', kernel, cell, 60_000);
   assert.is(out.error, undefined, out.error);
   assert.is(out.stdout, 'done\n', 'the server was still there when the cell ended');
+});
+
+t("a stock JupyterHub image's busy kernel is asked too, with a token that is gone after", async ({ hub }) => {
+  await hub.addUser('sam', 'sam-password');
+  const sam = await signedIn(hub.url, 'sam', 'sam-password');
+  const start = await sam.api('POST', '/users/sam/server', { image: 'stock' });
+  assert.is(start.status, 201, await start.clone().text());
+  // The stock server signs sam in through the hub's OAuth, as a browser would.
+  assert.is((await follow(sam, '/user/sam/tree')).res.status, 200);
+  const kernel = await startKernel(sam, 'sam');
+  assert.is((await sam.request('/user/sam/api/status')).status, 200);
+  const cell = `import time\ntime.sleep(${3 * IDLE_SECONDS})\nprint('done')`;
+  const out = await execute(sam, 'sam', kernel, cell, 60_000);
+  assert.is(out.stdout, 'done\n', 'the stock server was still there when the cell ended');
+  const notes = (await hub.runtime.tokens.list('sam')).map((token) => token.note);
+  assert.not.ok(notes.includes('The idle culler asks whether a kernel is busy'), notes.join(', '));
 });
 
 t('idle longer than HUB_IDLE_TIMEOUT: the hub stops the server', async ({ alice, hub }) => {

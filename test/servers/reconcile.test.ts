@@ -6,7 +6,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cullIdle } from '../../src/servers/culler';
+import { cull } from '../../src/servers/culler';
 import { DyingSpawner, FakeSpawner } from '../fakes/spawners';
 import { type Lifecycle, lifecycle } from '../helpers/lifecycle';
 import { eventually } from '../helpers/wait';
@@ -133,7 +133,7 @@ t('the culler stops servers idle past the timeout and keeps those in use', async
     await life.activity.reset('alice', Date.now() - 120_000);
     await life.activity.reset('bob', Date.now() - 120_000);
     await life.activity.reset('carol', Date.now() - 5_000);
-    const culled = await cullIdle(life, 60_000);
+    const culled = await cull(life, { idleMs: 60_000 });
     assert.equal(culled.sort(), ['alice', 'bob']);
     assert.equal([...life.spawner.containers.keys()], ['carol']);
     assert.is((await life.records.get('carol'))?.state, 'running');

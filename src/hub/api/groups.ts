@@ -97,6 +97,7 @@ export function groupsApi(router: Router, deps: ApiDeps): void {
     if (before) await outdate(name, before.users);
     if (!(await groups.delete(name))) throw notFound(`No such group: ${name}`);
     if (before) await closeDatabase(name, before.properties, undefined);
+    await deps.classStarts?.deleteGroup(name);
     log.info('group deleted', { group: name, by: caller.name });
     ctx.status = 204;
   });

@@ -2,6 +2,7 @@
  * The REST API under /hub/api, JupyterHub's: one router, its parts mounted in order.
  */
 import Router from '@koa/router';
+import { classStartsApi } from './class-starts';
 import type { ApiDeps } from './context';
 import { groupsApi } from './groups';
 import { hubApi, JUPYTERHUB_API_VERSION } from './hub';
@@ -27,6 +28,7 @@ export function apiRouter(deps: ApiDeps): Router {
   serversApi(router, deps);
   tokensApi(router, deps);
   groupsApi(router, deps);
+  classStartsApi(router, deps);
   volumesApi(router, deps);
   jobsApi(router, deps);
   usageApi(router, deps);

@@ -16,7 +16,7 @@ import type { ApiDeps } from './context';
 import { type Page, paged, readPage } from './paging';
 
 const STATES = ['active', 'ready', 'inactive'] as const;
-const SORTS = ['id', 'name', 'last_activity'];
+const SORTS = ['id', 'name', 'last_activity', 'memory', 'cpu'];
 
 function onlyKeys(body: Record<string, unknown>, allowed: string[]): void {
   const extra = Object.keys(body).filter((k) => !allowed.includes(k));
@@ -35,7 +35,7 @@ function sortOf(raw: string | undefined): { key: string; descending: boolean } {
   const sort = raw ?? 'id';
   const key = sort.replace(/^-/, '');
   if (!SORTS.includes(key))
-    throw badRequest(`sort must be 'id', 'name', or 'last_activity', not '${sort.slice(0, 40)}'`);
+    throw badRequest(`sort must be 'id', 'name', 'last_activity', 'memory' or 'cpu', not '${sort.slice(0, 40)}'`);
   return { key, descending: sort.startsWith('-') };
 }
 
@@ -54,6 +54,19 @@ export function usersApi(router: Router, deps: ApiDeps): void {
     const facts = isUsername(name) ? await directory.facts(name) : undefined;
     if (!facts || !userModelFor(caller.scopes, facts)) throw notFound(`No such user: ${name.slice(0, 64)}`);
     return facts;
+  }
+
+  /** What a sort by `key` orders by, for each user (-1: nothing to order by); none for names and ids. */
+  async function measureOf(key: string): Promise<((name: string) => number) | undefined> {
+    if (key === 'last_activity') {
+      const [activity, logins] = await Promise.all([deps.activity.all(), deps.users.lastLogins()]);
+      return (n) => Math.max(activity.get(n) ?? -1, logins.get(n) ?? -1);
+    }
+    // What running servers use now, as last sampled (Berth's own sorts: who uses the most).
+    const usage = deps.usage?.all();
+    if (key === 'memory') return (n) => usage?.get(n)?.memoryBytes ?? -1;
+    if (key === 'cpu') return (n) => usage?.get(n)?.cpu ?? -1;
+    return undefined;
   }
 
   /** The names on the requested page of users and how many match; filters and sorts read names and sorted sets only. */
@@ -80,12 +93,11 @@ export function usersApi(router: Router, deps: ApiDeps): void {
       );
     }
     if (sort.key === 'name') names.sort();
-    if (sort.key === 'last_activity') {
-      const [activity, logins] = await Promise.all([deps.activity.all(), deps.users.lastLogins()]);
-      const last = (n: string) => Math.max(activity.get(n) ?? -1, logins.get(n) ?? -1);
-      // Users never active come last, whichever the direction.
+    const measure = await measureOf(sort.key);
+    if (measure) {
+      // Users without a value (never active, no running server) come last, whichever the direction.
       names.sort((a, b) => {
-        const [x, y] = [last(a), last(b)];
+        const [x, y] = [measure(a), measure(b)];
         if (x < 0 || y < 0) return x === y ? 0 : x < 0 ? 1 : -1;
         return sort.descending ? y - x : x - y;
       });

@@ -12,6 +12,8 @@ function adminPage(section) {
   const state = { offset: 0, total: 0, refresh: undefined };
   /** How often the page looks again while a server on it is starting or stopping. */
   const PENDING_REFRESH_MS = 2000;
+  /** How often it looks again while servers on it run: what they use changes (the hub samples every few seconds). */
+  const LIVE_REFRESH_MS = 5000;
 
   const { say, act } = actions(notice, () => load());
 
@@ -32,7 +34,8 @@ function adminPage(section) {
     const image = server.user_options?.image ? ` (${server.user_options.image})` : '';
     const node = server.state?.node ? ` on ${server.state.node}` : '';
     const old = server.state?.old_settings ? ', with old group settings' : '';
-    return (server.ready ? 'running' : server.pending === 'stop' ? 'stopping' : 'starting') + image + node + old;
+    const ready = server.state?.paused ? 'paused' : 'running';
+    return (server.ready ? ready : server.pending === 'stop' ? 'stopping' : 'starting') + image + node + old;
   }
 
   function row(user) {
@@ -95,6 +98,12 @@ function adminPage(section) {
     return tr;
   }
 
+  /** Loads the page again, unless someone is using the table (a focused field) or the tab is hidden. */
+  function refresh() {
+    if (document.hidden || body.contains(document.activeElement)) state.refresh = setTimeout(refresh, LIVE_REFRESH_MS);
+    else load();
+  }
+
   async function load() {
     const params = new URLSearchParams({
       offset: String(state.offset),
@@ -117,9 +126,10 @@ function adminPage(section) {
       : 'no users';
     document.getElementById('prev').disabled = state.offset === 0;
     document.getElementById('next').disabled = !data._pagination.next;
-    // A start or stop in progress ends without a click here: look again until none is pending.
+    // A start or stop in progress ends without a click here, and running servers' use changes: look again.
     clearTimeout(state.refresh);
-    if (data.items.some((user) => user.pending)) state.refresh = setTimeout(load, PENDING_REFRESH_MS);
+    if (data.items.some((user) => user.pending)) state.refresh = setTimeout(refresh, PENDING_REFRESH_MS);
+    else if (data.items.some((user) => user.servers?.[''])) state.refresh = setTimeout(refresh, LIVE_REFRESH_MS);
   }
 
   /** Shows the page at `offset`. */
@@ -156,8 +166,13 @@ function adminPage(section) {
     if (!confirm('Stop every running server?')) return;
     act(async () => {
       const names = await activeUsers();
-      await Promise.all(names.map((name) => api('DELETE', `/users/${encodeURIComponent(name)}/server`)));
-      say(`Stopping ${names.length} server${names.length === 1 ? '' : 's'}.`);
+      const results = await Promise.allSettled(
+        names.map((name) => api('DELETE', `/users/${encodeURIComponent(name)}/server`)),
+      );
+      const failed = results.filter((r) => r.status === 'rejected');
+      const stopping = `Stopping ${names.length - failed.length} server${names.length - failed.length === 1 ? '' : 's'}.`;
+      if (failed.length === 0) say(stopping);
+      else say(`${stopping} ${failed.length} could not be stopped: ${failed[0].reason.message}`, true);
     });
   };
   document.getElementById('add-users').onsubmit = (event) => {

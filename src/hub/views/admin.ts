@@ -23,6 +23,8 @@ ${images === undefined ? engineNotice() : ''}
       <option value="-name">name (Z–A)</option>
       <option value="-last_activity">last activity (latest first)</option>
       <option value="last_activity">last activity (oldest first)</option>
+      <option value="-memory">memory in use (most first)</option>
+      <option value="-cpu">CPU in use (busiest first)</option>
     </select></label>
     <button id="stop-all">Stop all servers</button>
   </div>

@@ -3,6 +3,7 @@
  * errors. Each view is a function from typed data to Html; layout.ts is the frame they share.
  */
 import type { VolumeMount } from '../../groups/properties';
+import { type Allowance, describeSize, hoursText } from '../../servers/limits';
 import { type Html, html } from '../html';
 import { engineNotice, layout, logoutForm, type PageContext } from './layout';
 
@@ -58,6 +59,30 @@ export interface HomeView {
   offer?: Offer;
   /** What the running server uses, as last sampled. */
   usage?: { memoryBytes: number; memoryLimitBytes: number; cpu: number };
+  /** Frozen while idle (HUB_PAUSE_AFTER). */
+  paused?: boolean;
+  /** What is left of their weekly hours, and their home's size against its limits. */
+  allowance?: Allowance;
+}
+
+const minute = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+
+/** The weekly hours left and the home's size, with a warning over the soft limit and the hard one. */
+function allowanceLines(a: Allowance): Html {
+  const h = a.hours;
+  const home = a.home;
+  const over = home?.limit !== undefined && home.bytes > home.limit;
+  const warned = !over && home?.warn !== undefined && home.bytes > home.warn;
+  const until = h && minute(h.resetsAt);
+  return html`${
+    h
+      ? html`<p id="quota-hours">This week you have used ${hoursText(h.used)} of your ${hoursText(h.limit)} server-hours${h.group ? ` (group ${h.group})` : ''}: ${hoursText(Math.max(0, h.limit - h.used))} left until Monday ${until} UTC.</p>`
+      : ''
+  }${home ? html`<p id="home-size">Your home folder holds ${describeSize(home.bytes)}${home.limit ? ` of the ${describeSize(home.limit)} it may hold` : ''}.</p>` : ''}${
+    warned
+      ? html`<p class="notice" id="home-warning">Your home folder is larger than ${describeSize(home?.warn ?? 0)}: please make room in it. Over ${home?.limit ? describeSize(home.limit) : 'the limit'}, your server will not start.</p>`
+      : ''
+  }${a.stopsAt ? html`<p class="notice" id="max-age">Your server will be stopped at ${minute(a.stopsAt)} UTC, when it reaches this hub's longest time (HUB_MAX_AGE): save your work before then.</p>` : ''}${over ? html`<p class="notice error" id="home-over">Your home folder is over its limit: your server cannot start until it is smaller. Ask an admin for help.</p>` : ''}`;
 }
 
 export interface Offer {
@@ -127,13 +152,14 @@ export function homePage(page: PageContext, view: HomeView): Html {
     page,
     html`<h1>Your notebook server</h1>
 <section class="card" id="server" data-user="${view.name}" data-state="${view.state}">
-  <p id="server-state">${STATE_TEXT[view.state]}
+  <p id="server-state">${view.paused ? 'Your server is paused while idle: it resumes when you open it.' : STATE_TEXT[view.state]}
     ${view.image ? html`<span class="image">Image: ${view.image}</span>` : ''}</p>
   ${
     view.usage
       ? html`<p id="server-usage">It uses ${mib(view.usage.memoryBytes)} of its ${mib(view.usage.memoryLimitBytes)} of memory and ${view.usage.cpu.toFixed(2)} CPU.</p>`
       : ''
   }
+  ${view.allowance ? allowanceLines(view.allowance) : ''}
   ${view.lastError ? html`<pre class="error" id="last-error">${view.lastError}</pre>` : ''}
   ${view.engineDown ? engineNotice() : homeActions(view)}
   <p class="error" id="action-error" role="alert" hidden></p>
