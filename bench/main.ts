@@ -15,6 +15,8 @@ import Docker from 'dockerode';
 import { ROOT } from '../src/paths';
 import { removeHubObjects } from '../test/helpers/docker';
 import { freePort, startRedis, type TestRedis } from '../test/helpers/redis';
+import { classStartBench } from './class-start';
+import { classroomBench } from './classroom';
 import { hubBench } from './hub';
 import { startProcess, stop, stopAll } from './lib/procs';
 import { machineNote, type Row, table, write } from './lib/report';
@@ -31,7 +33,7 @@ const only = process.argv
   ?.slice('--only='.length)
   .split(',');
 /** The sections of issue 18's classroom shape, run together by `--only=classroom`. */
-const CLASSROOM = ['users'];
+const CLASSROOM = ['load', 'classstart', 'users'];
 const runs = (section: string): boolean =>
   !only || only.includes(section) || (only.includes('classroom') && CLASSROOM.includes(section));
 const SECRET = 'bench-secret-0123456789abcdefghijklmnopqrstuvwxyz';
@@ -47,6 +49,9 @@ const plan = quick
       usageServers: 20,
       usageSeconds: 20,
       manyUsers: 2000,
+      classSize: 5,
+      classLoad: [3],
+      classSeconds: 6,
     }
   : {
       seconds: 8,
@@ -58,6 +63,9 @@ const plan = quick
       usageServers: 100,
       usageSeconds: 60,
       manyUsers: 10_000,
+      classSize: 50,
+      classLoad: [50, 100],
+      classSeconds: 60,
     };
 
 const redises: TestRedis[] = [];
@@ -127,6 +135,16 @@ async function main(): Promise<void> {
           stopCount: plan.stopCount,
         })),
       );
+    }
+    if (runs('load')) {
+      process.stderr.write(`classroom load (${plan.classLoad.join(' and ')} users) ...\n`);
+      const classroom = { url, redis: hubRedis, secret: SECRET, sizes: plan.classLoad, seconds: plan.classSeconds };
+      rows.push(...(await classroomBench(classroom)));
+    }
+    if (runs('classstart')) {
+      process.stderr.write(`class start (${plan.classSize} at once, then scheduled) ...\n`);
+      const spawn = { url, redis: hubRedis.client(), docker, hubName: HUB_NAME, counts: [], rounds: 1, stopCount: 0 };
+      rows.push(...(await classStartBench({ ...spawn, count: plan.classSize })));
     }
     if (runs('users')) {
       process.stderr.write(`many users (${plan.manyUsers}) ...\n`);

@@ -19,7 +19,7 @@ import { RedisRouteStore } from '../src/store/routes';
 import { ServerStore } from '../src/store/servers';
 import { removeHubObjects } from '../test/helpers/docker';
 import { freePort, startRedis } from '../test/helpers/redis';
-import { rssMiB, startProcess, stop } from './lib/procs';
+import { cpuSeconds, rssMiB, startProcess, stop } from './lib/procs';
 import type { Row } from './lib/report';
 
 export interface UsageBenchOptions {
@@ -32,13 +32,6 @@ export interface UsageBenchOptions {
 
 const HUB = 'berthbenchusage';
 const INTERVAL_S = 10;
-
-/** CPU-seconds a process has used (user + system), from /proc. */
-function cpuSeconds(pid: number): number {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  // utime and stime are fields 14 and 15 of stat, 12 and 13 after the command name.
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 function dockerdPid(): number {
   for (const dir of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {

@@ -26,3 +26,16 @@ export function request(
     req.end(opts.body);
   });
 }
+
+/** Stops each user's server through the hub's API (each with their own token), all at once. */
+export async function stopServers(hubUrl: string, users: Array<{ name: string; token: string }>): Promise<void> {
+  await Promise.all(
+    users.map(({ name, token }) =>
+      request(
+        `${hubUrl}/hub/api/users/${name}/server`,
+        { method: 'DELETE', headers: { authorization: `token ${token}` } },
+        120_000,
+      ),
+    ),
+  );
+}

@@ -100,6 +100,7 @@ export async function serve(config: Config): Promise<void> {
   try {
     const keys = signingKeys(config, log, true);
     await pingDocker(rt);
+    await rt.users.pages.indexNames();
     await ensureAdmins(rt, config.adminUsers);
     await applySignInRules(rt);
     await reportImages(rt);

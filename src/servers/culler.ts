@@ -120,8 +120,10 @@ export async function cull(deps: CullerDeps, times: CullTimes): Promise<string[]
       deps.log.info('stopping an idle server', { user, idleSeconds: times.idleMs / 1000 });
       await deps.servers.stop(user);
       stopped.push(user);
-    } else if (times.pauseMs && idleFor > times.pauseMs && record.paused === undefined && deps.pauser?.possible)
-      await deps.pauser.pause(user);
+    } else if (times.pauseMs && idleFor > times.pauseMs && record.paused === undefined && deps.pauser?.possible) {
+      // Not awaited: a freeze the engine is slow to finish must not hold up the culling of others.
+      deps.pauser.pause(user).catch((err: unknown) => deps.log.warn('could not pause an idle server', { user, err }));
+    }
   }
   return stopped;
 }

@@ -36,7 +36,14 @@ export class Pauser {
       if (record?.state !== 'running' || !record.container || record.paused !== undefined) return;
       await this.deps.routes.setPaused(user, true);
       await this.deps.records.setPaused(user, Date.now());
-      await this.deps.spawner.pause?.(record.container);
+      try {
+        await this.deps.spawner.pause?.(record.container);
+      } catch (err) {
+        // Not paused after all: nothing must wait for a resume.
+        await this.deps.records.setPaused(user, undefined);
+        await this.deps.routes.setPaused(user, false);
+        throw err;
+      }
       this.deps.log.info('paused an idle server', { user });
     });
   }

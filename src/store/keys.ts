@@ -10,8 +10,12 @@ export const keys = {
   user: (name: string) => `berth:user:${name}`,
   /** Sorted set of usernames, scored by creation time. */
   users: 'berth:users',
+  /** Sorted set of the same usernames, all scored 0: Redis keeps them in name order (store/user-pages.ts). */
+  userNames: 'berth:user-names',
   /** Sorted set: username → time of their last sign-in (ms since the epoch). */
   logins: 'berth:logins',
+  /** Sorted set, made and deleted inside one script: users by their last sign of life (store/users.ts). */
+  lastSeenScratch: 'berth:scratch:last-seen',
   /** String: the session's JSON, expiring with the session. */
   session: (id: string) => `berth:session:${id}`,
   /** Set: ids of a user's sessions, so that all of them can be ended at once. */

@@ -4,6 +4,7 @@
  */
 import { keys } from './keys';
 import { evalJson, listOf, type RedisClient, scoresOf } from './redis';
+import { UserPages } from './user-pages';
 
 export interface User {
   name: string;
@@ -34,7 +35,12 @@ function toUser(h: Record<string, string>): User | undefined {
 }
 
 export class UserStore {
-  constructor(private readonly redis: RedisClient) {}
+  /** Pages of usernames, filtered and ordered in Redis. */
+  readonly pages: UserPages;
+
+  constructor(private readonly redis: RedisClient) {
+    this.pages = new UserPages(redis);
+  }
 
   /** Creates a user; resolves false (and changes nothing) when the name is taken. */
   async create(name: string, opts: { admin: boolean; passwordHash?: string }): Promise<boolean> {
@@ -49,6 +55,7 @@ export class UserStore {
         password: opts.passwordHash ?? '',
       })
       .zadd(keys.users, created.getTime(), name)
+      .zadd(keys.userNames, 0, name)
       .exec();
     return true;
   }
@@ -63,13 +70,15 @@ export class UserStore {
     const result = (await this.redis.eval(
       "local h = redis.call('HMGET', KEYS[1], 'name', 'password', 'auth') " +
         "if not h[1] then redis.call('HSET', KEYS[1], 'name', ARGV[1], 'admin', '0', 'created', ARGV[3], " +
-        "'password', '', 'auth', ARGV[2]) redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1]) return 'created' end " +
+        "'password', '', 'auth', ARGV[2]) redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1]) " +
+        "redis.call('ZADD', KEYS[3], 0, ARGV[1]) return 'created' end " +
         "if h[2] and h[2] ~= '' then return 'local' end " +
         "if h[3] and h[3] ~= '' and h[3] ~= ARGV[2] then return h[3] end " +
         "redis.call('HSET', KEYS[1], 'auth', ARGV[2]) return 'claimed'",
-      2,
+      3,
       keys.user(name),
       keys.users,
+      keys.userNames,
       name,
       method,
       now.toISOString(),
@@ -107,18 +116,6 @@ export class UserStore {
         keys.users,
       ]),
     );
-  }
-
-  /** One page of usernames in account order (newest first when `descending`), and how many there are. */
-  async page(offset: number, limit: number, descending: boolean): Promise<{ names: string[]; total: number }> {
-    const [total, names] = await evalJson<[number, string[] | Record<string, never>]>(
-      this.redis,
-      "return { redis.call('ZCARD', KEYS[1]), " +
-        `redis.call('ZRANGE', KEYS[1], ARGV[1], ARGV[2]${descending ? ", 'REV'" : ''}) }`,
-      [keys.users],
-      [String(offset), String(offset + limit - 1)],
-    );
-    return { names: listOf(names), total };
   }
 
   /** Each user's last sign-in, ms since the epoch. */
@@ -210,6 +207,7 @@ export class UserStore {
       .multi()
       .del(keys.user(name))
       .zrem(keys.users, name)
+      .zrem(keys.userNames, name)
       .zrem(keys.logins, name)
       .exec()) as [[unknown, number]];
     return deleted === 1;

@@ -43,7 +43,14 @@ t('an idle server is paused, and its next request resumes it with its kernel as 
   const kernel = await startKernel(ctx.ann, 'ann');
   assert.is((await execute(ctx.ann, 'ann', kernel, 'x = 6 * 7')).error, undefined);
   const said = (what: string) => ctx.logs.filter((l) => l.includes(what) && l.includes('"user":"ann"'));
-  await eventually(async () => said('paused an idle server').length > 0, 'the idle server is paused', 30_000, 100);
+  await eventually(
+    async () => said('paused an idle server').length > 0,
+    'the idle server is paused',
+    60_000,
+    100,
+  ).catch((err: Error) => {
+    throw new Error(`${err.message}; the hub said: ${ctx.logs.slice(-12).join('\n')}`);
+  });
   assert.ok(await paused(ctx.hub, 'ann'), `frozen, and not resumed by anything (${said('resumed').join(' ')})`);
   assert.match(await (await ctx.ann.request('/hub/home')).text(), /Your server is paused while idle/);
   assert.is((await ctx.hub.runtime.routes.get('ann'))?.paused, true);

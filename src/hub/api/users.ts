@@ -77,9 +77,22 @@ export function usersApi(router: Router, deps: ApiDeps): void {
     nameFilter: string | undefined,
     sort: { key: string; descending: boolean },
   ): Promise<{ names: string[]; total: number }> {
-    // The usual call, everyone in account order, reads only the page from the sorted set.
-    if (sort.key === 'id' && !state && !nameFilter && caller.scopes.can('list:users'))
-      return deps.users.page(page.offset, page.limit, sort.descending);
+    // Everyone (or a name filter) without a state: Redis orders them and only the page is read.
+    if (!state && caller.scopes.can('list:users')) {
+      const { offset, limit } = page;
+      const pages = deps.users.pages;
+      const desc = sort.descending;
+      if (sort.key === 'id' && !nameFilter) return pages.inAccountOrder(offset, limit, desc);
+      if (sort.key === 'id' || sort.key === 'name')
+        return pages.filtered(nameFilter ?? '', sort.key === 'name', desc, offset, limit);
+      if (sort.key === 'last_activity' && !nameFilter) return pages.byLastSeen(offset, limit, desc);
+      if ((sort.key === 'memory' || sort.key === 'cpu') && !nameFilter) {
+        const measure = (await measureOf(sort.key)) ?? (() => -1);
+        const running = [...(deps.usage?.all().keys() ?? [])].filter((n) => measure(n) >= 0);
+        running.sort((a, b) => (desc ? measure(b) - measure(a) : measure(a) - measure(b)));
+        return pages.withFirst(running, offset, limit);
+      }
+    }
     let names = await deps.users.names();
     if (!caller.scopes.can('list:users')) {
       const groups = await deps.groups.groupsOfMany(names);
