@@ -166,11 +166,13 @@ async function startProxies(opts: ClassroomOptions, members: Member[]) {
   for (const m of members) {
     const body = JSON.stringify({ target: m.route.target });
     const headers = { authorization: 'token bench', 'content-type': 'application/json' };
-    const res = await request(`http://127.0.0.1:${chpApi}/api/routes/user/${m.name}`, {
-      method: 'POST',
-      headers,
-      body,
-    });
+    const url = `http://127.0.0.1:${chpApi}/api/routes/user/${m.name}`;
+    // CHP says it is proxying before its API port listens: nothing answering (0) is tried again.
+    let res = await request(url, { method: 'POST', headers, body });
+    for (let i = 0; res.status === 0 && i < 50; i++) {
+      await sleep(200);
+      res = await request(url, { method: 'POST', headers, body });
+    }
     if (res.status !== 201) throw new Error(`CHP route for ${m.name}: ${res.status}`);
   }
   return { berth, berthPort, chp, chpPort };
