@@ -11,6 +11,7 @@ import type { ContainerUsage, Spawner } from '../spawner/spawner';
 import type { GroupStore } from '../store/groups';
 import type { ServerRecord, ServerStore } from '../store/servers';
 import type { DayShare, UsageStore } from '../store/usage';
+import { OneAtATime } from './one-at-a-time';
 
 export interface AccountingDeps {
   store: UsageStore;
@@ -64,7 +65,7 @@ export function accountFrom(record: ServerRecord | undefined, container: string)
 
 export class Accountant {
   /** One accounting step per user at a time: a sample and a server's end never count one interval twice. */
-  private readonly steps = new Map<string, Promise<void>>();
+  private readonly turns = new OneAtATime();
   /** The last memory reading of each running server, for the time after it. */
   private readonly memory = new Map<string, number>();
   private runningNotedAt = 0;
@@ -109,15 +110,9 @@ export class Accountant {
   }
 
   private step(user: string, work: () => Promise<void>): Promise<void> {
-    const previous = this.steps.get(user) ?? Promise.resolve();
-    const done = previous
-      .then(work)
+    return this.turns
+      .run(user, work)
       .catch((err: unknown) => this.deps.log.warn('usage accounting failed', { user, err }));
-    this.steps.set(user, done);
-    done.then(() => {
-      if (this.steps.get(user) === done) this.steps.delete(user);
-    });
-    return done;
   }
 
   private async countUpToNow(user: string, reading: ContainerUsage | undefined): Promise<void> {

@@ -10,6 +10,7 @@ import type { Spawner } from '../spawner/spawner';
 import type { ActivityStore } from '../store/activity';
 import type { RouteStore } from '../store/routes';
 import type { ServerStore } from '../store/servers';
+import { OneAtATime } from './one-at-a-time';
 
 export interface PausingDeps {
   spawner: Pick<Spawner, 'pause' | 'unpause'>;
@@ -20,7 +21,7 @@ export interface PausingDeps {
 }
 
 export class Pauser {
-  private readonly steps = new Map<string, Promise<void>>();
+  private readonly turns = new OneAtATime();
 
   constructor(private readonly deps: PausingDeps) {}
 
@@ -74,12 +75,6 @@ export class Pauser {
   }
 
   private step(user: string, work: () => Promise<void>): Promise<void> {
-    const done = (this.steps.get(user) ?? Promise.resolve()).then(work);
-    const settled = done.catch(() => undefined);
-    this.steps.set(user, settled);
-    settled.then(() => {
-      if (this.steps.get(user) === settled) this.steps.delete(user);
-    });
-    return done;
+    return this.turns.run(user, work);
   }
 }
