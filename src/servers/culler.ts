@@ -41,10 +41,30 @@ export interface CullTimes {
 
 const ASK_TIMEOUT_MS = 3000;
 
-/** Whether `user`'s server says one of its kernels is busy (or starting); false when it cannot be asked or does not answer. */
-async function kernelBusy(deps: CullerDeps, user: string): Promise<boolean> {
+/** A kernel as its server lists it (`GET /api/kernels`). */
+interface KernelState {
+  execution_state?: string;
+  last_activity?: string;
+}
+
+const FRESH_KERNEL_MS = 60_000;
+
+/**
+ * Whether a kernel is running a cell. A new kernel says 'starting' until its server hears from it:
+ * Berth's images settle that within seconds (images/python/berth_kernels.py), other servers may say
+ * it for ever (a kernel no client spoke to, or a watch that missed its messages), so it counts only
+ * in the kernel's first minute, while whoever started it is about to use it.
+ */
+function running(kernel: KernelState, now: number): boolean {
+  if (kernel.execution_state === 'busy') return true;
+  const since = Date.parse(kernel.last_activity ?? '');
+  return kernel.execution_state === 'starting' && now - since < FRESH_KERNEL_MS;
+}
+
+/** The kernels of `user`'s server, as it reports them; [] when it cannot be asked or does not answer. */
+async function kernelsOf(deps: CullerDeps, user: string): Promise<KernelState[]> {
   const route = await deps.routes?.get(user);
-  if (!route) return false;
+  if (!route) return [];
   // Berth's images let in the route's token; a stock image, a token of its owner's for their server
   // alone, which it checks with the hub, living a minute and deleted after the question.
   const minted = route.token
@@ -56,17 +76,15 @@ async function kernelBusy(deps: CullerDeps, user: string): Promise<boolean> {
         client: serverClient(user),
       });
   const token = route.token || minted?.token;
-  if (!token) return false;
+  if (!token) return [];
   try {
     const res = await fetch(`${route.target}/user/${user}/api/kernels`, {
       headers: { authorization: `token ${token}` },
       signal: AbortSignal.timeout(ASK_TIMEOUT_MS),
     });
-    const kernels = res.ok ? ((await res.json()) as Array<{ execution_state?: string }>) : [];
-    // A kernel still starting is about to run what it was started for.
-    return kernels.some((k) => k.execution_state === 'busy' || k.execution_state === 'starting');
+    return res.ok ? ((await res.json()) as KernelState[]) : [];
   } catch {
-    return false;
+    return [];
   } finally {
     if (minted) await deps.tokens?.delete(user, minted.record.id);
   }
@@ -112,8 +130,10 @@ export async function cull(deps: CullerDeps, times: CullTimes): Promise<string[]
     if (record?.state !== 'running' || stopped.includes(user)) continue;
     const idleFor = now - ((await deps.activity.get(user)) ?? now);
     // A paused server is frozen: no cell runs there, and it could not answer.
-    if (record.paused === undefined && (await kernelBusy(deps, user))) {
-      deps.log.info('sparing an idle server: a kernel is running a cell', { user });
+    const kernels = record.paused === undefined ? await kernelsOf(deps, user) : [];
+    if (kernels.some((k) => running(k, now))) {
+      const states = kernels.map((k) => `${k.execution_state} since ${k.last_activity}`);
+      deps.log.info('sparing an idle server: a kernel is running a cell', { user, kernels: states });
       continue;
     }
     if (times.idleMs > 0 && idleFor > times.idleMs) {
@@ -122,7 +142,9 @@ export async function cull(deps: CullerDeps, times: CullTimes): Promise<string[]
       stopped.push(user);
     } else if (times.pauseMs && idleFor > times.pauseMs && record.paused === undefined && deps.pauser?.possible) {
       // Not awaited: a freeze the engine is slow to finish must not hold up the culling of others.
-      deps.pauser.pause(user).catch((err: unknown) => deps.log.warn('could not pause an idle server', { user, err }));
+      deps.pauser
+        .pause(user, now - times.pauseMs)
+        .catch((err: unknown) => deps.log.warn('could not pause an idle server', { user, err }));
     }
   }
   return stopped;

@@ -30,13 +30,19 @@ export class Pauser {
     return this.deps.spawner.pause !== undefined && this.deps.spawner.unpause !== undefined;
   }
 
-  /** Freezes `user`'s running server; the route says so first, so a request meanwhile resumes it. */
-  pause(user: string): Promise<void> {
+  /**
+   * Freezes `user`'s running server unless it was active after `quietSince` (ms); the route says so
+   * first, so a request meanwhile resumes it.
+   */
+  pause(user: string, quietSince = Date.now()): Promise<void> {
     return this.step(user, async () => {
       const record = await this.deps.records.get(user);
       if (record?.state !== 'running' || !record.container || record.paused !== undefined) return;
+      const before = await this.deps.activity.get(user);
+      if (before !== undefined && before > quietSince) return;
+      const at = Date.now();
       await this.deps.routes.setPaused(user, true);
-      await this.deps.records.setPaused(user, Date.now());
+      await this.deps.records.setPaused(user, at);
       try {
         await this.deps.spawner.pause?.(record.container);
       } catch (err) {
@@ -45,6 +51,9 @@ export class Pauser {
         await this.deps.routes.setPaused(user, false);
         throw err;
       }
+      // A request let through before the route said paused now waits in the frozen server.
+      if ((await this.deps.activity.get(user)) !== before)
+        return this.thaw(user, record.container, at, 'a request came while it was paused');
       this.deps.log.info('paused an idle server', { user });
     });
   }
@@ -54,15 +63,19 @@ export class Pauser {
     return this.step(user, async () => {
       const record = await this.deps.records.get(user);
       if (record?.paused === undefined || !record.container) return;
-      await this.deps.spawner.unpause?.(record.container).catch((err: unknown) => {
-        // Already running (a restart in between) is what was wanted.
-        if (!/is not paused/.test(String(err))) throw err;
-      });
-      await this.deps.records.setPaused(user, undefined);
-      await this.deps.routes.setPaused(user, false);
-      await this.deps.activity.touch(user);
-      this.deps.log.info('resumed a paused server', { user, why, pausedSeconds: (Date.now() - record.paused) / 1000 });
+      await this.thaw(user, record.container, record.paused, why);
     });
+  }
+
+  private async thaw(user: string, container: string, pausedAt: number, why: string): Promise<void> {
+    await this.deps.spawner.unpause?.(container).catch((err: unknown) => {
+      // Already running (a restart in between) is what was wanted.
+      if (!/is not paused/.test(String(err))) throw err;
+    });
+    await this.deps.records.setPaused(user, undefined);
+    await this.deps.routes.setPaused(user, false);
+    await this.deps.activity.touch(user);
+    this.deps.log.info('resumed a paused server', { user, why, pausedSeconds: (Date.now() - pausedAt) / 1000 });
   }
 
   /** Resumes every paused server with traffic since it was paused (another proxy's requests). */
@@ -70,7 +83,7 @@ export class Pauser {
     const paused = (await this.deps.records.list()).filter((r) => r.paused !== undefined);
     for (const record of paused) {
       const at = await this.deps.activity.get(record.user);
-      if (at !== undefined && at > (record.paused ?? 0)) await this.resume(record.user, 'activity seen since');
+      if (at !== undefined && at >= (record.paused ?? 0)) await this.resume(record.user, 'activity seen since');
     }
   }
 

@@ -14,8 +14,8 @@ export const keys = {
   userNames: 'berth:user-names',
   /** Sorted set: username → time of their last sign-in (ms since the epoch). */
   logins: 'berth:logins',
-  /** Sorted set, made and deleted inside one script: users by their last sign of life (store/users.ts). */
-  lastSeenScratch: 'berth:scratch:last-seen',
+  /** String: a random version of the set of users, new whenever a user is added or removed (store/user-pages.ts). */
+  usersVersion: 'berth:users-version',
   /** String: the session's JSON, expiring with the session. */
   session: (id: string) => `berth:session:${id}`,
   /** Set: ids of a user's sessions, so that all of them can be ended at once. */

@@ -4,7 +4,7 @@
  */
 import { keys } from './keys';
 import { evalJson, listOf, type RedisClient, scoresOf } from './redis';
-import { UserPages } from './user-pages';
+import { newUsersVersion, UserPages } from './user-pages';
 
 export interface User {
   name: string;
@@ -56,6 +56,7 @@ export class UserStore {
       })
       .zadd(keys.users, created.getTime(), name)
       .zadd(keys.userNames, 0, name)
+      .set(keys.usersVersion, newUsersVersion())
       .exec();
     return true;
   }
@@ -71,18 +72,20 @@ export class UserStore {
       "local h = redis.call('HMGET', KEYS[1], 'name', 'password', 'auth') " +
         "if not h[1] then redis.call('HSET', KEYS[1], 'name', ARGV[1], 'admin', '0', 'created', ARGV[3], " +
         "'password', '', 'auth', ARGV[2]) redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1]) " +
-        "redis.call('ZADD', KEYS[3], 0, ARGV[1]) return 'created' end " +
+        "redis.call('ZADD', KEYS[3], 0, ARGV[1]) redis.call('SET', KEYS[4], ARGV[5]) return 'created' end " +
         "if h[2] and h[2] ~= '' then return 'local' end " +
         "if h[3] and h[3] ~= '' and h[3] ~= ARGV[2] then return h[3] end " +
         "redis.call('HSET', KEYS[1], 'auth', ARGV[2]) return 'claimed'",
-      3,
+      4,
       keys.user(name),
       keys.users,
       keys.userNames,
+      keys.usersVersion,
       name,
       method,
       now.toISOString(),
       String(now.getTime()),
+      newUsersVersion(),
     )) as string;
     return result === 'created' || result === 'claimed' ? result : { taken: result };
   }
@@ -209,6 +212,7 @@ export class UserStore {
       .zrem(keys.users, name)
       .zrem(keys.userNames, name)
       .zrem(keys.logins, name)
+      .set(keys.usersVersion, newUsersVersion())
       .exec()) as [[unknown, number]];
     return deleted === 1;
   }

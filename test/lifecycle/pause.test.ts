@@ -6,6 +6,8 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { silentLogger } from '../../src/log';
+import { Pauser } from '../../src/servers/pausing';
 import { type Client, signedIn } from '../helpers/client';
 import { docker } from '../helpers/docker';
 import { startHub, type TestHub } from '../helpers/hub';
@@ -17,6 +19,7 @@ interface Ctx {
   logs: string[];
   ann: Client;
   bob: Client;
+  cat: Client;
 }
 
 const t = suite<Ctx>('pausing idle servers, and the maximum age');
@@ -25,9 +28,10 @@ t.before(async (ctx) => {
   ctx.logs = [];
   const settings = { HUB_PAUSE_AFTER: '2', HUB_IDLE_TIMEOUT: '600', HUB_MAX_AGE: '45' };
   ctx.hub = await startHub(settings, { logs: ctx.logs });
-  for (const name of ['ann', 'bob']) await ctx.hub.addUser(name, `${name}-password`);
+  for (const name of ['ann', 'bob', 'cat']) await ctx.hub.addUser(name, `${name}-password`);
   ctx.ann = await signedIn(ctx.hub.url, 'ann', 'ann-password');
   ctx.bob = await signedIn(ctx.hub.url, 'bob', 'bob-password');
+  ctx.cat = await signedIn(ctx.hub.url, 'cat', 'cat-password');
 });
 
 t.after(async (ctx) => ctx.hub?.close());
@@ -68,6 +72,38 @@ t('an idle server is paused, and its next request resumes it with its kernel as 
   assert.is((await ctx.hub.runtime.routes.get('ann'))?.paused, undefined);
   assert.is((await execute(ctx.ann, 'ann', kernel, 'print(x)')).stdout, '42\n');
   assert.is((await ctx.ann.api('DELETE', '/users/ann/server')).status, 204);
+});
+
+t('a request that comes while the engine freezes the server is let in, not left waiting', async (ctx) => {
+  assert.is((await ctx.cat.api('POST', '/users/cat/server')).status, 201);
+  const { spawner, routes, records, activity } = ctx.hub.runtime;
+  const route = (await routes.get('cat'))!;
+  let answered: Promise<number> | undefined;
+  // A request that read the route before it said paused: its activity lands while the engine
+  // freezes the server, and it waits in the frozen server's socket.
+  const racing = new Pauser({
+    spawner: {
+      pause: async (id) => {
+        await activity.touch('cat');
+        await spawner.pause?.(id);
+        const headers = { authorization: `token ${route.token}` };
+        answered = fetch(`${route.target}/user/cat/api/status`, { headers }).then((res) => res.status);
+      },
+      unpause: (id) => spawner.unpause!(id),
+    },
+    routes,
+    records,
+    activity,
+    log: silentLogger,
+  });
+  await activity.touch('cat');
+  await racing.pause('cat', (await activity.get('cat')) ?? 0);
+  assert.ok(answered, 'the engine was asked to freeze the server');
+  assert.not.ok(await paused(ctx.hub, 'cat'), 'thawed at once');
+  assert.is((await records.get('cat'))?.paused, undefined);
+  assert.is((await routes.get('cat'))?.paused, undefined);
+  assert.is(await answered, 200);
+  assert.is((await ctx.cat.api('DELETE', '/users/cat/server')).status, 204);
 });
 
 t('a server past the maximum age is stopped though its kernel is busy; its owner is warned, then told', async (ctx) => {

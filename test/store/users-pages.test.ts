@@ -50,7 +50,6 @@ t('by last sign of life, latest first or oldest first, the never seen after in a
   const latest = [...seen.keys()].sort((a, b) => (seen.get(b) ?? 0) - (seen.get(a) ?? 0));
   assert.equal(await allPages((offset) => users.pages.byLastSeen(offset, 4, true)), [...latest, ...never]);
   assert.equal(await allPages((offset) => users.pages.byLastSeen(offset, 4, false)), [...latest.reverse(), ...never]);
-  assert.is(await redis.client().exists(keys.lastSeenScratch), 0, 'nothing left behind');
 });
 
 t('some users first, in the order given, then everyone else in account order', async () => {
@@ -62,11 +61,11 @@ t('some users first, in the order given, then everyone else in account order', a
 
 t('by name or account order, with a part of the name, either way, equal to filtering every name', async () => {
   const byName = [...names].sort();
-  assert.equal(await allPages((offset) => users.pages.filtered('', true, false, offset, 4)), byName);
-  assert.equal(await allPages((offset) => users.pages.filtered('', true, true, offset, 4)), [...byName].reverse());
+  assert.equal(await allPages((offset) => users.pages.filtered('', 'name', false, offset, 4)), byName);
+  assert.equal(await allPages((offset) => users.pages.filtered('', 'name', true, offset, 4)), [...byName].reverse());
   const ones = names.filter((n) => n.includes('1'));
   const some = async (offset: number) => {
-    const page = await users.pages.filtered('1', false, true, offset, 4);
+    const page = await users.pages.filtered('1', 'account', true, offset, 4);
     assert.is(page.total, ones.length);
     return page.names;
   };
@@ -77,12 +76,76 @@ t('by name or account order, with a part of the name, either way, equal to filte
 
 t('the name-ordered set is made whole again for users from before it', async () => {
   await redis.client().del(keys.userNames);
-  assert.equal((await users.pages.filtered('', true, false, 0, 50)).names, []);
+  assert.equal((await users.pages.inOrder('name', 0, 50, false)).names, []);
   await users.pages.indexNames();
-  assert.equal((await users.pages.filtered('', true, false, 0, 50)).names, [...names].sort());
+  assert.equal((await users.pages.inOrder('name', 0, 50, false)).names, [...names].sort());
   await users.remove('u22');
-  assert.not.ok((await users.pages.filtered('', true, false, 0, 50)).names.includes('u22'));
+  assert.not.ok((await users.pages.filtered('', 'name', false, 0, 50)).names.includes('u22'));
   await users.create('u22', { admin: false });
+});
+
+t('a user added or removed elsewhere (the command line) is in the next filtered page', async () => {
+  const elsewhere = new UserStore(redis.client());
+  assert.equal((await users.pages.filtered('u0', 'name', false, 0, 50)).total, 10);
+  await elsewhere.create('u0x', { admin: false });
+  assert.ok((await users.pages.filtered('u0', 'name', false, 0, 50)).names.includes('u0x'));
+  await elsewhere.remove('u0x');
+  assert.equal((await users.pages.filtered('u0', 'name', false, 0, 50)).total, 10);
+});
+
+t('the users without a server, either way, counted; page after page', async () => {
+  const withServers = ['u02', 'u05', 'u06', 'u21', 'gone'];
+  for (const name of withServers) await redis.client().zadd(keys.servers, 1, name);
+  try {
+    const without = names.filter((n) => !withServers.includes(n));
+    const all = async (desc: boolean) => {
+      const out: string[] = [];
+      for (let offset = 0; offset < names.length; offset += 4) {
+        const page = await users.pages.withoutServers(offset, 4, desc);
+        assert.is(page.total, without.length);
+        out.push(...page.names);
+      }
+      return out;
+    };
+    assert.equal(await all(false), without);
+    assert.equal(await all(true), [...without].reverse());
+  } finally {
+    await redis.client().del(keys.servers);
+  }
+});
+
+t('by last sign of life, read a chunk at a time: 600 users, pages of 50, equal to sorting everyone', async () => {
+  const big = await startRedis();
+  try {
+    const store = new UserStore(big.client());
+    const activity = new ActivityStore(big.client());
+    const everyone = Array.from({ length: 600 }, (_, i) => `m${String(i).padStart(3, '0')}`);
+    const last = new Map<string, number>();
+    const now = Date.now();
+    for (const [i, name] of everyone.entries()) {
+      await store.create(name, { admin: false });
+      // Distinct times, the two sets interleaved; a seventh never seen.
+      const active = i % 7 === 0 ? undefined : now - ((i * 37) % 600) * 1000;
+      const login = i % 2 === 0 ? now - ((i * 53) % 600) * 1000 - 500 : undefined;
+      if (active !== undefined) await activity.touch(name, active);
+      if (login !== undefined) await big.client().zadd(keys.logins, login, name);
+      if (active !== undefined || login !== undefined) last.set(name, Math.max(active ?? -1, login ?? -1));
+    }
+    const never = everyone.filter((n) => !last.has(n));
+    const latest = [...last.keys()].sort((a, b) => (last.get(b) ?? 0) - (last.get(a) ?? 0));
+    for (const [desc, expected] of [
+      [true, [...latest, ...never]],
+      [false, [...latest].reverse().concat(never)],
+    ] as const) {
+      const out: string[] = [];
+      for (let offset = 0; offset < everyone.length; offset += 50) {
+        out.push(...(await store.pages.byLastSeen(offset, 50, desc)).names);
+      }
+      assert.equal(out, expected, desc ? 'latest first' : 'oldest first');
+    }
+  } finally {
+    await big.stop();
+  }
 });
 
 t.run();

@@ -22,7 +22,7 @@ t.after(async () => redis.stop());
 
 t('an empty hub has no names and empty pages', async () => {
   assert.equal(await users.names(), []);
-  assert.equal(await users.pages.inAccountOrder(0, 50, false), { names: [], total: 0 });
+  assert.equal(await users.pages.inOrder('account', 0, 50, false), { names: [], total: 0 });
   assert.equal(await users.getMany([]), []);
   assert.equal(await new GroupStore(redis.client()).groupsOfMany([]), new Map());
 });
@@ -50,10 +50,10 @@ t('pages come in account order from either end, with the total', async () => {
     await new Promise((r) => setTimeout(r, 2)); // distinct creation times
   }
   assert.equal(await users.names(), ['ann', 'ben', 'cat', 'dan', 'eve']);
-  assert.equal(await users.pages.inAccountOrder(1, 2, false), { names: ['ben', 'cat'], total: 5 });
-  assert.equal(await users.pages.inAccountOrder(0, 2, true), { names: ['eve', 'dan'], total: 5 });
-  assert.equal(await users.pages.inAccountOrder(4, 50, false), { names: ['eve'], total: 5 });
-  assert.equal(await users.pages.inAccountOrder(9, 50, false), { names: [], total: 5 });
+  assert.equal(await users.pages.inOrder('account', 1, 2, false), { names: ['ben', 'cat'], total: 5 });
+  assert.equal(await users.pages.inOrder('account', 0, 2, true), { names: ['eve', 'dan'], total: 5 });
+  assert.equal(await users.pages.inOrder('account', 4, 50, false), { names: ['eve'], total: 5 });
+  assert.equal(await users.pages.inOrder('account', 9, 50, false), { names: [], total: 5 });
 });
 
 t('groups and server records of many users, in order', async () => {
@@ -77,7 +77,7 @@ t('groups and server records of many users, in order', async () => {
 
 t('a Redis that lost its scripts (restart, SCRIPT FLUSH) is sent them again', async () => {
   await redis.client().script('FLUSH');
-  assert.equal((await users.pages.inAccountOrder(0, 1, false)).names, ['ann']);
+  assert.equal((await users.pages.inOrder('account', 0, 1, false)).names, ['ann']);
   assert.equal(await users.names(), ['ann', 'ben', 'cat', 'dan', 'eve']);
 });
 

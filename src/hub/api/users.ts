@@ -77,32 +77,39 @@ export function usersApi(router: Router, deps: ApiDeps): void {
     nameFilter: string | undefined,
     sort: { key: string; descending: boolean },
   ): Promise<{ names: string[]; total: number }> {
-    // Everyone (or a name filter) without a state: Redis orders them and only the page is read.
-    if (!state && caller.scopes.can('list:users')) {
+    // Everyone, or a name filter, or those without a server: only the page is read.
+    if (caller.scopes.can('list:users')) {
       const { offset, limit } = page;
       const pages = deps.users.pages;
       const desc = sort.descending;
-      if (sort.key === 'id' && !nameFilter) return pages.inAccountOrder(offset, limit, desc);
-      if (sort.key === 'id' || sort.key === 'name')
-        return pages.filtered(nameFilter ?? '', sort.key === 'name', desc, offset, limit);
-      if (sort.key === 'last_activity' && !nameFilter) return pages.byLastSeen(offset, limit, desc);
-      if ((sort.key === 'memory' || sort.key === 'cpu') && !nameFilter) {
+      const order = sort.key === 'name' ? 'name' : 'account';
+      const plain = !state && !nameFilter;
+      if (plain && (sort.key === 'id' || sort.key === 'name')) return pages.inOrder(order, offset, limit, desc);
+      if (!state && (sort.key === 'id' || sort.key === 'name'))
+        return pages.filtered(nameFilter ?? '', order, desc, offset, limit);
+      if (plain && sort.key === 'last_activity') return pages.byLastSeen(offset, limit, desc);
+      if (plain && (sort.key === 'memory' || sort.key === 'cpu')) {
         const measure = (await measureOf(sort.key)) ?? (() => -1);
         const running = [...(deps.usage?.all().keys() ?? [])].filter((n) => measure(n) >= 0);
         running.sort((a, b) => (desc ? measure(b) - measure(a) : measure(a) - measure(b)));
         return pages.withFirst(running, offset, limit);
       }
+      if (state === 'inactive' && !nameFilter && sort.key === 'id') return pages.withoutServers(offset, limit, desc);
     }
-    let names = await deps.users.names();
+    // The rest from every name, or with a server only those who have one.
+    const records = state ? new Map((await deps.records.list()).map((r) => [r.user, r.state])) : undefined;
+    let names =
+      records && state !== 'inactive'
+        ? await deps.users.pages.inAccountOrder([...records.keys()])
+        : await deps.users.names();
     if (!caller.scopes.can('list:users')) {
       const groups = await deps.groups.groupsOfMany(names);
       names = names.filter((user) => caller.scopes.can('list:users', { user, groups: groups.get(user) }));
     }
     if (nameFilter) names = names.filter((n) => n.includes(nameFilter));
-    if (state) {
-      const running = new Map((await deps.records.list()).map((r) => [r.user, r.state]));
+    if (records) {
       names = names.filter((n) =>
-        state === 'inactive' ? !running.has(n) : state === 'ready' ? running.get(n) === 'running' : running.has(n),
+        state === 'inactive' ? !records.has(n) : state === 'ready' ? records.get(n) === 'running' : records.has(n),
       );
     }
     if (sort.key === 'name') names.sort();
