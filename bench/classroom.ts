@@ -70,6 +70,39 @@ function notebook(): string {
   return JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells });
 }
 
+/**
+ * Waits until every member's server is ready (as its owner sees it through the hub's API), saying
+ * how many are every 30 s; a server that is neither ready nor on its way ends the wait.
+ */
+async function everyoneReady(url: string, members: Array<{ name: string; token: string }>, timeoutMs: number) {
+  const begun = Date.now();
+  let said = begun;
+  for (;;) {
+    const states = await Promise.all(
+      members.map(async ({ name, token }) => {
+        const res = await request(`${url}/hub/api/users/${name}`, { headers: { authorization: `token ${token}` } });
+        const model = JSON.parse(res.status === 200 ? res.body : '{}') as {
+          servers?: Record<string, { ready?: boolean }>;
+          pending?: string | null;
+        };
+        const server = model.servers?.[''];
+        return { name, ready: server?.ready === true, failed: res.status === 200 && !server && !model.pending };
+      }),
+    );
+    const failed = states.filter((s) => s.failed).map((s) => s.name);
+    if (failed.length) throw new Error(`${failed.length} servers did not start (${failed.slice(0, 5).join(', ')} ...)`);
+    const ready = states.filter((s) => s.ready).length;
+    if (ready === members.length) return;
+    if (Date.now() - begun > timeoutMs)
+      throw new Error(`${ready} of ${members.length} servers ready after ${timeoutMs / 60_000} minutes`);
+    if (Date.now() - said > 30_000) {
+      process.stderr.write(`  ${ready} of ${members.length} servers ready\n`);
+      said = Date.now();
+    }
+    await sleep(2000);
+  }
+}
+
 /** `count` users with running servers started through the hub, a kernel each, and the notebook in each home. */
 async function classOf(opts: ClassroomOptions, count: number): Promise<Member[]> {
   const client = opts.redis.client();
@@ -92,12 +125,8 @@ async function classOf(opts: ClassroomOptions, count: number): Promise<Member[]>
       if (res.status !== 201 && res.status !== 202) throw new Error(`start ${name}: ${res.status} ${res.body}`);
     }),
   );
+  await everyoneReady(opts.url, members, 15 * 60_000);
   const routes = new RedisRouteStore(client);
-  for (let i = 0; ; i++) {
-    if ((await routes.all()).length >= count) break;
-    if (i > 600) throw new Error('the class did not start in 10 minutes');
-    await sleep(1000);
-  }
   const content = JSON.stringify({ type: 'notebook', format: 'json', content: JSON.parse(notebook()) });
   return Promise.all(
     members.map(async ({ name, token }) => {

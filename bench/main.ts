@@ -2,7 +2,8 @@
  * `npm run bench` (or `npm run bench -- --quick`): Berth's whole benchmark in one go. Proxy
  * and WebSocket throughput beside configurable-http-proxy and the backend directly; the hub's
  * API, sign-ins and memory; spawning and stopping beside the Docker-API floor, on one engine and
- * (not in --quick) on a three-node swarm; what sampling 100 running servers' usage costs. Prints a table
+ * (not in --quick) on a three-node swarm; what sampling 100 running servers' usage costs; a class
+ * on one box (many users working at once, files, a class pressing Start, 10,000 users). Prints a table
  * of absolute numbers, ratios and targets with a note on the machine, and writes the same as
  * JSON to bench/results/. Targets are reported, not enforced: the exit code says only whether
  * the benchmark ran.
@@ -17,6 +18,7 @@ import { removeHubObjects } from '../test/helpers/docker';
 import { freePort, startRedis, type TestRedis } from '../test/helpers/redis';
 import { classStartBench } from './class-start';
 import { classroomBench } from './classroom';
+import { filesBench } from './files';
 import { hubBench } from './hub';
 import { startProcess, stop, stopAll } from './lib/procs';
 import { machineNote, type Row, table, write } from './lib/report';
@@ -33,7 +35,7 @@ const only = process.argv
   ?.slice('--only='.length)
   .split(',');
 /** The sections of issue 18's classroom shape, run together by `--only=classroom`. */
-const CLASSROOM = ['load', 'classstart', 'users'];
+const CLASSROOM = ['load', 'classstart', 'users', 'files'];
 const runs = (section: string): boolean =>
   !only || only.includes(section) || (only.includes('classroom') && CLASSROOM.includes(section));
 const SECRET = 'bench-secret-0123456789abcdefghijklmnopqrstuvwxyz';
@@ -52,6 +54,8 @@ const plan = quick
       classSize: 5,
       classLoad: [3],
       classSeconds: 6,
+      fileSizes: [1],
+      fileConcurrencies: [10],
     }
   : {
       seconds: 8,
@@ -66,6 +70,8 @@ const plan = quick
       classSize: 50,
       classLoad: [50, 100],
       classSeconds: 60,
+      fileSizes: [1, 10],
+      fileConcurrencies: [1, 10],
     };
 
 const redises: TestRedis[] = [];
@@ -115,6 +121,14 @@ async function main(): Promise<void> {
           quick,
         })),
       );
+    }
+
+    if (runs('files')) {
+      const filesRedis = await startRedis();
+      redises.push(filesRedis);
+      process.stderr.write('files ...\n');
+      const sizes = { sizes: plan.fileSizes, concurrencies: plan.fileConcurrencies };
+      rows.push(...(await filesBench({ redis: filesRedis, docker, secret: SECRET, seconds: plan.seconds, ...sizes })));
     }
 
     const { hub, url, redis: hubRedis } = await serveHub(dataDir);

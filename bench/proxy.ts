@@ -7,15 +7,20 @@
  */
 import path from 'node:path';
 import type Docker from 'dockerode';
-import Keygrip from 'keygrip';
-import { ROOT } from '../src/paths';
 import { RedisRouteStore } from '../src/store/routes';
 import { SessionStore } from '../src/store/sessions';
 import { freePort, type TestRedis } from '../test/helpers/redis';
-import { request } from './lib/http';
 import { runProcess, startProcess, stop } from './lib/procs';
+import {
+  BENCH_DIST,
+  compare,
+  cookieOf,
+  notebookContainer,
+  SERVER_TOKEN,
+  SESSION_ID,
+  startProxies,
+} from './lib/proxies';
 import type { Row } from './lib/report';
-import { type LoadResult, wrk } from './lib/wrk';
 
 export interface ProxyBenchOptions {
   redis: TestRedis;
@@ -24,113 +29,6 @@ export interface ProxyBenchOptions {
   seconds: number;
   concurrencies: number[];
   quick: boolean;
-}
-
-const BERTH = path.join(ROOT, 'dist', 'src', 'main.js');
-const CHP = path.join(ROOT, 'node_modules', 'configurable-http-proxy', 'bin', 'configurable-http-proxy');
-const BENCH_DIST = path.join(ROOT, 'dist', 'bench');
-const SERVER_TOKEN = 'bench-server-token';
-const SESSION_ID = 'bench-session-of-alice';
-
-interface Targets {
-  direct: string;
-  chp: string;
-  berth: string;
-}
-
-async function startProxies(opts: ProxyBenchOptions, backendUrl: string) {
-  const berthPort = await freePort();
-  const chpPort = await freePort();
-  const chpApi = await freePort();
-  // Run as people run it: the bin, with the Node flags its first line sets.
-  const berth = await startProcess(BERTH, ['proxy'], 'Berth proxy is running', {
-    REDIS_URL: opts.redis.url,
-    HUB_SECRET: opts.secret,
-    PROXY_PORT: String(berthPort),
-    PROXY_HUB_URL: 'http://127.0.0.1:9',
-    HUB_LOG_LEVEL: 'warn',
-  });
-  const chp = await startProcess(
-    process.execPath,
-    [
-      CHP,
-      '--ip',
-      '127.0.0.1',
-      '--port',
-      String(chpPort),
-      '--api-ip',
-      '127.0.0.1',
-      '--api-port',
-      String(chpApi),
-      '--default-target',
-      backendUrl,
-      '--log-level',
-      'info',
-    ],
-    /Proxying/,
-    { CONFIGPROXY_AUTH_TOKEN: 'bench' },
-  );
-  return { berth, chp, berthPort, chpPort };
-}
-
-function cookieOf(secret: string): string {
-  const sig = new Keygrip([secret]).sign(`berth-session=${SESSION_ID}`);
-  return `berth-session=${SESSION_ID}; berth-session.sig=${sig}`;
-}
-
-/**
- * Runs each target in turn for one case, so the three see the same machine state; each gets a
- * short warm-up first (the JIT), which is not counted.
- */
-async function compare(
-  targets: Targets,
-  pathname: string,
-  c: number,
-  seconds: number,
-  headers: { direct: Record<string, string>; chp: Record<string, string>; berth: Record<string, string> },
-) {
-  const out: Record<keyof Targets, LoadResult> = {} as Record<keyof Targets, LoadResult>;
-  for (const name of ['direct', 'chp', 'berth'] as const) {
-    await wrk({ url: `${targets[name]}${pathname}`, connections: c, seconds: 1, headers: headers[name] });
-    out[name] = await wrk({ url: `${targets[name]}${pathname}`, connections: c, seconds, headers: headers[name] });
-    if (out[name].errors > 0)
-      throw new Error(`${name} ${pathname} c=${c}: ${out[name].errors} errors of ${out[name].requests} requests`);
-  }
-  return out;
-}
-
-async function notebookContainer(docker: Docker): Promise<{ container: Docker.Container; url: string }> {
-  const port = await freePort();
-  const container = await docker.createContainer({
-    name: `berthbench-notebook-${port}`,
-    Image: 'berth/python:latest',
-    Env: [`BERTH_SERVER_TOKEN=${SERVER_TOKEN}`, 'BERTH_BASE_URL=/user/alice/', 'BERTH_USER=alice'],
-    Labels: { 'berth.hub': 'berthbench' },
-    User: '1000:100',
-    HostConfig: {
-      PortBindings: { '8888/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] },
-      Init: true,
-      CapDrop: ['ALL'],
-    },
-  });
-  await container.start();
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300; i++) {
-    if (
-      (await request(`${url}/user/alice/api/status`, { headers: { authorization: `token ${SERVER_TOKEN}` } }, 2000))
-        .status === 200
-    )
-      break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  // A 1 MiB file for the large-body case.
-  const put = await request(`${url}/user/alice/api/contents/big.txt`, {
-    method: 'PUT',
-    headers: { authorization: `token ${SERVER_TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ type: 'file', format: 'text', content: 'x'.repeat(1024 * 1024) }),
-  });
-  if (put.status !== 201 && put.status !== 200) throw new Error(`could not write the 1 MiB file: ${put.status}`);
-  return { container, url };
 }
 
 export async function proxyBench(opts: ProxyBenchOptions): Promise<Row[]> {
@@ -150,7 +48,7 @@ export async function proxyBench(opts: ProxyBenchOptions): Promise<Row[]> {
   try {
     // The trivial backend.
     await routes.set({ user: 'alice', target: backendUrl, token: SERVER_TOKEN });
-    let targets: Targets = {
+    let targets = {
       direct: backendUrl,
       chp: `http://127.0.0.1:${proxies.chpPort}`,
       berth: `http://127.0.0.1:${proxies.berthPort}`,
@@ -158,7 +56,7 @@ export async function proxyBench(opts: ProxyBenchOptions): Promise<Row[]> {
     const plain = { direct: {}, chp: {}, berth: { cookie } };
     for (const body of opts.quick ? ['small'] : ['small', 'big']) {
       for (const c of opts.concurrencies) {
-        const r = await compare(targets, `/user/alice/${body}`, c, opts.seconds, plain);
+        const r = await compare(targets, `/user/alice/${body}`, plain, { connections: c, seconds: opts.seconds });
         const gated = body === 'small' && c >= 10;
         rows.push({
           section: 'proxy',
@@ -220,7 +118,7 @@ export async function proxyBench(opts: ProxyBenchOptions): Promise<Row[]> {
       }
     }
     // A real notebook server: CHP and direct send its token themselves; Berth injects it.
-    notebook = await notebookContainer(opts.docker);
+    notebook = await notebookContainer(opts.docker, { 'big.txt': 1024 * 1024 });
     await routes.set({ user: 'alice', target: notebook.url, token: SERVER_TOKEN });
     await Promise.all([stop(proxies.berth), stop(proxies.chp)]);
     proxies = await startProxies(opts, notebook.url);
@@ -237,7 +135,8 @@ export async function proxyBench(opts: ProxyBenchOptions): Promise<Row[]> {
           ['1 MiB file', '/user/alice/files/big.txt'],
         ]) {
       for (const c of opts.concurrencies) {
-        const r = await compare(targets, pathname, c, opts.seconds, { direct: auth, chp: auth, berth: { cookie } });
+        const headers = { direct: auth, chp: auth, berth: { cookie } };
+        const r = await compare(targets, pathname, headers, { connections: c, seconds: opts.seconds });
         rows.push({
           section: 'proxy',
           case: `notebook server, ${label}, c=${c}`,

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 
 const running = new Set<ChildProcess>();
 
-/** Starts `cmd` and resolves once its output contains `ready`. */
+/** Starts `cmd` and resolves once its output contains `ready` ('': once it runs, for a program that says nothing). */
 export function startProcess(
   cmd: string,
   args: string[],
@@ -30,6 +30,11 @@ export function startProcess(
         resolve(child);
       }
     };
+    if (ready === '')
+      child.once('spawn', () => {
+        clearTimeout(timer);
+        resolve(child);
+      });
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
     child.on('exit', (code) => {

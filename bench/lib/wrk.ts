@@ -21,9 +21,11 @@ export interface LoadOptions {
   url: string;
   connections: number;
   seconds: number;
-  method?: 'GET' | 'POST';
+  method?: 'GET' | 'POST' | 'PUT';
   headers?: Record<string, string>;
   body?: string;
+  /** Paths the requests take in turn instead of the URL's (each of wrk's threads its own share), e.g. files to write. */
+  paths?: string[];
 }
 
 const MARK = 'BERTH-WRK ';
@@ -33,6 +35,18 @@ function script(opts: LoadOptions): string {
   const lines = [`wrk.method = ${lua(opts.method ?? 'GET')}`];
   for (const [k, v] of Object.entries(opts.headers ?? {})) lines.push(`wrk.headers[${lua(k)}] = ${lua(v)}`);
   if (opts.body !== undefined) lines.push(`wrk.body = ${lua(opts.body)}`);
+  if (opts.paths?.length) {
+    lines.push(
+      `local paths = { ${opts.paths.map(lua).join(', ')} }`,
+      `local share = math.max(1, math.floor(#paths / ${threadsFor(opts)}))`,
+      'local threads, sent = 0, 0',
+      'setup = function(thread) thread:set("tid", threads) threads = threads + 1 end',
+      'request = function()',
+      '  sent = sent + 1',
+      '  return wrk.format(nil, paths[(((tid or 0) * share + sent % share) % #paths) + 1])',
+      'end',
+    );
+  }
   lines.push(
     'done = function(summary, latency, requests)',
     '  local e = summary.errors',
@@ -45,11 +59,15 @@ function script(opts: LoadOptions): string {
   return lines.join('\n');
 }
 
+function threadsFor(opts: LoadOptions): number {
+  return Math.min(2, opts.connections);
+}
+
 /** Runs wrk against `opts.url`; resolves its numbers. */
 export async function wrk(opts: LoadOptions): Promise<LoadResult> {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'berth-wrk-')), 'script.lua');
   fs.writeFileSync(file, script(opts));
-  const threads = Math.min(2, opts.connections);
+  const threads = threadsFor(opts);
   const args = [
     '-t',
     String(threads),
