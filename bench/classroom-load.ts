@@ -2,7 +2,9 @@
  * A class at work, from a process of its own: for each user a kernel and its WebSocket; every 2 s
  * each user executes a small cell (the time until its execute_reply is the round trip), every 10 s
  * opens a notebook of about 100 KB through the contents API; for a fixed time, the users' rhythms
- * spread over the period. Prints "open" once every socket is open, then one JSON line of results.
+ * spread over the period. Prints "open" once every socket is open; the class then sits still for
+ * 3 s (the proxy's memory with every socket open is read then) and works; at the end it prints one
+ * JSON line of results.
  *
  *   node dist/bench/classroom-load.js <plan.json>
  *   plan: { seconds, notebook, users: [{ name, base, headers, kernel }] }  (base: http://host:port/user/<name>;
@@ -27,7 +29,11 @@ const plan = JSON.parse(fs.readFileSync(process.argv[2], 'utf8')) as Plan;
 const execute: number[] = [];
 const contents: number[] = [];
 const problems: string[] = [];
-/** The load runs its time from the moment every socket is open. */
+/** Once every socket is open the class sits still this long (the proxy's memory with the sockets open is read), then works. */
+const STILL_MS = 3000;
+let allOpen: () => void;
+const everyoneOpen = new Promise<void>((r) => (allOpen = r));
+/** The load runs its time from the end of the still moment. */
 let endAt = Number.POSITIVE_INFINITY;
 
 function executeRequest(session: string) {
@@ -73,8 +79,9 @@ async function user(u: Plan['users'][number], opened: () => void): Promise<void>
     ws.once('unexpected-response', (_req, res) => reject(new Error(`${u.name}: upgrade answered ${res.statusCode}`)));
   });
   opened();
+  await everyoneOpen;
   // Each user starts at a point of the period of their own, as a class does not act in step.
-  await new Promise((r) => setTimeout(r, Math.random() * EXECUTE_EVERY_MS));
+  await new Promise((r) => setTimeout(r, STILL_MS + Math.random() * EXECUTE_EVERY_MS));
   let nextOpen = performance.now() + Math.random() * OPEN_EVERY_MS;
   while (Date.now() < endAt) {
     const tick = performance.now();
@@ -102,8 +109,9 @@ let open = 0;
 function opened(): void {
   open++;
   if (open === plan.users.length) {
-    endAt = Date.now() + plan.seconds * 1000;
+    endAt = Date.now() + STILL_MS + plan.seconds * 1000;
     process.stdout.write('open\n');
+    allOpen();
   }
 }
 const all = plan.users.map(async (u) => {

@@ -13,13 +13,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ROOT } from '../src/paths';
-import { RedisRouteStore, type Route } from '../src/store/routes';
-import { TokenStore } from '../src/store/tokens';
-import { UserStore } from '../src/store/users';
 import type { TestRedis } from '../test/helpers/redis';
 import { freePort } from '../test/helpers/redis';
+import { classOf, type Member, NOTEBOOK, percentile } from './lib/class';
 import { request, stopServers } from './lib/http';
-import { cpuSeconds, rssMiB, startProcess, stop } from './lib/procs';
+import { BERTH_BIN, busySince, cpuSeconds, machineCpu, rssMiB, startProcess, stop } from './lib/procs';
 import type { Row } from './lib/report';
 
 export interface ClassroomOptions {
@@ -32,15 +30,9 @@ export interface ClassroomOptions {
 }
 
 type Way = 'direct' | 'chp' | 'berth';
+/** Where a member's server is reached on one way, and with what credentials. */
+type Address = (m: Member) => { base: string; headers: Record<string, string> };
 const CHP = path.join(ROOT, 'node_modules', 'configurable-http-proxy', 'bin', 'configurable-http-proxy');
-const NOTEBOOK = 'class.ipynb';
-
-interface Member {
-  name: string;
-  token: string;
-  route: Route;
-  kernel: string;
-}
 
 interface Result {
   execute: number[];
@@ -48,105 +40,19 @@ interface Result {
   errors: number;
   problems: string[];
   cpu: number;
-  /** The proxy's memory growth with every socket open, MiB. */
+  /** The proxy's memory with every socket open, before the work, less its memory before, MiB. */
+  heldOpen: number;
+  /** The proxy's most memory during the work, less its memory before, MiB. */
   grew: number;
-}
-
-function percentile(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : Number.NaN;
-}
-
-/** A notebook of about 100 KB: fifty cells of text and output. */
-function notebook(): string {
-  const line = 'x'.repeat(2000);
-  const cells = Array.from({ length: 50 }, (_, i) => ({
-    cell_type: 'code',
-    metadata: {},
-    execution_count: i,
-    source: [`print(${i})  # ${line.slice(0, 40)}`],
-    outputs: [{ output_type: 'stream', name: 'stdout', text: [line] }],
-  }));
-  return JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells });
-}
-
-/**
- * Waits until every member's server is ready (as its owner sees it through the hub's API), saying
- * how many are every 30 s; a server that is neither ready nor on its way ends the wait.
- */
-async function everyoneReady(url: string, members: Array<{ name: string; token: string }>, timeoutMs: number) {
-  const begun = Date.now();
-  let said = begun;
-  for (;;) {
-    const states = await Promise.all(
-      members.map(async ({ name, token }) => {
-        const res = await request(`${url}/hub/api/users/${name}`, { headers: { authorization: `token ${token}` } });
-        const model = JSON.parse(res.status === 200 ? res.body : '{}') as {
-          servers?: Record<string, { ready?: boolean }>;
-          pending?: string | null;
-        };
-        const server = model.servers?.[''];
-        return { name, ready: server?.ready === true, failed: res.status === 200 && !server && !model.pending };
-      }),
-    );
-    const failed = states.filter((s) => s.failed).map((s) => s.name);
-    if (failed.length) throw new Error(`${failed.length} servers did not start (${failed.slice(0, 5).join(', ')} ...)`);
-    const ready = states.filter((s) => s.ready).length;
-    if (ready === members.length) return;
-    if (Date.now() - begun > timeoutMs)
-      throw new Error(`${ready} of ${members.length} servers ready after ${timeoutMs / 60_000} minutes`);
-    if (Date.now() - said > 30_000) {
-      process.stderr.write(`  ${ready} of ${members.length} servers ready\n`);
-      said = Date.now();
-    }
-    await sleep(2000);
-  }
-}
-
-/** `count` users with running servers started through the hub, a kernel each, and the notebook in each home. */
-async function classOf(opts: ClassroomOptions, count: number): Promise<Member[]> {
-  const client = opts.redis.client();
-  const users = new UserStore(client);
-  const tokens = new TokenStore(client);
-  const names = Array.from({ length: count }, (_, i) => `class${String(i).padStart(3, '0')}`);
-  const members: Array<{ name: string; token: string }> = [];
-  for (const name of names) {
-    await users.create(name, { admin: false });
-    members.push({ name, token: (await tokens.create(name, { note: 'bench', scopes: ['inherit'] })).token });
-  }
-  await Promise.all(
-    members.map(async ({ name, token }) => {
-      const headers = { authorization: `token ${token}`, 'content-type': 'application/json' };
-      const res = await request(
-        `${opts.url}/hub/api/users/${name}/server`,
-        { method: 'POST', headers, body: '{}' },
-        300_000,
-      );
-      if (res.status !== 201 && res.status !== 202) throw new Error(`start ${name}: ${res.status} ${res.body}`);
-    }),
-  );
-  await everyoneReady(opts.url, members, 15 * 60_000);
-  const routes = new RedisRouteStore(client);
-  const content = JSON.stringify({ type: 'notebook', format: 'json', content: JSON.parse(notebook()) });
-  return Promise.all(
-    members.map(async ({ name, token }) => {
-      const route = (await routes.get(name)) as Route;
-      const base = `${route.target}/user/${name}`;
-      const headers = { authorization: `token ${route.token}`, 'content-type': 'application/json' };
-      const put = await request(`${base}/api/contents/${NOTEBOOK}`, { method: 'PUT', headers, body: content }, 60_000);
-      if (put.status !== 201 && put.status !== 200) throw new Error(`${name}: the notebook: ${put.status}`);
-      const made = await request(`${base}/api/kernels`, { method: 'POST', headers, body: '{}' }, 120_000);
-      if (made.status !== 201) throw new Error(`${name}: a kernel: ${made.status} ${made.body.slice(0, 200)}`);
-      return { name, token, route, kernel: (JSON.parse(made.body) as { id: string }).id };
-    }),
-  );
+  /** The share of the machine's two cores busy during the work (every process: the load, the servers, the proxy). */
+  busy: number;
 }
 
 /** Runs the load on `members` through `base(member)`, measuring `proxy` (none: direct). */
 async function load(
   members: Member[],
   seconds: number,
-  address: (m: Member) => { base: string; headers: Record<string, string> },
+  address: Address,
   proxy: ChildProcess | undefined,
 ): Promise<Result> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-classroom-'));
@@ -159,26 +65,39 @@ async function load(
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
-  let cpu0 = 0;
+  let still: Promise<{ cpu: number; rss: number; machine: ReturnType<typeof machineCpu> }> | undefined;
   let most = before;
   const sampler = setInterval(() => {
     if (pid) most = Math.max(most, rssMiB(pid));
   }, 500);
   child.stdout.on('data', (d: Buffer) => {
     out += d.toString();
-    if (out.startsWith('open\n') && cpu0 === 0 && pid) cpu0 = cpuSeconds(pid);
+    // The class sits still for 3 s once every socket is open: read the proxy then, before the work.
+    if (out.startsWith('open\n') && !still)
+      still = sleep(2000).then(() => ({
+        cpu: pid ? cpuSeconds(pid) : 0,
+        rss: pid ? rssMiB(pid) : 0,
+        machine: machineCpu(),
+      }));
   });
   await new Promise((r) => child.on('exit', r));
   clearInterval(sampler);
   fs.rmSync(dir, { recursive: true, force: true });
   const line = out.trim().split('\n').pop() ?? '{}';
-  const result = JSON.parse(line) as Omit<Result, 'cpu' | 'grew'>;
-  return { ...result, cpu: pid ? cpuSeconds(pid) - cpu0 : 0, grew: most - before };
+  const result = JSON.parse(line) as Omit<Result, 'cpu' | 'heldOpen' | 'grew' | 'busy'>;
+  const at = await (still ?? Promise.reject(new Error(`the class load ended before its sockets opened: ${line}`)));
+  return {
+    ...result,
+    cpu: pid ? cpuSeconds(pid) - at.cpu : 0,
+    heldOpen: pid ? at.rss - before : 0,
+    grew: most - before,
+    busy: busySince(at.machine),
+  };
 }
 
 async function startProxies(opts: ClassroomOptions, members: Member[]) {
   const berthPort = await freePort();
-  const berth = await startProcess(path.join(ROOT, 'dist', 'src', 'main.js'), ['proxy'], 'Berth proxy is running', {
+  const berth = await startProcess(BERTH_BIN, ['proxy'], 'Berth proxy is running', {
     REDIS_URL: opts.redis.url,
     HUB_SECRET: opts.secret,
     PROXY_PORT: String(berthPort),
@@ -207,18 +126,32 @@ async function startProxies(opts: ClassroomOptions, members: Member[]) {
   return { berth, berthPort, chp, chpPort };
 }
 
+/**
+ * A class that has just started still has kernels booting: wait (up to 3 minutes) until the machine
+ * is mostly idle, then let every kernel run cells for a while, and each proxy carry the class
+ * briefly (its code compiled, its first-use setup done), uncounted, so that every way measured
+ * meets the same machine.
+ */
+async function settle(members: Member[], seconds: number, ways: Record<Way, [Address, ChildProcess | undefined]>) {
+  for (const end = Date.now() + 180_000; Date.now() < end; ) {
+    const at = machineCpu();
+    await sleep(5000);
+    if (busySince(at) < 0.5) break;
+  }
+  await load(members, Math.min(seconds, 15), ...ways.direct);
+  await load(members, Math.min(seconds, 5), ...ways.chp);
+  await load(members, Math.min(seconds, 5), ...ways.berth);
+}
+
 export async function classroomBench(opts: ClassroomOptions): Promise<Row[]> {
-  const members = await classOf(opts, Math.max(...opts.sizes));
+  const members = await classOf(opts.url, opts.redis.client(), Math.max(...opts.sizes));
   const proxies = await startProxies(opts, members);
   const rows: Row[] = [];
   try {
     for (const n of opts.sizes) {
       const some = members.slice(0, n);
       const byServer = (m: Member) => ({ authorization: `token ${m.route.token}` });
-      const ways: Record<
-        Way,
-        [(m: Member) => { base: string; headers: Record<string, string> }, ChildProcess | undefined]
-      > = {
+      const ways: Record<Way, [Address, ChildProcess | undefined]> = {
         direct: [(m) => ({ base: `${m.route.target}/user/${m.name}`, headers: byServer(m) }), undefined],
         chp: [
           (m) => ({ base: `http://127.0.0.1:${proxies.chpPort}/user/${m.name}`, headers: byServer(m) }),
@@ -232,6 +165,7 @@ export async function classroomBench(opts: ClassroomOptions): Promise<Row[]> {
           proxies.berth,
         ],
       };
+      if (n === opts.sizes[0]) await settle(members, opts.seconds, ways);
       const results = {} as Record<Way, Result>;
       for (const way of ['direct', 'chp', 'berth'] as const)
         results[way] = await load(some, opts.seconds, ...ways[way]);
@@ -250,7 +184,8 @@ function report(n: number, r: Record<Way, Result>): Row[] {
   const p = (way: Way, p: number) => percentile(r[way].execute, p);
   const errors = r.berth.errors + r.chp.errors + r.direct.errors;
   const judged = n >= 100;
-  const perSocket = (way: Way) => (r[way].grew * 1024) / n;
+  const perSocket = (way: Way) => (r[way].heldOpen * 1024) / n;
+  const busy = (way: Way) => Math.round(r[way].busy * 100);
   return [
     {
       section: 'classroom',
@@ -266,6 +201,9 @@ function report(n: number, r: Record<Way, Result>): Row[] {
         berth_max: p('berth', 100),
         executes: r.berth.execute.length,
         errors,
+        machine_busy_pct_berth: busy('berth'),
+        machine_busy_pct_chp: busy('chp'),
+        machine_busy_pct_direct: busy('direct'),
         ...(errors ? { problem: [...r.berth.problems, ...r.chp.problems, ...r.direct.problems][0] ?? '' } : {}),
       },
       target: judged ? '<= CHP and <= direct + 5 ms, no errors' : undefined,
@@ -292,6 +230,8 @@ function report(n: number, r: Record<Way, Result>): Row[] {
       unit: 'KiB',
       berth: perSocket('berth'),
       other: { name: 'CHP', value: perSocket('chp') },
+      // The most the proxy grew during the work, per user: young-generation garbage as much as sockets.
+      detail: { berth_grew_at_work: (r.berth.grew * 1024) / n, chp_grew_at_work: (r.chp.grew * 1024) / n },
       target: judged ? '<= CHP' : undefined,
       met: judged ? perSocket('berth') <= perSocket('chp') : undefined,
     },

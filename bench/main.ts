@@ -20,9 +20,10 @@ import { classStartBench } from './class-start';
 import { classroomBench } from './classroom';
 import { filesBench } from './files';
 import { hubBench } from './hub';
-import { startProcess, stop, stopAll } from './lib/procs';
+import { BERTH_BIN, startProcess, stop, stopAll } from './lib/procs';
 import { machineNote, type Row, table, write } from './lib/report';
 import { proxyBench } from './proxy';
+import { soakBench } from './soak';
 import { spawnBench } from './spawn';
 import { swarmBench } from './swarm';
 import { usageBench } from './usage';
@@ -56,6 +57,8 @@ const plan = quick
       classSeconds: 6,
       fileSizes: [1],
       fileConcurrencies: [10],
+      soakUsers: 3,
+      soakSeconds: [5, 20, 8],
     }
   : {
       seconds: 8,
@@ -72,6 +75,8 @@ const plan = quick
       classSeconds: 60,
       fileSizes: [1, 10],
       fileConcurrencies: [1, 10],
+      soakUsers: 100,
+      soakSeconds: [60, 600, 30],
     };
 
 const redises: TestRedis[] = [];
@@ -81,7 +86,7 @@ async function serveHub(dataDir: string): Promise<{ hub: ChildProcess; url: stri
   const redis = await startRedis();
   redises.push(redis);
   const port = await freePort();
-  const hub = await startProcess(path.join(ROOT, 'dist', 'src', 'main.js'), ['serve'], 'Berth is running at', {
+  const hub = await startProcess(BERTH_BIN, ['serve'], 'Berth is running at', {
     REDIS_URL: redis.url,
     HUB_SECRET: SECRET,
     HUB_PORT: String(port),
@@ -177,6 +182,13 @@ async function main(): Promise<void> {
     if (runs('swarm') && !quick) {
       process.stderr.write('swarm (three Docker-in-Docker nodes) ...\n');
       rows.push(...(await swarmBench()));
+    }
+    if (runs('soak')) {
+      // Last: it restarts the Docker engine.
+      process.stderr.write(`soak and faults (${plan.soakUsers} users) ...\n`);
+      const [warmSeconds, soakSeconds, faultSeconds] = plan.soakSeconds;
+      const soak = { docker, secret: SECRET, hubName: `${HUB_NAME}soak`, users: plan.soakUsers };
+      rows.push(...(await soakBench({ ...soak, warmSeconds, soakSeconds, faultSeconds })));
     }
   } finally {
     await stopAll();

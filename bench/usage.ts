@@ -12,14 +12,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
-import { ROOT, VERSION } from '../src/paths';
+import { VERSION } from '../src/paths';
 import { naming } from '../src/spawner/naming';
 import type { RedisClient } from '../src/store/redis';
 import { RedisRouteStore } from '../src/store/routes';
 import { ServerStore } from '../src/store/servers';
 import { removeHubObjects } from '../test/helpers/docker';
 import { freePort, startRedis } from '../test/helpers/redis';
-import { cpuSeconds, rssMiB, startProcess, stop } from './lib/procs';
+import { BERTH_BIN, cpuSeconds, rssMiB, startProcess, stop } from './lib/procs';
 import type { Row } from './lib/report';
 
 export interface UsageBenchOptions {
@@ -83,7 +83,7 @@ async function measure(redisUrl: string, secret: string, interval: number, secon
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bench-usage-'));
   let hub: ChildProcess | undefined;
   try {
-    hub = await startProcess(path.join(ROOT, 'dist', 'src', 'main.js'), ['serve'], 'Berth is running at', {
+    hub = await startProcess(BERTH_BIN, ['serve'], 'Berth is running at', {
       REDIS_URL: redisUrl,
       HUB_SECRET: secret,
       HUB_PORT: String(await freePort()),

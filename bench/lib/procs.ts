@@ -4,6 +4,11 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
+import { ROOT } from '../../src/paths';
+
+/** The `berth` command as people run it (with the settings it picks for each command). */
+export const BERTH_BIN = path.join(ROOT, 'src', 'cli', 'berth');
 
 const running = new Set<ChildProcess>();
 
@@ -84,4 +89,18 @@ export function cpuSeconds(pid: number): number {
   const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   // utime and stime are fields 14 and 15 of stat, 12 and 13 after the command name.
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** The machine's CPU time so far, busy and in all (jiffies of every core, from /proc/stat). */
+export function machineCpu(): { busy: number; total: number } {
+  const fields = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const total = fields.reduce((a, b) => a + b, 0);
+  // idle and iowait are the 4th and 5th fields.
+  return { busy: total - fields[3] - fields[4], total };
+}
+
+/** The share of the machine's CPU that was busy since `since` (a `machineCpu()` reading). */
+export function busySince(since: { busy: number; total: number }): number {
+  const now = machineCpu();
+  return (now.busy - since.busy) / Math.max(1, now.total - since.total);
 }

@@ -14,10 +14,9 @@ import Keygrip from 'keygrip';
 import { ROOT } from '../../src/paths';
 import { freePort, type TestRedis } from '../../test/helpers/redis';
 import { request } from './http';
-import { runProcess, startProcess } from './procs';
+import { BERTH_BIN, runProcess, startProcess } from './procs';
 import { type LoadOptions, type LoadResult, wrk } from './wrk';
 
-const BERTH = path.join(ROOT, 'dist', 'src', 'main.js');
 const CHP = path.join(ROOT, 'node_modules', 'configurable-http-proxy', 'bin', 'configurable-http-proxy');
 export const BENCH_DIST = path.join(ROOT, 'dist', 'bench');
 export const SERVER_TOKEN = 'bench-server-token';
@@ -37,8 +36,8 @@ export async function startProxies(
   const berthPort = await freePort();
   const chpPort = await freePort();
   const chpApi = await freePort();
-  // Run as people run it: the bin, with the Node flags its first line sets.
-  const berth = await startProcess(BERTH, ['proxy'], 'Berth proxy is running', {
+  // Run as people run it: the bin, with the settings it picks for the proxy.
+  const berth = await startProcess(BERTH_BIN, ['proxy'], 'Berth proxy is running', {
     REDIS_URL: opts.redis.url,
     HUB_SECRET: opts.secret,
     PROXY_PORT: String(berthPort),

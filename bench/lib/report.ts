@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 export interface Row {
-  section: 'proxy' | 'websocket' | 'files' | 'spawn' | 'hub' | 'swarm' | 'usage' | 'users' | 'classroom';
+  section: 'proxy' | 'websocket' | 'files' | 'spawn' | 'hub' | 'swarm' | 'usage' | 'users' | 'classroom' | 'soak';
   case: string;
   /** What the numbers are, e.g. "req/s", "s (all ready)", "ms p95", "MiB". */
   unit: string;

@@ -1,0 +1,361 @@
+/**
+ * Soak and faults (`--only=soak`): `berth serve` as people run it (hub and proxy in one process,
+ * its embedded Redis), N users each with a real notebook server and a kernel, working through the
+ * hub without pause (soak-load.ts). After a warm-up, the hub's memory and open descriptors at the
+ * start and the end of a long stretch, and every failed request. Then, under the same load: the
+ * hub killed with SIGKILL and started again at once (as a supervisor would), its Redis killed with
+ * SIGKILL (the hub restarts it), the Docker engine restarted. For each: how long requests failed
+ * and what they got, whether any was answered by another user's server, and that nothing the hub
+ * keeps in Redis was lost. After the engine's restart every user must be told their server
+ * stopped, and get their own server (with their home) when they start it again.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type Docker from 'dockerode';
+import { ROOT } from '../src/paths';
+import { embeddedRedisFiles } from '../src/store/embedded-redis';
+import { connectRedis, type RedisClient } from '../src/store/redis';
+import { RedisRouteStore } from '../src/store/routes';
+import { UserStore } from '../src/store/users';
+import { removeHubObjects } from '../test/helpers/docker';
+import { freePort } from '../test/helpers/redis';
+import { classOf, type Member, NOTEBOOK, percentile, startServers } from './lib/class';
+import { restartEngine } from './lib/engine';
+import { request } from './lib/http';
+import { BERTH_BIN, rssMiB, startProcess, stop } from './lib/procs';
+import type { Row } from './lib/report';
+import type { Outcome } from './soak-load';
+
+export interface SoakOptions {
+  docker: Docker;
+  secret: string;
+  hubName: string;
+  users: number;
+  /** Load before the first measurement, then the long stretch, then the load after each fault. */
+  warmSeconds: number;
+  soakSeconds: number;
+  faultSeconds: number;
+}
+
+/** The hub, started again with the same settings after it is killed. */
+class Hub {
+  child?: ChildProcess;
+  readonly dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-soak-'));
+  url = '';
+  private env: Record<string, string> = {};
+
+  async start(opts: SoakOptions): Promise<number> {
+    if (!this.url) {
+      const port = await freePort();
+      this.url = `http://127.0.0.1:${port}`;
+      this.env = {
+        REDIS_URL: '',
+        HUB_SECRET: opts.secret,
+        HUB_PORT: String(port),
+        HUB_NAME: opts.hubName,
+        HUB_NETWORK: opts.hubName,
+        HUB_SERVER_ACCESS: 'port',
+        HUB_BUILD_IMAGES: 'never',
+        HUB_IMAGES: 'python',
+        HUB_LOG_LEVEL: 'warn',
+        HUB_DATA_DIR: this.dataDir,
+      };
+    }
+    const begun = performance.now();
+    this.child = await startProcess(BERTH_BIN, ['serve'], 'Berth is running at', this.env);
+    return (performance.now() - begun) / 1000;
+  }
+}
+
+/** The pid of the process named `command` whose parent is `parent` (the hub's embedded redis-server). */
+function childOf(parent: number, command: string): number {
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat = '';
+    try {
+      stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const [name, rest] = [
+      stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
+      stat.slice(stat.lastIndexOf(')') + 2),
+    ];
+    if (name === command && Number(rest.split(' ')[1]) === parent) return Number(entry);
+  }
+  throw new Error(`no ${command} under pid ${parent}`);
+}
+
+const openFiles = (pid: number) => fs.readdirSync(`/proc/${pid}/fd`).length;
+
+/** What the hub keeps that must outlive any fault: every user, and each running server's route. */
+async function keptFacts(redis: RedisClient, names: string[]): Promise<string[]> {
+  const users = new UserStore(redis);
+  const routes = new RedisRouteStore(redis);
+  return Promise.all(
+    names.map(async (name) => {
+      const [user, route] = await Promise.all([users.get(name), routes.get(name)]);
+      return `${name}: ${user ? 'user' : 'no user'}, ${route ? route.target : 'no route'}`;
+    }),
+  );
+}
+
+/** The load in its own process; `finish()` stops it and resolves every outcome. */
+function startLoad(hubUrl: string, members: Member[]) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-soak-load-'));
+  const [planFile, resultFile] = [path.join(dir, 'plan.json'), path.join(dir, 'result.json')];
+  const users = members.map((m) => ({
+    name: m.name,
+    kernel: m.kernel,
+    base: `${hubUrl}/user/${m.name}`,
+    headers: { authorization: `token ${m.token}` },
+  }));
+  fs.writeFileSync(planFile, JSON.stringify({ notebook: NOTEBOOK, users }));
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'bench', 'soak-load.js'), planFile, resultFile], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise((r) => child.once('exit', r));
+  const opened = new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => d.toString().includes('open') && resolve());
+    void exited.then(() => reject(new Error('the soak load exited before every socket opened')));
+  });
+  return {
+    opened,
+    async finish(): Promise<Outcome[]> {
+      child.kill('SIGTERM');
+      await exited;
+      const outcomes = JSON.parse(fs.readFileSync(resultFile, 'utf8')) as Outcome[];
+      fs.rmSync(dir, { recursive: true, force: true });
+      return outcomes;
+    },
+  };
+}
+
+/** The failures of [from, to): how long they lasted (first to last), how many, and what they got. */
+function outage(outcomes: Outcome[], from: number, to: number) {
+  const inWindow = outcomes.filter((o) => o.at >= from && o.at < to);
+  const failed = inWindow.filter((o) => o.failed);
+  const kinds = new Map<string, number>();
+  for (const o of failed) kinds.set(o.failed!, (kinds.get(o.failed!) ?? 0) + 1);
+  const got = [...kinds].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${n}× ${k}`);
+  const seconds = failed.length
+    ? (Math.max(...failed.map((o) => o.at + o.ms)) - Math.min(...failed.map((o) => o.at))) / 1000
+    : 0;
+  const slowest = Math.max(0, ...inWindow.filter((o) => !o.failed).map((o) => o.ms));
+  return {
+    seconds,
+    failed: failed.length,
+    requests: inWindow.length,
+    foreign: inWindow.filter((o) => o.foreign).length,
+    slowest,
+    got: got.slice(0, 4).join('; '),
+  };
+}
+
+/** Each user asks their server after the engine restart: answered that it stopped (and how to start it)? */
+async function toldStopped(url: string, members: Member[]): Promise<number> {
+  const answers = await Promise.all(
+    members.map((m) => request(`${url}/user/${m.name}/api/status`, { headers: { authorization: `token ${m.token}` } })),
+  );
+  return answers.filter((a) => a.status === 503 && a.body.includes('not running') && a.body.includes('/hub/home'))
+    .length;
+}
+
+/** After starting again: each user's notebook, through the hub, is their own. */
+async function ownServers(url: string, members: Member[]): Promise<number> {
+  const owners = await Promise.all(
+    members.map(async (m) => {
+      const res = await request(`${url}/user/${m.name}/api/contents/${NOTEBOOK}?content=1`, {
+        headers: { authorization: `token ${m.token}` },
+      });
+      return res.status === 200
+        ? (JSON.parse(res.body) as { content: { metadata: { owner?: string } } }).content.metadata.owner
+        : '';
+    }),
+  );
+  return owners.filter((owner, i) => owner === members[i].name).length;
+}
+
+/** The stretch without faults: errors, the execute round trip, and the hub's memory and descriptors at its two ends. */
+function soakRows(
+  opts: SoakOptions,
+  outcomes: Outcome[],
+  from: number,
+  to: number,
+  start: number[],
+  end: number[],
+): Row[] {
+  const stretch = outcomes.filter((o) => o.at >= from && o.at < to);
+  const failed = stretch.filter((o) => o.failed);
+  const executes = stretch.filter((o) => o.what === 'execute' && !o.failed).map((o) => o.ms);
+  const minutes = (opts.soakSeconds / 60).toFixed(opts.soakSeconds < 60 ? 1 : 0);
+  const within = (a: number, b: number) => b <= a * 1.1;
+  return [
+    {
+      section: 'soak',
+      case: `${opts.users} users working for ${minutes} min through the hub: failed requests`,
+      unit: 'requests',
+      berth: failed.length,
+      detail: {
+        requests: stretch.length,
+        foreign: stretch.filter((o) => o.foreign).length,
+        execute_p50_ms: percentile(executes, 50),
+        execute_p99_ms: percentile(executes, 99),
+        ...(failed.length ? { first: failed[0].failed ?? '' } : {}),
+      },
+      target: '0',
+      met: failed.length === 0,
+    },
+    {
+      section: 'soak',
+      case: `  same, the hub's memory at the end (beside the start)`,
+      unit: 'MiB',
+      berth: end[0],
+      other: { name: 'start', value: start[0] },
+      target: 'within 10 % of the start',
+      met: within(start[0], end[0]),
+    },
+    {
+      section: 'soak',
+      case: `  same, the hub's open descriptors at the end (beside the start)`,
+      unit: 'fds',
+      berth: end[1],
+      other: { name: 'start', value: start[1] },
+      target: 'within 10 % of the start',
+      met: within(start[1], end[1]),
+    },
+  ];
+}
+
+function faultRow(
+  what: string,
+  o: ReturnType<typeof outage>,
+  limit: number,
+  lost: number,
+  extra: Record<string, number> = {},
+): Row {
+  return {
+    section: 'soak',
+    case: `${what}: requests failed for`,
+    unit: 's',
+    berth: o.seconds,
+    detail: {
+      failed: o.failed,
+      requests: o.requests,
+      slowest_answer_ms: o.slowest,
+      foreign: o.foreign,
+      lost_in_redis: lost,
+      got: o.got,
+      ...extra,
+    },
+    target: `<= ${limit} s, none answered by another's server, nothing lost`,
+    met: o.seconds <= limit && o.foreign === 0 && lost === 0,
+  };
+}
+
+const differences = (a: string[], b: string[]) => a.filter((x, i) => x !== b[i]).length;
+
+export async function soakBench(opts: SoakOptions): Promise<Row[]> {
+  const hub = new Hub();
+  await hub.start(opts);
+  const files = embeddedRedisFiles(hub.dataDir);
+  const redis = connectRedis(
+    { socket: files.socket, password: fs.readFileSync(files.passwordFile, 'utf8').trim() },
+    'bench',
+  );
+  redis.on('error', () => undefined); // it reconnects after the faults below
+  const rows: Row[] = [];
+  try {
+    const members = await classOf(hub.url, redis, opts.users, 'soak');
+    const names = members.map((m) => m.name);
+    const load = startLoad(hub.url, members);
+    await load.opened;
+    const from = Date.now();
+    await sleep(opts.warmSeconds * 1000);
+    const pid = () => hub.child!.pid!;
+    const start = [rssMiB(pid()), openFiles(pid())];
+    const soakFrom = Date.now();
+    await sleep(opts.soakSeconds * 1000);
+    const end = [rssMiB(pid()), openFiles(pid())];
+    const soakTo = Date.now();
+    const before = await keptFacts(redis, names);
+
+    process.stderr.write('  kill -9 the hub ...\n');
+    const hubKilled = Date.now();
+    process.kill(pid(), 'SIGKILL');
+    const restartSeconds = await hub.start(opts);
+    await sleep(opts.faultSeconds * 1000);
+    const afterHub = await keptFacts(redis, names);
+
+    process.stderr.write('  kill -9 its Redis ...\n');
+    // Written just before: acknowledged means kept.
+    await new UserStore(redis).create('soakmarker', { admin: false });
+    const redisKilled = Date.now();
+    process.kill(childOf(pid(), 'redis-server'), 'SIGKILL');
+    await sleep(opts.faultSeconds * 1000);
+    const afterRedis = await keptFacts(redis, names);
+    const marker = (await new UserStore(redis).get('soakmarker')) ? 0 : 1;
+
+    process.stderr.write('  restart the Docker engine ...\n');
+    const engineRestarted = Date.now();
+    await restartEngine(opts.docker, path.join(os.tmpdir(), 'berth-bench-dockerd.log'));
+    const engineSeconds = (Date.now() - engineRestarted) / 1000;
+    // The hub sees every server gone: their routes are removed.
+    const routes = new RedisRouteStore(redis);
+    for (const end = Date.now() + 120_000; Date.now() < end; await sleep(500))
+      if ((await Promise.all(names.map((n) => routes.get(n)))).every((r) => !r)) break;
+    const noticedSeconds = (Date.now() - engineRestarted) / 1000;
+    await sleep(2000);
+    const outcomes = await load.finish();
+    const told = await toldStopped(hub.url, members);
+    await startServers(hub.url, members);
+    const own = await ownServers(hub.url, members);
+
+    const soakOutcomes = outcomes.filter((o) => o.at >= from);
+    rows.push(...soakRows(opts, soakOutcomes, soakFrom, soakTo, start, end));
+    rows.push(
+      faultRow(
+        'hub killed (SIGKILL) and started again',
+        outage(outcomes, hubKilled, redisKilled),
+        3,
+        differences(before, afterHub),
+        {
+          hub_restart_s: restartSeconds,
+        },
+      ),
+      faultRow(
+        'its Redis killed (SIGKILL)',
+        outage(outcomes, redisKilled, engineRestarted),
+        2,
+        differences(before, afterRedis) + marker,
+      ),
+    );
+    const engine = outage(outcomes, engineRestarted, Date.now());
+    rows.push({
+      section: 'soak',
+      case: 'Docker engine restarted: users told their server stopped, then on their own server after Start',
+      unit: 'users',
+      berth: Math.min(told, own),
+      other: { name: 'users', value: members.length },
+      detail: {
+        told_stopped: told,
+        own_server_after_start: own,
+        foreign: engine.foreign,
+        engine_restart_s: engineSeconds,
+        hub_noticed_s: noticedSeconds,
+        got: engine.got,
+      },
+      target: "every user, none answered by another's server",
+      met: told === members.length && own === members.length && engine.foreign === 0,
+    });
+  } finally {
+    redis.disconnect();
+    await stop(hub.child);
+    await removeHubObjects(opts.hubName);
+    fs.rmSync(hub.dataDir, { recursive: true, force: true });
+  }
+  return rows;
+}
