@@ -80,6 +80,8 @@ const plan = quick
     };
 
 const redises: TestRedis[] = [];
+/** Every section's rows so far: a section that fails leaves those before it reported. */
+const rows: Row[] = [];
 
 /** `berth serve` as people run it (the bin, with the Node flags its first line sets), on a Redis of its own. */
 async function serveHub(dataDir: string): Promise<{ hub: ChildProcess; url: string; redis: TestRedis }> {
@@ -109,7 +111,6 @@ async function main(): Promise<void> {
     .catch(() => {
       throw new Error('berth/python is not built: run `npx berth images build` first');
     });
-  const rows: Row[] = [];
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bench-'));
   try {
     if (runs('proxy')) {
@@ -196,6 +197,10 @@ async function main(): Promise<void> {
     for (const r of redises) await r.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
+  printResults();
+}
+
+function printResults(): void {
   const note = machineNote();
   process.stdout.write(
     `\nBerth benchmark${quick ? ' (--quick)' : ''}: ${note.cpus} × ${note.cpu}, ${note.memoryGiB} GiB, ` +
@@ -213,6 +218,7 @@ async function main(): Promise<void> {
 
 async function abandon(why: string): Promise<never> {
   process.stderr.write(`bench failed: ${why}\n`);
+  if (rows.length) printResults();
   await stopAll();
   await removeHubObjects(HUB_NAME).catch(() => undefined);
   for (const r of redises) await r.stop().catch(() => undefined);

@@ -310,6 +310,10 @@ export async function soakBench(opts: SoakOptions): Promise<Row[]> {
     const noticedSeconds = (Date.now() - engineRestarted) / 1000;
     await sleep(2000);
     const outcomes = await load.finish();
+    // Every failed or foreign answer, for a closer look than the table's.
+    const kept = outcomes.filter((o) => o.failed || o.foreign);
+    fs.mkdirSync(path.join(ROOT, 'bench', 'results'), { recursive: true });
+    fs.writeFileSync(path.join(ROOT, 'bench', 'results', 'soak-failures.json'), JSON.stringify(kept));
     const told = await toldStopped(hub.url, members);
     await startServers(hub.url, members);
     const own = await ownServers(hub.url, members);
