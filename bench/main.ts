@@ -83,7 +83,7 @@ const redises: TestRedis[] = [];
 /** Every section's rows so far: a section that fails leaves those before it reported. */
 const rows: Row[] = [];
 
-/** `berth serve` as people run it (the bin, with the Node flags its first line sets), on a Redis of its own. */
+/** `berth serve` as people run it (the `berth` command, with the settings it gives the hub), on a Redis of its own. */
 async function serveHub(dataDir: string): Promise<{ hub: ChildProcess; url: string; redis: TestRedis }> {
   const redis = await startRedis();
   redises.push(redis);
