@@ -14,6 +14,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import WebSocket from 'ws';
 import { request } from './lib/http';
+import { executeRequest } from './lib/kernel-message';
 
 interface Plan {
   seconds: number;
@@ -35,22 +36,6 @@ let allOpen: () => void;
 const everyoneOpen = new Promise<void>((r) => (allOpen = r));
 /** The load runs its time from the end of the still moment. */
 let endAt = Number.POSITIVE_INFINITY;
-
-function executeRequest(session: string) {
-  const msg_id = randomUUID();
-  const header = { msg_id, username: 'bench', session, msg_type: 'execute_request', version: '5.3', date: '' };
-  const content = {
-    code: 'x = sum(range(100))',
-    silent: false,
-    store_history: false,
-    user_expressions: {},
-    allow_stdin: false,
-  };
-  return {
-    msg_id,
-    text: JSON.stringify({ header, parent_header: {}, metadata: {}, content, channel: 'shell', buffers: [] }),
-  };
-}
 
 async function user(u: Plan['users'][number], opened: () => void): Promise<void> {
   const kernel = u.kernel;

@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import WebSocket from 'ws';
 import { request } from './lib/http';
+import { executeRequest } from './lib/kernel-message';
 
 interface Plan {
   notebook: string;
@@ -118,28 +119,11 @@ class KernelSocket {
     const at = Date.now();
     const ws = this.ws;
     if (!ws || ws.readyState !== WebSocket.OPEN) return record(at, 'execute', 'no socket');
-    const msg_id = randomUUID();
-    const header = { msg_id, username: 'bench', session: this.session, msg_type: 'execute_request', version: '5.3' };
-    const content = {
-      code: 'x = sum(range(100))',
-      silent: false,
-      store_history: false,
-      user_expressions: { me: "__import__('os').environ.get('JUPYTERHUB_USER')" },
-      allow_stdin: false,
-    };
+    const { msg_id, text } = executeRequest(this.session, { me: "__import__('os').environ.get('JUPYTERHUB_USER')" });
     const done = new Promise<[string | undefined, boolean | undefined]>((resolve) =>
       this.waiting.set(msg_id, { at, done: (failed, foreign) => resolve([failed, foreign]) }),
     );
-    ws.send(
-      JSON.stringify({
-        header: { ...header, date: '' },
-        parent_header: {},
-        metadata: {},
-        content,
-        channel: 'shell',
-        buffers: [],
-      }),
-    );
+    ws.send(text);
     const timeout = pause(REPLY_WITHIN_MS).then((): [string, boolean] => ['timeout', false]);
     const [failed, foreign] = await Promise.race([done, timeout]);
     this.waiting.delete(msg_id);
