@@ -53,6 +53,7 @@ const plan = quick
       usageSeconds: 20,
       manyUsers: 2000,
       classSize: 5,
+      classLead: 1,
       classLoad: [3],
       classSeconds: 6,
       fileSizes: [1],
@@ -71,6 +72,7 @@ const plan = quick
       usageSeconds: 60,
       manyUsers: 10_000,
       classSize: 50,
+      classLead: 3,
       classLoad: [50, 100],
       classSeconds: 60,
       fileSizes: [1, 10],
@@ -164,7 +166,7 @@ async function main(): Promise<void> {
     if (runs('classstart')) {
       process.stderr.write(`class start (${plan.classSize} at once, then scheduled) ...\n`);
       const spawn = { url, redis: hubRedis.client(), docker, hubName: HUB_NAME, counts: [], rounds: 1, stopCount: 0 };
-      rows.push(...(await classStartBench({ ...spawn, count: plan.classSize })));
+      rows.push(...(await classStartBench({ ...spawn, count: plan.classSize, leadMinutes: plan.classLead })));
     }
     if (runs('users')) {
       process.stderr.write(`many users (${plan.manyUsers}) ...\n`);

@@ -3,11 +3,12 @@
  * challenge, which the plain-HTTP port answers, and renewed 30 days before it expires. The account
  * key, the certificate and its key are kept under HUB_DATA_DIR/acme (0600), so that a restart
  * reuses them, and `berth proxy` replicas can serve the same files (HUB_SSL_CERT/HUB_SSL_KEY).
+ * acme-client is loaded by start() only: it takes a third of the hub's start-up to load, which a
+ * hub without ACME (and a restart after a crash) should not pay.
  */
 import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
-import * as acme from 'acme-client';
 import type { Logger } from '../log';
 import { type CertificateSource, checkPair, type KeyPair } from './tls';
 
@@ -30,6 +31,7 @@ export class AcmeCertificates implements CertificateSource {
   /** Open HTTP-01 challenges: token → key authorization. */
   private readonly challenges = new Map<string, string>();
   private timer?: NodeJS.Timeout;
+  private acme?: typeof import('acme-client');
   private readonly certFile: string;
   private readonly keyFile: string;
 
@@ -40,14 +42,15 @@ export class AcmeCertificates implements CertificateSource {
     fs.mkdirSync(settings.dir, { recursive: true, mode: 0o700 });
     this.certFile = path.join(settings.dir, 'cert.pem');
     this.keyFile = path.join(settings.dir, 'key.pem');
-    if (settings.caFile) {
-      // acme-client talks through its own axios instance: trust the test CA there only.
-      acme.axios.defaults.httpsAgent = new https.Agent({ ca: fs.readFileSync(settings.caFile) });
-    }
   }
 
   /** A valid certificate: the one on disk while it is not due, else a new one. Then renews on a timer. */
   async start(): Promise<void> {
+    this.acme = await import('acme-client');
+    if (this.settings.caFile) {
+      // acme-client talks through its own axios instance: trust the test CA there only.
+      this.acme.axios.defaults.httpsAgent = new https.Agent({ ca: fs.readFileSync(this.settings.caFile) });
+    }
     const onDisk = this.fromDisk();
     if (onDisk && !this.due(onDisk)) this.pair = onDisk;
     else
@@ -76,21 +79,26 @@ export class AcmeCertificates implements CertificateSource {
     }
   }
 
+  private get client(): typeof import('acme-client') {
+    if (!this.acme) throw new Error('acme-client not loaded: start() first');
+    return this.acme;
+  }
+
   private due(pair: KeyPair): boolean {
-    const info = acme.crypto.readCertificateInfo(pair.cert);
+    const info = this.client.crypto.readCertificateInfo(pair.cert);
     const names = new Set([info.domains.commonName, ...info.domains.altNames]);
     const covers = this.settings.domains.every((d) => names.has(d));
     return !covers || info.notAfter.getTime() - Date.now() < RENEW_BEFORE_MS;
   }
 
   private stillValid(pair: KeyPair): boolean {
-    return acme.crypto.readCertificateInfo(pair.cert).notAfter.getTime() > Date.now();
+    return this.client.crypto.readCertificateInfo(pair.cert).notAfter.getTime() > Date.now();
   }
 
   private async accountKey(): Promise<Buffer> {
     const file = path.join(this.settings.dir, 'account.key');
     if (fs.existsSync(file)) return fs.readFileSync(file);
-    const key = await acme.crypto.createPrivateKey();
+    const key = await this.client.crypto.createPrivateKey();
     fs.writeFileSync(file, key, { mode: 0o600 });
     return key;
   }
@@ -98,8 +106,8 @@ export class AcmeCertificates implements CertificateSource {
   private async renew(): Promise<void> {
     const { directory, domains, email } = this.settings;
     this.log.info('asking the ACME CA for a certificate', { directory: directory.href, domains });
-    const client = new acme.Client({ directoryUrl: directory.href, accountKey: await this.accountKey() });
-    const [key, csr] = await acme.crypto.createCsr({ commonName: domains[0], altNames: [...domains] });
+    const client = new this.client.Client({ directoryUrl: directory.href, accountKey: await this.accountKey() });
+    const [key, csr] = await this.client.crypto.createCsr({ commonName: domains[0], altNames: [...domains] });
     const cert = await client.auto({
       csr,
       email,
