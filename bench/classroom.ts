@@ -17,7 +17,7 @@ import type { TestRedis } from '../test/helpers/redis';
 import { freePort } from '../test/helpers/redis';
 import { classOf, type Member, NOTEBOOK, percentile } from './lib/class';
 import { request, stopServers } from './lib/http';
-import { BERTH_BIN, busySince, cpuSeconds, machineCpu, rssMiB, startProcess, stop } from './lib/procs';
+import { BERTH_BIN, busySince, cpuSeconds, machineCpu, quietMachine, rssMiB, startProcess, stop } from './lib/procs';
 import type { Row } from './lib/report';
 
 export interface ClassroomOptions {
@@ -133,11 +133,7 @@ async function startProxies(opts: ClassroomOptions, members: Member[]) {
  * meets the same machine.
  */
 async function settle(members: Member[], seconds: number, ways: Record<Way, [Address, ChildProcess | undefined]>) {
-  for (const end = Date.now() + 180_000; Date.now() < end; ) {
-    const at = machineCpu();
-    await sleep(5000);
-    if (busySince(at) < 0.5) break;
-  }
+  await quietMachine();
   await load(members, Math.min(seconds, 15), ...ways.direct);
   await load(members, Math.min(seconds, 5), ...ways.chp);
   await load(members, Math.min(seconds, 5), ...ways.berth);

@@ -25,7 +25,7 @@ import { freePort } from '../test/helpers/redis';
 import { classOf, type Member, NOTEBOOK, percentile, startServers } from './lib/class';
 import { restartEngine } from './lib/engine';
 import { request } from './lib/http';
-import { BERTH_BIN, rssMiB, startProcess, stop } from './lib/procs';
+import { BERTH_BIN, quietMachine, rssMiB, startProcess, stop } from './lib/procs';
 import type { Row } from './lib/report';
 import type { Outcome } from './soak-load';
 
@@ -43,27 +43,32 @@ export interface SoakOptions {
 /** The hub, started again with the same settings after it is killed. */
 class Hub {
   child?: ChildProcess;
-  readonly dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-soak-'));
-  url = '';
-  private env: Record<string, string> = {};
 
-  async start(opts: SoakOptions): Promise<number> {
-    if (!this.url) {
-      const port = await freePort();
-      this.url = `http://127.0.0.1:${port}`;
-      this.env = {
-        REDIS_URL: '',
-        HUB_SECRET: opts.secret,
-        HUB_PORT: String(port),
-        HUB_NAME: opts.hubName,
-        HUB_NETWORK: opts.hubName,
-        HUB_SERVER_ACCESS: 'port',
-        HUB_BUILD_IMAGES: 'never',
-        HUB_IMAGES: 'python',
-        HUB_LOG_LEVEL: 'warn',
-        HUB_DATA_DIR: this.dataDir,
-      };
-    }
+  private constructor(
+    readonly url: string,
+    readonly dataDir: string,
+    private readonly env: Record<string, string>,
+  ) {}
+
+  static async create(opts: SoakOptions): Promise<Hub> {
+    const port = await freePort();
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-soak-'));
+    return new Hub(`http://127.0.0.1:${port}`, dataDir, {
+      REDIS_URL: '',
+      HUB_SECRET: opts.secret,
+      HUB_PORT: String(port),
+      HUB_NAME: opts.hubName,
+      HUB_NETWORK: opts.hubName,
+      HUB_SERVER_ACCESS: 'port',
+      HUB_BUILD_IMAGES: 'never',
+      HUB_IMAGES: 'python',
+      HUB_LOG_LEVEL: 'warn',
+      HUB_DATA_DIR: dataDir,
+    });
+  }
+
+  /** Starts `berth serve`; resolves with the seconds until it said it is running. */
+  async start(): Promise<number> {
     const begun = performance.now();
     this.child = await startProcess(BERTH_BIN, ['serve'], 'Berth is running at', this.env);
     return (performance.now() - begun) / 1000;
@@ -141,10 +146,11 @@ function outage(outcomes: Outcome[], from: number, to: number) {
   const kinds = new Map<string, number>();
   for (const o of failed) kinds.set(o.failed!, (kinds.get(o.failed!) ?? 0) + 1);
   const got = [...kinds].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${n}× ${k}`);
-  const seconds = failed.length
-    ? (Math.max(...failed.map((o) => o.at + o.ms)) - Math.min(...failed.map((o) => o.at))) / 1000
-    : 0;
-  const slowest = Math.max(0, ...inWindow.filter((o) => !o.failed).map((o) => o.ms));
+  // Folded, not spread: a window can hold more outcomes than a call takes arguments.
+  const first = failed.reduce((min, o) => Math.min(min, o.at), Infinity);
+  const last = failed.reduce((max, o) => Math.max(max, o.at + o.ms), -Infinity);
+  const seconds = failed.length ? (last - first) / 1000 : 0;
+  const slowest = inWindow.reduce((max, o) => (o.failed ? max : Math.max(max, o.ms)), 0);
   return {
     seconds,
     failed: failed.length,
@@ -259,8 +265,8 @@ function faultRow(
 const differences = (a: string[], b: string[]) => a.filter((x, i) => x !== b[i]).length;
 
 export async function soakBench(opts: SoakOptions): Promise<Row[]> {
-  const hub = new Hub();
-  await hub.start(opts);
+  const hub = await Hub.create(opts);
+  await hub.start();
   const files = embeddedRedisFiles(hub.dataDir);
   const redis = connectRedis(
     { socket: files.socket, password: fs.readFileSync(files.passwordFile, 'utf8').trim() },
@@ -271,6 +277,8 @@ export async function soakBench(opts: SoakOptions): Promise<Row[]> {
   try {
     const members = await classOf(hub.url, redis, opts.users, 'soak');
     const names = members.map((m) => m.name);
+    // The class's kernels boot first: the warm-up is for the load, not for start-up.
+    await quietMachine();
     const load = startLoad(hub.url, members);
     await load.opened;
     const from = Date.now();
@@ -286,7 +294,7 @@ export async function soakBench(opts: SoakOptions): Promise<Row[]> {
     process.stderr.write('  kill -9 the hub ...\n');
     const hubKilled = Date.now();
     process.kill(pid(), 'SIGKILL');
-    const restartSeconds = await hub.start(opts);
+    const restartSeconds = await hub.start();
     await sleep(opts.faultSeconds * 1000);
     const afterHub = await keptFacts(redis, names);
 

@@ -104,3 +104,12 @@ export function busySince(since: { busy: number; total: number }): number {
   const now = machineCpu();
   return (now.busy - since.busy) / Math.max(1, now.total - since.total);
 }
+
+/** Waits (up to `maxMs`) until the machine was less than half busy over 5 s: a class's kernels have booted. */
+export async function quietMachine(maxMs = 180_000): Promise<void> {
+  for (const end = Date.now() + maxMs; Date.now() < end; ) {
+    const at = machineCpu();
+    await new Promise((r) => setTimeout(r, 5000));
+    if (busySince(at) < 0.5) return;
+  }
+}
