@@ -139,9 +139,13 @@ function startLoad(hubUrl: string, members: Member[]) {
   };
 }
 
-/** The failures of [from, to): how long they lasted (first to last), how many, and what they got. */
+/**
+ * The failures that ended in [from, to): how long they lasted (first to last), how many, and what
+ * they got. By their end, not their start: a request sent just before the next fault and failed
+ * by it belongs to that fault.
+ */
 function outage(outcomes: Outcome[], from: number, to: number) {
-  const inWindow = outcomes.filter((o) => o.at >= from && o.at < to);
+  const inWindow = outcomes.filter((o) => o.at + o.ms >= from && o.at + o.ms < to);
   const failed = inWindow.filter((o) => o.failed);
   const kinds = new Map<string, number>();
   for (const o of failed) kinds.set(o.failed!, (kinds.get(o.failed!) ?? 0) + 1);
