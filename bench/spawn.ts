@@ -11,7 +11,7 @@ import type Docker from 'dockerode';
 import type { RedisClient } from '../src/store/redis';
 import { TokenStore } from '../src/store/tokens';
 import { UserStore } from '../src/store/users';
-import { request } from './lib/http';
+import { request, stopServers } from './lib/http';
 import type { Row } from './lib/report';
 
 export interface SpawnBenchOptions {
@@ -63,16 +63,6 @@ async function untilReadyEvent(url: string, headers: Record<string, string>): Pr
   if (!last?.ready) throw new Error(`${url}: ${status} ${last?.message ?? body.slice(0, 300)}`);
 }
 
-/** Polls the user's model until they have no server and nothing pending (two minutes at most). */
-async function untilStopped(url: string, name: string, token: string): Promise<void> {
-  for (const end = performance.now() + 120_000; performance.now() < end; await sleep(20)) {
-    const res = await request(`${url}/hub/api/users/${name}`, { headers: { authorization: `token ${token}` } });
-    const model = JSON.parse(res.status === 200 ? res.body : '{}') as { servers?: object; pending?: string | null };
-    if (res.status === 200 && Object.keys(model.servers ?? {}).length === 0 && !model.pending) return;
-  }
-  throw new Error(`${name}'s server did not stop within two minutes`);
-}
-
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
@@ -100,18 +90,7 @@ async function berthRound(opts: SpawnBenchOptions, users: Array<{ name: string; 
   );
   const allReady = (performance.now() - t0) / 1000;
   const s0 = performance.now();
-  await Promise.all(
-    users.map(async ({ name, token }) => {
-      const res = await request(
-        `${opts.url}/hub/api/users/${name}/server`,
-        { method: 'DELETE', headers: { authorization: `token ${token}` } },
-        120_000,
-      );
-      // 202: the stop goes on after the answer (as JupyterHub's API says of a slow stop); wait for its end.
-      if (res.status === 202) await untilStopped(opts.url, name, token);
-      else if (res.status !== 204) throw new Error(`stop ${name}: ${res.status}`);
-    }),
-  );
+  await stopServers(opts.url, users);
   return { allReady, stopped: (performance.now() - s0) / 1000 };
 }
 

@@ -3,6 +3,7 @@
  * whose server is still starting). Resolves the status and body; status 0 when nothing answered.
  */
 import http from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export function request(
   url: string,
@@ -27,15 +28,31 @@ export function request(
   });
 }
 
-/** Stops each user's server through the hub's API (each with their own token), all at once. */
+/** Polls the user's model until they have no server and nothing pending (two minutes at most). */
+async function untilStopped(url: string, name: string, token: string): Promise<void> {
+  for (const end = performance.now() + 120_000; performance.now() < end; await sleep(20)) {
+    const res = await request(`${url}/hub/api/users/${name}`, { headers: { authorization: `token ${token}` } });
+    const model = JSON.parse(res.status === 200 ? res.body : '{}') as { servers?: object; pending?: string | null };
+    if (res.status === 200 && Object.keys(model.servers ?? {}).length === 0 && !model.pending) return;
+  }
+  throw new Error(`${name}'s server did not stop within two minutes`);
+}
+
+/**
+ * Stops each user's server through the hub's API (each with their own token), all at once, and
+ * resolves when every stop has ended: a 202 goes on after the answer (as JupyterHub's API says of
+ * a slow stop), so it is waited for.
+ */
 export async function stopServers(hubUrl: string, users: Array<{ name: string; token: string }>): Promise<void> {
   await Promise.all(
-    users.map(({ name, token }) =>
-      request(
+    users.map(async ({ name, token }) => {
+      const res = await request(
         `${hubUrl}/hub/api/users/${name}/server`,
         { method: 'DELETE', headers: { authorization: `token ${token}` } },
         120_000,
-      ),
-    ),
+      );
+      if (res.status === 202) await untilStopped(hubUrl, name, token);
+      else if (res.status !== 204) throw new Error(`stop ${name}: ${res.status}`);
+    }),
   );
 }
