@@ -4,9 +4,10 @@
  * crosses the network only encrypted (ldaps:// or StartTLS) unless the admin allowed plain LDAP;
  * an empty password never reaches the directory (an empty simple bind is an anonymous bind, which
  * many directories accept). Usernames are checked against Berth's grammar first and escaped too.
+ * ldapts is loaded by the first sign-in, not by every hub's start-up.
  */
 import fs from 'node:fs';
-import { Client, Filter, InvalidCredentialsError } from 'ldapts';
+import type { Client } from 'ldapts' with { 'resolution-mode': 'import' };
 import type { Logger } from '../log';
 import type { Admissions } from './admission';
 import { ProviderUnavailable, type SignedIn } from './providers';
@@ -70,6 +71,7 @@ export class LdapDirectory {
   /** Binds as `name`; resolves their groups (undefined when groups are not read), or 'bad credentials'. */
   private async authenticate(name: string, password: string): Promise<{ groups?: string[] } | 'bad credentials'> {
     const s = this.settings;
+    const { Client, Filter, InvalidCredentialsError } = await import('ldapts');
     const tlsOptions = this.ca ? { ca: this.ca } : {};
     // ldapts opens TLS at once whenever it is given TLS options: for ldap:// they go to StartTLS only.
     const client = new Client({
@@ -105,6 +107,7 @@ export class LdapDirectory {
   /** The DN of exactly one entry matching the search filter, or undefined. */
   private async find(client: Client, name: string): Promise<string | undefined> {
     const s = this.settings;
+    const { Filter } = await import('ldapts');
     if (s.searchDn)
       await client.bind(s.searchDn, s.searchPassword).catch((err: Error) => {
         // Not the user's mistake: the hub's service account does not work.

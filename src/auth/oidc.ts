@@ -3,9 +3,10 @@
  * flow with PKCE, `state` and `nonce` (openid-client's Passport strategy; it checks the ID token's
  * signature against the provider's JWKS, its issuer, audience, expiry and nonce). The username and
  * groups come from configured claims, of the ID token or else of the userinfo endpoint.
+ * openid-client is loaded by the first discovery, not by every hub's start-up.
  */
-import * as client from 'openid-client';
-import { Strategy } from 'openid-client/passport';
+import type * as openid from 'openid-client' with { 'resolution-mode': 'import' };
+import type { Strategy } from 'openid-client/passport' with { 'resolution-mode': 'import' };
 import type { Strategy as PassportStrategy } from 'passport';
 import type { Logger } from '../log';
 import type { Admissions } from './admission';
@@ -29,23 +30,34 @@ export interface OidcSettings {
 const RETRY_MS = 5_000;
 const TIMEOUT_S = 10;
 
-/** openid-client's strategy sends `state` and `nonce` only when the provider lacks PKCE: Berth wants all three. */
-class PkceStateNonceStrategy extends Strategy {
-  override authorizationRequestParams<T extends object>(
-    req: Parameters<Strategy['authorizationRequestParams']>[0],
-    options: T,
-  ): URLSearchParams {
-    const params = new URLSearchParams(super.authorizationRequestParams(req, options));
-    params.set('state', client.randomState());
-    params.set('nonce', client.randomNonce());
-    return params;
+async function loadOpenId() {
+  const [client, passport] = await Promise.all([import('openid-client'), import('openid-client/passport')]);
+  /** openid-client's strategy sends `state` and `nonce` only when the provider lacks PKCE: Berth wants all three. */
+  class PkceStateNonceStrategy extends passport.Strategy {
+    override authorizationRequestParams<T extends object>(
+      req: Parameters<Strategy['authorizationRequestParams']>[0],
+      options: T,
+    ): URLSearchParams {
+      const params = new URLSearchParams(super.authorizationRequestParams(req, options));
+      params.set('state', client.randomState());
+      params.set('nonce', client.randomNonce());
+      return params;
+    }
   }
+  return { client, PkceStateNonceStrategy };
 }
+
+let loaded: ReturnType<typeof loadOpenId> | undefined;
+/** openid-client and the strategy on it, loaded once. */
+const openId = () => {
+  loaded ??= loadOpenId();
+  return loaded;
+};
 
 export class OidcProvider implements ExternalProvider {
   readonly id = 'oidc';
   readonly label: string;
-  private config?: client.Configuration;
+  private config?: openid.Configuration;
   private strategyMade?: Strategy;
   private failedAt = 0;
 
@@ -58,10 +70,11 @@ export class OidcProvider implements ExternalProvider {
   }
 
   /** The provider's configuration, discovered once; ProviderUnavailable while it does not answer. */
-  private async discover(): Promise<client.Configuration> {
+  private async discover(): Promise<openid.Configuration> {
     if (this.config) return this.config;
     if (Date.now() - this.failedAt < RETRY_MS) throw new ProviderUnavailable(this.label);
     const { issuer, clientId, clientSecret } = this.settings;
+    const { client } = await openId();
     try {
       const config = await client.discovery(issuer, clientId, undefined, client.ClientSecretBasic(clientSecret), {
         // openid-client trusts TLS for an ID token from the token endpoint unless told to check its signature too.
@@ -85,6 +98,7 @@ export class OidcProvider implements ExternalProvider {
     // openid-client types its strategy's `this` more narrowly than Passport's interface; it is one.
     if (this.strategyMade) return this.strategyMade as unknown as PassportStrategy;
     const config = await this.discover();
+    const { PkceStateNonceStrategy } = await openId();
     this.strategyMade = new PkceStateNonceStrategy(
       {
         config,
@@ -114,9 +128,10 @@ export class OidcProvider implements ExternalProvider {
   }
 
   private async signedIn(
-    config: client.Configuration,
-    tokens: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers,
+    config: openid.Configuration,
+    tokens: openid.TokenEndpointResponse & openid.TokenEndpointResponseHelpers,
   ): Promise<SignedIn | { refused: string }> {
+    const { client } = await openId();
     const { usernameClaim, groupsClaim } = this.settings;
     const idClaims = tokens.claims();
     if (!idClaims) return { refused: `${this.label} sent no ID token.` };
@@ -139,6 +154,7 @@ export class OidcProvider implements ExternalProvider {
     if (!this.settings.logout || !idToken) return undefined;
     const config = await this.discover().catch(() => undefined);
     if (!config?.serverMetadata().end_session_endpoint) return undefined;
+    const { client } = await openId();
     return client
       .buildEndSessionUrl(config, { id_token_hint: idToken, post_logout_redirect_uri: returnTo.href })
       .toString();

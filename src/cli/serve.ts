@@ -74,7 +74,7 @@ export async function applySignInRules(rt: Runtime): Promise<void> {
 async function reportImages(rt: Runtime): Promise<void> {
   for (const problem of rt.catalogue.problems()) rt.log.warn('left out of the catalogue', { problem });
   for (const { source, state } of await outdatedImages(rt.docker, rt.builder.sources())) {
-    const image = `catalogue image '${source.catalogueId}'`;
+    const image = `catalogue image '${source.catalogueId ?? source.name}'`;
     const why = state === 'missing' ? 'is not built' : `is older than images/${source.name}`;
     if (rt.builder.enabled) rt.log.info(`${image} ${why}; building it in the background (HUB_BUILD_IMAGES=missing)`);
     else if (state === 'missing') rt.log.warn(`${image} ${why}; build it with \`berth images build ${source.name}\``);

@@ -6,7 +6,7 @@
  * group's role, which owns the group's database: members share its tables.
  */
 import type Docker from 'dockerode';
-import { Client, escapeIdentifier, escapeLiteral } from 'pg';
+import type { Client } from 'pg';
 import type { ImageBuilder } from '../catalogue/builder';
 import { BerthError, statusOf } from '../errors';
 import type { Logger } from '../log';
@@ -23,7 +23,8 @@ export const DATABASE_HOST = 'postgres';
 /** Capitals: never a username, so no member's role can be the hub's or the group's. */
 const ADMIN_ROLE = 'Berth';
 const MEMBERS_ROLE = 'Members';
-const MEMBERS = escapeIdentifier(MEMBERS_ROLE);
+/** MEMBERS_ROLE quoted as an identifier (escapeIdentifier's output for it). */
+const MEMBERS = `"${MEMBERS_ROLE}"`;
 const DATA_PATH = '/var/lib/berth-postgres';
 const READY_TIMEOUT_MS = 60_000;
 
@@ -56,14 +57,15 @@ export class DockerDatabases implements GroupDatabases {
   ) {}
 
   async open(group: string, user: string, secrets: DatabaseSecrets): Promise<GroupDatabase> {
-    const role = escapeIdentifier(roleOf(user));
+    roleOf(user);
     const address = await this.inTurn(group, () => this.run(group, secrets.admin));
     const admin = { host: address, password: secrets.admin };
     await withClient({ ...admin, database: 'postgres' }, async (db) => {
       // A statement that fails is logged with its text by default, and this one holds a password.
       await db.query('SET log_min_error_statement = panic');
+      const role = db.escapeIdentifier(user);
       const exists = (await db.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [user])).rowCount;
-      const password = escapeLiteral(secrets.member);
+      const password = db.escapeLiteral(secrets.member);
       if (exists) await db.query(`ALTER ROLE ${role} WITH LOGIN PASSWORD ${password}`);
       else await db.query(`CREATE ROLE ${role} LOGIN PASSWORD ${password}`);
       await db.query(`GRANT ${MEMBERS} TO ${role}`);
@@ -71,7 +73,7 @@ export class DockerDatabases implements GroupDatabases {
     // What a member makes in the group's database every member may read and change, not drop or
     // trigger code on (a trigger would run as whoever writes).
     await withClient({ ...admin, database: group }, async (db) => {
-      const forRole = `ALTER DEFAULT PRIVILEGES FOR ROLE ${role} IN SCHEMA public GRANT`;
+      const forRole = `ALTER DEFAULT PRIVILEGES FOR ROLE ${db.escapeIdentifier(user)} IN SCHEMA public GRANT`;
       await db.query(`${forRole} SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${MEMBERS}`);
       await db.query(`${forRole} USAGE, SELECT, UPDATE ON SEQUENCES TO ${MEMBERS}`);
     });
@@ -102,8 +104,8 @@ export class DockerDatabases implements GroupDatabases {
       await withClient({ host, password: adminPassword, database: 'postgres' }, async (db) => {
         for (const user of users) {
           if (!(await db.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [user])).rowCount) continue;
-          await db.query(`REVOKE ${MEMBERS} FROM ${escapeIdentifier(user)}`);
-          await db.query(`ALTER ROLE ${escapeIdentifier(user)} NOLOGIN`);
+          await db.query(`REVOKE ${MEMBERS} FROM ${db.escapeIdentifier(user)}`);
+          await db.query(`ALTER ROLE ${db.escapeIdentifier(user)} NOLOGIN`);
           await db.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1', [user]);
         }
       });
@@ -169,9 +171,9 @@ export class DockerDatabases implements GroupDatabases {
       if (!(await db.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [MEMBERS_ROLE])).rowCount)
         await db.query(`CREATE ROLE ${MEMBERS} NOLOGIN`);
       if (!(await db.query('SELECT 1 FROM pg_database WHERE datname = $1', [group])).rowCount) {
-        await db.query(`CREATE DATABASE ${escapeIdentifier(group)}`);
-        await db.query(`REVOKE ALL ON DATABASE ${escapeIdentifier(group)} FROM PUBLIC`);
-        await db.query(`GRANT CONNECT, TEMPORARY ON DATABASE ${escapeIdentifier(group)} TO ${MEMBERS}`);
+        await db.query(`CREATE DATABASE ${db.escapeIdentifier(group)}`);
+        await db.query(`REVOKE ALL ON DATABASE ${db.escapeIdentifier(group)} FROM PUBLIC`);
+        await db.query(`GRANT CONNECT, TEMPORARY ON DATABASE ${db.escapeIdentifier(group)} TO ${MEMBERS}`);
       }
     });
     await withClient({ host: address, password: adminPassword, database: group }, async (db) => {
@@ -248,7 +250,9 @@ interface Connect {
   password: string;
 }
 
+/** pg is loaded by the first group database, not by every hub's start-up (about 70 ms of it). */
 async function withClient<T>(at: Connect & { database: string }, work: (db: Client) => Promise<T>): Promise<T> {
+  const { Client } = await import('pg');
   const db = new Client({ ...at, port: DATABASE_PORT, user: ADMIN_ROLE, connectionTimeoutMillis: 3000 });
   db.on('error', () => undefined);
   try {

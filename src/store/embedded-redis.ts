@@ -2,7 +2,10 @@
  * The embedded Redis: when REDIS_URL is unset the hub runs its own redis-server, as JupyterHub
  * runs its own proxy. It listens only on a unix socket under HUB_DATA_DIR (no TCP port, so user
  * containers cannot reach it), needs a generated password, keeps an append-only file, and is
- * restarted if it dies. A leftover server from a hub that was killed is shut down cleanly first.
+ * restarted if it dies. A hub killed without stopping leaves its redis-server running: the next
+ * hub keeps that one (when it runs the same settings) rather than restarting it, which spares the
+ * restart's time and leaves `berth proxy` replicas reading routes throughout; one with other
+ * settings is shut down cleanly first.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -14,6 +17,10 @@ import { PROXY_READS, PROXY_WRITES } from './keys';
 import { connectRedis, type RedisAddress } from './redis';
 
 const SOCKET_MAX = 100; // unix socket paths are limited to about 107 bytes
+/** How often a kept redis-server (not the hub's child, so no exit event) is checked. */
+const WATCH_EVERY_MS = 200;
+/** After redis-server exits, before it is started again (no tight loop if it cannot start). */
+const RESTART_AFTER_MS = 500;
 
 export interface EmbeddedRedisFiles {
   dir: string;
@@ -103,8 +110,37 @@ async function waitUntil(check: () => Promise<boolean>, ms: number): Promise<boo
   return false;
 }
 
+/** The process has ended, or has and waits to be reaped. */
+function ended(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return true;
+  }
+}
+
+/** The pid of the redis-server answering at `address`, if it runs on this machine (in this pid namespace). */
+async function serverPid(address: RedisAddress): Promise<number | undefined> {
+  const client = connectRedis(address, 'berth-probe');
+  client.on('error', () => undefined);
+  try {
+    const pid = Number(/^process_id:(\d+)/m.exec(await client.info('server'))?.[1]);
+    const command = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return command.startsWith('redis-server') ? pid : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    client.disconnect();
+  }
+}
+
+const readText = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined);
+
 export class EmbeddedRedis {
   private child?: ChildProcess;
+  /** A redis-server left running by an earlier hub, kept and watched. */
+  private kept?: { pid: number; watch: NodeJS.Timeout };
   private stopping = false;
 
   private constructor(
@@ -123,18 +159,53 @@ export class EmbeddedRedis {
       );
     }
     const password = ensurePassword(files.dir, files.passwordFile);
-    fs.writeFileSync(files.config, renderConfig(files, password), { mode: 0o600 });
+    const config = renderConfig(files, password);
+    const sameSettings = readText(files.config) === config;
+    fs.writeFileSync(files.config, config, { mode: 0o600 });
     const redis = new EmbeddedRedis(
       files,
       { socket: files.socket, password },
       log.child({ component: 'embedded-redis' }),
     );
     if (await answers(redis.address)) {
-      redis.log.warn('shutting down a Redis left by an earlier hub; its data is kept', { socket: files.socket });
+      const pid = sameSettings ? await serverPid(redis.address) : undefined;
+      if (pid !== undefined) {
+        redis.keep(pid);
+        await redis.createProxyAccount();
+        return redis;
+      }
+      redis.log.warn('shutting down a Redis left by an earlier hub, with other settings; its data is kept', {
+        socket: files.socket,
+      });
       await shutdownLeftover(redis.address);
     }
     await redis.launch();
     return redis;
+  }
+
+  /** Keeps the redis-server an earlier hub left running, and starts another if it exits. */
+  private keep(pid: number): void {
+    this.log.warn('the last hub did not stop cleanly: keeping the redis-server it left running', {
+      pid,
+      socket: this.files.socket,
+    });
+    const watch = setInterval(() => {
+      if (!ended(pid)) return;
+      clearInterval(watch);
+      this.kept = undefined;
+      this.restart({ pid });
+    }, WATCH_EVERY_MS);
+    watch.unref();
+    this.kept = { pid, watch };
+  }
+
+  private restart(detail: Record<string, unknown>): void {
+    if (this.stopping) return;
+    this.log.error('embedded redis-server exited; restarting it', detail);
+    setTimeout(
+      () => this.launch().catch((err) => this.log.error('could not restart redis-server', { err })),
+      RESTART_AFTER_MS,
+    ).unref();
   }
 
   private launch(): Promise<void> {
@@ -154,14 +225,7 @@ export class EmbeddedRedis {
             : err,
         );
       });
-      child.once('exit', (code, signal) => {
-        if (this.stopping) return;
-        this.log.error('embedded redis-server exited; restarting it', { code, signal, stderr });
-        setTimeout(
-          () => this.launch().catch((err) => this.log.error('could not restart redis-server', { err })),
-          500,
-        ).unref();
-      });
+      child.once('exit', (code, signal) => this.restart({ code, signal, stderr }));
       waitUntil(() => answers(this.address), 10_000).then(async (ok) => {
         if (ok) {
           await this.createProxyAccount().catch(reject);
@@ -192,6 +256,13 @@ export class EmbeddedRedis {
   /** Stops redis-server (it flushes its append-only file first). */
   async stop(): Promise<void> {
     this.stopping = true;
+    if (this.kept) {
+      const { pid, watch } = this.kept;
+      clearInterval(watch);
+      if (!ended(pid)) process.kill(pid, 'SIGTERM');
+      await waitUntil(async () => ended(pid), 10_000);
+      return;
+    }
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((r) => child.once('exit', r));

@@ -69,25 +69,66 @@ t('without REDIS_URL the hub runs its own Redis: socket only, password, append-o
   assert.not.ok(fs.existsSync(path.join(ctx.dataDir, 'redis', 'redis.sock')), 'redis stopped with the hub');
 });
 
-t('users survive a restart, and a kill -9 of the hub', async (ctx) => {
+/** The pid of the embedded redis-server, as it says itself. */
+async function redisPid(dataDir: string): Promise<number> {
+  const client = embedded(dataDir);
+  try {
+    return Number(/^process_id:(\d+)/m.exec(await client.info('server'))?.[1]);
+  } finally {
+    client.disconnect();
+  }
+}
+
+async function waitFor(check: () => Promise<boolean>, what: string): Promise<void> {
+  for (const end = Date.now() + 15_000; Date.now() < end; await new Promise((r) => setTimeout(r, 100)))
+    if (await check().catch(() => false)) return;
+  assert.unreachable(`timed out waiting until ${what}`);
+}
+
+t('users survive a restart, and a kill -9 of the hub, whose redis-server the next hub keeps', async (ctx) => {
   const first = await serveProcess(ctx.env);
   let client = embedded(ctx.dataDir);
   assert.ok(await client.exists(keys.user('alice')), 'alice kept across a clean restart');
   await client.hset(keys.user('alice'), 'marker', 'before-kill');
   client.disconnect();
-  await new Promise((r) => setTimeout(r, 1500)); // appendfsync everysec
+  const leftBehind = await redisPid(ctx.dataDir);
   first.child.kill('SIGKILL');
   await exited(first.child);
   const second = await serveProcess(ctx.env);
   try {
+    assert.match(second.output(), /keeping the redis-server it left running/);
+    assert.is(await redisPid(ctx.dataDir), leftBehind, 'the same redis-server, not a restarted one');
     client = embedded(ctx.dataDir);
     assert.is(await client.hget(keys.user('alice'), 'marker'), 'before-kill');
     client.disconnect();
-    assert.match(second.output(), /shutting down a Redis left by an earlier hub/);
+    // Not the hub's child, yet watched: when it dies the hub starts another, with the data.
+    await new Promise((r) => setTimeout(r, 1500)); // appendfsync everysec
+    process.kill(leftBehind, 'SIGKILL');
+    await waitFor(async () => (await redisPid(ctx.dataDir)) !== leftBehind, 'another redis-server answers');
+    client = embedded(ctx.dataDir);
+    assert.is(await client.hget(keys.user('alice'), 'marker'), 'before-kill');
+    client.disconnect();
   } finally {
-    second.child.kill('SIGTERM');
+    second.child.kill('SIGKILL');
     await exited(second.child);
   }
+  // One left with settings other than this hub's (another version's) is shut down and replaced.
+  const other = await redisPid(ctx.dataDir);
+  fs.appendFileSync(path.join(ctx.dataDir, 'redis', 'redis.conf'), '# another version\n');
+  const third = await serveProcess(ctx.env);
+  try {
+    assert.match(third.output(), /shutting down a Redis left by an earlier hub, with other settings/);
+    assert.is.not(await redisPid(ctx.dataDir), other);
+  } finally {
+    third.child.kill('SIGKILL');
+    await exited(third.child);
+  }
+  // A hub that keeps a redis-server stops it when it stops, as it stops its own.
+  const fourth = await serveProcess(ctx.env);
+  assert.match(fourth.output(), /keeping the redis-server it left running/);
+  fourth.child.kill('SIGTERM');
+  assert.is(await exited(fourth.child), 0);
+  assert.not.ok(fs.existsSync(path.join(ctx.dataDir, 'redis', 'redis.sock')), 'redis stopped with the hub');
 });
 
 t('a second hub on the same data dir is refused', async (ctx) => {
