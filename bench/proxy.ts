@@ -3,14 +3,18 @@
  * through configurable-http-proxy, and through Berth's proxy (`berth proxy`, its own process,
  * reading the route and the session from a real Redis on every request). Backends: a trivial
  * Node server and a real notebook server in a container; small and 1 MiB bodies; concurrency
- * 1, 10 and 50. Then WebSocket echo round trips, small and 1 MiB, 1 and 10 connections.
+ * 1, 10 and 50. Then WebSocket echo round trips, small and 1 MiB, 1 and 10 connections, and
+ * each proxy's memory per open WebSocket with many held open at once.
  */
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import { RedisRouteStore } from '../src/store/routes';
 import { SessionStore } from '../src/store/sessions';
 import { freePort, type TestRedis } from '../test/helpers/redis';
-import { runProcess, startProcess, stop } from './lib/procs';
+import { percentile } from './lib/class';
+import { rssMiB, runProcess, startProcess, stop } from './lib/procs';
 import {
   BENCH_DIST,
   compare,
@@ -64,6 +68,31 @@ function againstChp(name: string, r: Record<'direct' | 'chp' | 'berth', LoadResu
       detail: { direct: r.direct.p99Ms },
     },
   ];
+}
+
+/** The median of a few readings of a process's memory, a second apart (one reading can land before or after a GC). */
+async function steadyRssMiB(pid: number): Promise<number> {
+  const readings: number[] = [];
+  for (let i = 0; i < 5; i++, await sleep(1000)) readings.push(rssMiB(pid));
+  return percentile(readings, 50);
+}
+
+/**
+ * What `proxy` holds per open WebSocket, KiB: its memory with `n` sockets open through it (each
+ * after one echo, then idle), less its memory before, over n.
+ */
+async function memoryPerSocket(proxy: ChildProcess, url: string, n: number, cookie = ''): Promise<number> {
+  const before = await steadyRssMiB(proxy.pid!);
+  const holder = await startProcess(
+    process.execPath,
+    [path.join(BENCH_DIST, 'ws-hold.js'), url, String(n), cookie],
+    'open',
+  );
+  try {
+    return (((await steadyRssMiB(proxy.pid!)) - before) * 1024) / n;
+  } finally {
+    await stop(holder);
+  }
 }
 
 export async function proxyBench(opts: ProxyBenchOptions): Promise<Row[]> {
@@ -125,6 +154,24 @@ export async function proxyBench(opts: ProxyBenchOptions): Promise<Row[]> {
         });
       }
     }
+    // Many sockets held open at once (CHP #465), so that each one's cost stands above the noise of a Node process's memory.
+    const held = opts.quick ? 200 : 2000;
+    const heldBerth = await memoryPerSocket(
+      proxies.berth,
+      `${wsTargets.berth.replace('http', 'ws')}/user/alice/ws`,
+      held,
+      cookie,
+    );
+    const heldChp = await memoryPerSocket(proxies.chp, `${wsTargets.chp.replace('http', 'ws')}/user/alice/ws`, held);
+    rows.push({
+      section: 'websocket',
+      case: `the proxy's memory per open WebSocket, ${held.toLocaleString('en')} open`,
+      unit: 'KiB',
+      berth: heldBerth,
+      other: { name: 'CHP', value: heldChp },
+      target: '<= CHP',
+      met: heldBerth <= heldChp,
+    });
     // A real notebook server: CHP and direct send its token themselves; Berth injects it.
     notebook = await notebookContainer(opts.docker, { 'big.txt': 1024 * 1024 });
     await routes.set({ user: 'alice', target: notebook.url, token: SERVER_TOKEN });

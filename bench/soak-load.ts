@@ -43,6 +43,8 @@ const outcomes: Outcome[] = [];
 let running = true;
 
 function record(at: number, what: Outcome['what'], failed?: string, foreign = false): void {
+  // Once the load stops, what its own closing cuts off is not an outcome.
+  if (!running) return;
   outcomes.push({ at, ms: Date.now() - at, what, ...(failed ? { failed } : {}), ...(foreign ? { foreign } : {}) });
 }
 

@@ -3,11 +3,13 @@
  * its embedded Redis), N users each with a real notebook server and a kernel, working through the
  * hub without pause (soak-load.ts). After a warm-up, the hub's memory and open descriptors at the
  * start and the end of a long stretch, and every failed request. Then, under the same load: the
- * hub killed with SIGKILL and started again at once (as a supervisor would), its Redis killed with
- * SIGKILL (the hub restarts it), the Docker engine restarted. For each: how long requests failed
- * and what they got, whether any was answered by another user's server, and that nothing the hub
- * keeps in Redis was lost. After the engine's restart every user must be told their server
- * stopped, and get their own server (with their home) when they start it again.
+ * hub killed with SIGKILL and started again at once (as a supervisor would), first with the load
+ * through a `berth proxy` in front of it (JupyterHub's shape, where the proxy outlives the hub),
+ * then through the hub itself; its Redis killed with SIGKILL (the hub restarts it), the Docker
+ * engine restarted. For each: how long requests failed and what they got, whether any was
+ * answered by another user's server, and that nothing the hub keeps in Redis was lost. After the
+ * engine's restart every user must be told their server stopped, and get their own server (with
+ * their home) when they start it again.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -73,25 +75,28 @@ class Hub {
     this.child = await startProcess(BERTH_BIN, ['serve'], 'Berth is running at', this.env);
     return (performance.now() - begun) / 1000;
   }
+
+  /** Kills the hub with SIGKILL and starts it again at once; resolves with the seconds the start took. */
+  async killAndStart(): Promise<number> {
+    process.kill(this.child!.pid!, 'SIGKILL');
+    return this.start();
+  }
+
+  /** `berth proxy` in front of this hub, reading the same embedded Redis. */
+  async proxy(): Promise<{ child: ChildProcess; url: string }> {
+    const port = await freePort();
+    const child = await startProcess(BERTH_BIN, ['proxy'], 'Berth proxy is running', {
+      ...this.env,
+      PROXY_PORT: String(port),
+      PROXY_HUB_URL: this.url,
+    });
+    return { child, url: `http://127.0.0.1:${port}` };
+  }
 }
 
-/** The pid of the process named `command` whose parent is `parent` (the hub's embedded redis-server). */
-function childOf(parent: number, command: string): number {
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat = '';
-    try {
-      stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    const [name, rest] = [
-      stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
-      stat.slice(stat.lastIndexOf(')') + 2),
-    ];
-    if (name === command && Number(rest.split(' ')[1]) === parent) return Number(entry);
-  }
-  throw new Error(`no ${command} under pid ${parent}`);
+/** The embedded redis-server's pid, as it says itself (a restarted hub keeps the one it finds). */
+async function redisPid(redis: RedisClient): Promise<number> {
+  return Number(/^process_id:(\d+)/m.exec(await redis.info('server'))?.[1]);
 }
 
 const openFiles = (pid: number) => fs.readdirSync(`/proc/${pid}/fd`).length;
@@ -293,12 +298,27 @@ export async function soakBench(opts: SoakOptions): Promise<Row[]> {
     await sleep(opts.soakSeconds * 1000);
     const end = [rssMiB(pid()), openFiles(pid())];
     const soakTo = Date.now();
+    const soaked = await load.finish();
     const before = await keptFacts(redis, names);
 
+    process.stderr.write('  kill -9 the hub behind berth proxy ...\n');
+    const proxy = await hub.proxy();
+    const throughProxy = startLoad(proxy.url, members);
+    await throughProxy.opened;
+    const proxiedFrom = Date.now();
+    await sleep(opts.faultSeconds * 1000);
+    const restartBehindProxy = await hub.killAndStart();
+    await sleep(opts.faultSeconds * 1000);
+    const proxied = await throughProxy.finish();
+    await stop(proxy.child);
+    const afterProxied = await keptFacts(redis, names);
+
     process.stderr.write('  kill -9 the hub ...\n');
+    const faults = startLoad(hub.url, members);
+    await faults.opened;
+    await sleep(opts.faultSeconds * 1000);
     const hubKilled = Date.now();
-    process.kill(pid(), 'SIGKILL');
-    const restartSeconds = await hub.start();
+    const restartSeconds = await hub.killAndStart();
     await sleep(opts.faultSeconds * 1000);
     const afterHub = await keptFacts(redis, names);
 
@@ -306,7 +326,7 @@ export async function soakBench(opts: SoakOptions): Promise<Row[]> {
     // Written just before: acknowledged means kept.
     await new UserStore(redis).create('soakmarker', { admin: false });
     const redisKilled = Date.now();
-    process.kill(childOf(pid(), 'redis-server'), 'SIGKILL');
+    process.kill(await redisPid(redis), 'SIGKILL');
     await sleep(opts.faultSeconds * 1000);
     const afterRedis = await keptFacts(redis, names);
     const marker = (await new UserStore(redis).get('soakmarker')) ? 0 : 1;
@@ -321,20 +341,28 @@ export async function soakBench(opts: SoakOptions): Promise<Row[]> {
       if ((await Promise.all(names.map((n) => routes.get(n)))).every((r) => !r)) break;
     const noticedSeconds = (Date.now() - engineRestarted) / 1000;
     await sleep(2000);
-    const outcomes = await load.finish();
+    const outcomes = await faults.finish();
     // Every failed or foreign answer, for a closer look than the table's.
-    const kept = outcomes.filter((o) => o.failed || o.foreign);
+    const kept = [...soaked, ...proxied, ...outcomes].filter((o) => o.failed || o.foreign);
     fs.mkdirSync(path.join(ROOT, 'bench', 'results'), { recursive: true });
     fs.writeFileSync(path.join(ROOT, 'bench', 'results', 'soak-failures.json'), JSON.stringify(kept));
     const told = await toldStopped(hub.url, members);
     await startServers(hub.url, members);
     const own = await ownServers(hub.url, members);
 
-    const soakOutcomes = outcomes.filter((o) => o.at >= from);
+    const soakOutcomes = soaked.filter((o) => o.at >= from);
     rows.push(...soakRows(opts, soakOutcomes, soakFrom, soakTo, start, end));
     rows.push(
       faultRow(
-        'hub killed (SIGKILL) and started again',
+        'hub killed (SIGKILL) and started again, the load through `berth proxy` in front of it',
+        // Every request once the sockets opened, before the kill too: through the proxy none should fail.
+        outage(proxied, proxiedFrom, Infinity),
+        3,
+        differences(before, afterProxied),
+        { hub_restart_s: restartBehindProxy },
+      ),
+      faultRow(
+        'hub killed (SIGKILL) and started again, the load through the hub (`berth serve`: hub and proxy in one process)',
         outage(outcomes, hubKilled, redisKilled),
         3,
         differences(before, afterHub),
