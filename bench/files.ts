@@ -29,6 +29,8 @@ export interface FilesBenchOptions {
   docker: Docker;
   secret: string;
   seconds: number;
+  /** Samples per target and case, alternating (compare's rounds). */
+  rounds: number;
   /** File sizes in MiB. */
   sizes: number[];
   concurrencies: number[];
@@ -90,7 +92,13 @@ export async function filesBench(opts: FilesBenchOptions): Promise<Row[]> {
               { ...extra, ...(name === 'berth' ? { cookie: cookieOf(opts.secret) } : auth) },
             ]),
           );
-          const r = await compare(targets, pathname, headers, { ...load, connections: c, seconds: opts.seconds });
+          const r = await compare(
+            targets,
+            pathname,
+            headers,
+            { ...load, connections: c, seconds: opts.seconds },
+            opts.rounds,
+          );
           const rate = (name: string) => (r[name]?.requestsPerSecond ?? 0) * mib;
           const [berth, chp, direct] = [rate('berth'), rate('chp'), rate('direct')];
           rows.push({

@@ -125,6 +125,7 @@ async function main(): Promise<void> {
           docker,
           secret: SECRET,
           seconds: plan.seconds,
+          rounds: plan.rounds,
           concurrencies: plan.concurrencies,
           quick,
         })),
@@ -136,7 +137,16 @@ async function main(): Promise<void> {
       redises.push(filesRedis);
       process.stderr.write('files ...\n');
       const sizes = { sizes: plan.fileSizes, concurrencies: plan.fileConcurrencies };
-      rows.push(...(await filesBench({ redis: filesRedis, docker, secret: SECRET, seconds: plan.seconds, ...sizes })));
+      rows.push(
+        ...(await filesBench({
+          redis: filesRedis,
+          docker,
+          secret: SECRET,
+          seconds: plan.seconds,
+          rounds: plan.rounds,
+          ...sizes,
+        })),
+      );
     }
 
     const { hub, url, redis: hubRedis } = await serveHub(dataDir);

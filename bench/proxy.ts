@@ -32,6 +32,8 @@ export interface ProxyBenchOptions {
   docker: Docker;
   secret: string;
   seconds: number;
+  /** Samples per target and case, alternating (compare's rounds). */
+  rounds: number;
   concurrencies: number[];
   quick: boolean;
 }
@@ -120,7 +122,8 @@ export async function proxyBench(opts: ProxyBenchOptions): Promise<Row[]> {
     const plain = { direct: {}, chp: {}, berth: { cookie } };
     for (const body of opts.quick ? ['small'] : ['small', 'big']) {
       for (const c of opts.concurrencies) {
-        const r = await compare(targets, `/user/alice/${body}`, plain, { connections: c, seconds: opts.seconds });
+        const load = { connections: c, seconds: opts.seconds };
+        const r = await compare(targets, `/user/alice/${body}`, plain, load, opts.rounds);
         rows.push(...againstChp(`trivial backend, ${body === 'small' ? 'small' : '1 MiB'} body, c=${c}`, r));
       }
     }
@@ -191,7 +194,7 @@ export async function proxyBench(opts: ProxyBenchOptions): Promise<Row[]> {
         ]) {
       for (const c of opts.concurrencies) {
         const headers = { direct: auth, chp: auth, berth: { cookie } };
-        const r = await compare(targets, pathname, headers, { connections: c, seconds: opts.seconds });
+        const r = await compare(targets, pathname, headers, { connections: c, seconds: opts.seconds }, opts.rounds);
         rows.push(...againstChp(`notebook server, ${label}, c=${c}`, r));
       }
     }

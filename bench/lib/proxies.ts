@@ -13,6 +13,7 @@ import type Docker from 'dockerode';
 import Keygrip from 'keygrip';
 import { ROOT } from '../../src/paths';
 import { freePort, type TestRedis } from '../../test/helpers/redis';
+import { percentile } from './class';
 import { request } from './http';
 import { BERTH_BIN, runProcess, startProcess } from './procs';
 import { type LoadOptions, type LoadResult, wrk } from './wrk';
@@ -141,22 +142,48 @@ export function cookieOf(secret: string): string {
 }
 
 /**
- * Runs each target in turn for one case, so they all see the same machine state; each gets a
- * short warm-up first (the JIT), which is not counted. `load` is the case less its URL and headers.
+ * Runs one case against every target: `rounds` samples each, in an order that reverses every
+ * round (so that no target always runs first, or just after the heaviest), the case's seconds
+ * split between them; each target's numbers are the medians of its samples, since one sample
+ * can land on a GC or a noisy second. A short warm-up first (the JIT) is not counted. `load` is
+ * the case less its URL and headers.
  */
 export async function compare<T extends string>(
   targets: Record<T, string>,
   pathname: string,
   headers: Record<T, Record<string, string>>,
   load: Omit<LoadOptions, 'url' | 'headers'>,
+  rounds = 1,
 ): Promise<Record<T, LoadResult>> {
+  const names = Object.keys(targets) as T[];
+  const options = (name: T) => ({ ...load, url: `${targets[name]}${pathname}`, headers: headers[name] });
+  const samples = Object.fromEntries(names.map((name) => [name, [] as LoadResult[]])) as Record<T, LoadResult[]>;
+  for (const name of names) await wrk({ ...options(name), seconds: 1 });
+  const seconds = Math.max(2, Math.ceil(load.seconds / rounds));
+  for (let round = 0; round < rounds; round++) {
+    for (const name of round % 2 ? [...names].reverse() : names) {
+      const sample = await wrk({ ...options(name), seconds });
+      if (sample.errors > 0)
+        throw new Error(`${name} ${pathname} c=${load.connections}: ${sample.errors} errors of ${sample.requests}`);
+      samples[name].push(sample);
+    }
+  }
+  const median = (xs: LoadResult[], key: keyof LoadResult) =>
+    percentile(
+      xs.map((x) => x[key]),
+      50,
+    );
   const out = {} as Record<T, LoadResult>;
-  for (const name of Object.keys(targets) as T[]) {
-    const url = `${targets[name]}${pathname}`;
-    await wrk({ ...load, url, seconds: 1, headers: headers[name] });
-    out[name] = await wrk({ ...load, url, headers: headers[name] });
-    if (out[name].errors > 0)
-      throw new Error(`${name} ${pathname} c=${load.connections}: ${out[name].errors} errors of ${out[name].requests}`);
+  for (const name of names) {
+    const xs = samples[name];
+    out[name] = {
+      requestsPerSecond: median(xs, 'requestsPerSecond'),
+      p50Ms: median(xs, 'p50Ms'),
+      p95Ms: median(xs, 'p95Ms'),
+      p99Ms: median(xs, 'p99Ms'),
+      requests: xs.reduce((sum, x) => sum + x.requests, 0),
+      errors: 0,
+    };
   }
   return out;
 }
