@@ -9,7 +9,7 @@ import { environment, loadConfig } from '../config';
 import { createLogger } from '../log';
 import { VERSION } from '../paths';
 import { COMMANDS, type Command } from './commands';
-import { openRuntime, type Runtime } from './runtime';
+import type { Runtime } from './runtime';
 
 class UsageError extends Error {}
 
@@ -86,6 +86,7 @@ function expectArgs(command: Command, count: number): void {
 async function withRuntime(run: (rt: Runtime) => Promise<string>): Promise<string> {
   const config = loadConfig(environment());
   const log = createLogger(config.logLevel === 'debug' ? 'debug' : 'warn');
+  const { openRuntime } = await import('./runtime.js');
   const rt = await openRuntime(config, log, { embeddedRedis: 'shared' });
   try {
     return await run(rt);

@@ -12,7 +12,7 @@ import { certificatesFromConfig, proxyFromConfig } from '../proxy/from-config';
 import { frontServer } from '../proxy/front';
 import { proxyAddress } from '../store/embedded-redis';
 import { connectRedis, type RedisAddress } from '../store/redis';
-import { signingKeys } from './runtime';
+import { signingKeys } from './signing-keys';
 
 export async function proxyCommand(config: Config): Promise<void> {
   const log = createLogger(config.logLevel);

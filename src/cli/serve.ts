@@ -14,7 +14,8 @@ import { createLogger } from '../log';
 import { secondsSince } from '../metrics/metrics';
 import { startBackground } from '../servers/background';
 import { listen } from './listen';
-import { openRuntime, type Runtime, signingKeys } from './runtime';
+import { openRuntime, type Runtime } from './runtime';
+import { signingKeys } from './signing-keys';
 
 /** One hub per data dir: a second one would shut down the first one's embedded Redis. */
 function claimDataDir(dataDir: string): () => void {
