@@ -13,7 +13,7 @@ import type Docker from 'dockerode';
 import { RedisRouteStore } from '../src/store/routes';
 import { SessionStore } from '../src/store/sessions';
 import { freePort, type TestRedis } from '../test/helpers/redis';
-import { percentile } from './lib/class';
+import { median } from './lib/class';
 import { rssMiB, runProcess, startProcess, stop } from './lib/procs';
 import {
   BENCH_DIST,
@@ -76,7 +76,7 @@ function againstChp(name: string, r: Record<'direct' | 'chp' | 'berth', LoadResu
 async function steadyRssMiB(pid: number): Promise<number> {
   const readings: number[] = [];
   for (let i = 0; i < 5; i++, await sleep(1000)) readings.push(rssMiB(pid));
-  return percentile(readings, 50);
+  return median(readings);
 }
 
 /**

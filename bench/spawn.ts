@@ -11,6 +11,7 @@ import type Docker from 'dockerode';
 import type { RedisClient } from '../src/store/redis';
 import { TokenStore } from '../src/store/tokens';
 import { UserStore } from '../src/store/users';
+import { median } from './lib/class';
 import { request, stopServers } from './lib/http';
 import type { Row } from './lib/report';
 
@@ -61,11 +62,6 @@ async function untilReadyEvent(url: string, headers: Record<string, string>): Pr
     ? (JSON.parse(events[events.length - 1].slice('data: '.length)) as { ready?: boolean; message?: string })
     : undefined;
   if (!last?.ready) throw new Error(`${url}: ${status} ${last?.message ?? body.slice(0, 300)}`);
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
 }
 
 interface Timing {

@@ -16,16 +16,12 @@ import { newestTask, nodeAddress } from '../src/spawner/swarm-tasks';
 import { signedIn } from '../test/helpers/client';
 import { startHub } from '../test/helpers/hub';
 import { startSwarm, type TestSwarm } from '../test/helpers/swarm';
+import { median } from './lib/class';
 import { request } from './lib/http';
 import type { Row } from './lib/report';
 
 const COUNTS = [1, 10];
 const ROUNDS = 2;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 /** `count` services made straight through the manager's API, until each answers at its node. */
 async function floorRound(swarm: TestSwarm, reference: string, count: number, round: number): Promise<number> {

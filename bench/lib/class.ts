@@ -26,6 +26,11 @@ export function percentile(xs: number[], p: number): number {
   return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : Number.NaN;
 }
 
+/** The middle reading (the upper of the two middle ones for an even count). */
+export function median(xs: number[]): number {
+  return percentile(xs, 50);
+}
+
 /** A notebook of about 100 KB, fifty cells of text and output, with its owner in its metadata. */
 function notebook(owner: string): object {
   const line = 'x'.repeat(2000);

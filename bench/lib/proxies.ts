@@ -13,7 +13,7 @@ import type Docker from 'dockerode';
 import Keygrip from 'keygrip';
 import { ROOT } from '../../src/paths';
 import { freePort, type TestRedis } from '../../test/helpers/redis';
-import { percentile } from './class';
+import { median } from './class';
 import { request } from './http';
 import { BERTH_BIN, runProcess, startProcess } from './procs';
 import { type LoadOptions, type LoadResult, wrk } from './wrk';
@@ -153,7 +153,7 @@ export async function compare<T extends string>(
   pathname: string,
   headers: Record<T, Record<string, string>>,
   load: Omit<LoadOptions, 'url' | 'headers'>,
-  rounds = 1,
+  rounds: number,
 ): Promise<Record<T, LoadResult>> {
   const names = Object.keys(targets) as T[];
   const options = (name: T) => ({ ...load, url: `${targets[name]}${pathname}`, headers: headers[name] });
@@ -168,19 +168,15 @@ export async function compare<T extends string>(
       samples[name].push(sample);
     }
   }
-  const median = (xs: LoadResult[], key: keyof LoadResult) =>
-    percentile(
-      xs.map((x) => x[key]),
-      50,
-    );
+  const middle = (xs: LoadResult[], key: keyof LoadResult) => median(xs.map((x) => x[key]));
   const out = {} as Record<T, LoadResult>;
   for (const name of names) {
     const xs = samples[name];
     out[name] = {
-      requestsPerSecond: median(xs, 'requestsPerSecond'),
-      p50Ms: median(xs, 'p50Ms'),
-      p95Ms: median(xs, 'p95Ms'),
-      p99Ms: median(xs, 'p99Ms'),
+      requestsPerSecond: middle(xs, 'requestsPerSecond'),
+      p50Ms: middle(xs, 'p50Ms'),
+      p95Ms: middle(xs, 'p95Ms'),
+      p99Ms: middle(xs, 'p99Ms'),
       requests: xs.reduce((sum, x) => sum + x.requests, 0),
       errors: 0,
     };
